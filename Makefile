@@ -1,0 +1,49 @@
+# INFO — the two commands: `make run` and `make test` (SPEC §4.5).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app app
+PORT ?= 8080
+THREADS ?= 4
+# The documented demo password (demo data only; production accounts use create-user).
+DEMO_PASSWORD ?= info-demo-2570
+
+.PHONY: run test test-sqlite test-postgres venv clean-demo
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+## make run: migrate the SQLite demo database, seed it once, serve on http://127.0.0.1:$(PORT)
+run: venv
+	@mkdir -p instance
+	INFO_MODE=demo $(FLASK) db upgrade
+	@if [ ! -f instance/.demo-seeded ]; then \
+	  INFO_MODE=demo $(FLASK) seed-demo --password '$(DEMO_PASSWORD)' >/dev/null && touch instance/.demo-seeded; \
+	fi
+	@INFO_MODE=demo $(FLASK) demo-logins --password '$(DEMO_PASSWORD)'
+	@echo "INFO is serving on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
+	INFO_MODE=demo $(VENV)/bin/waitress-serve --listen=127.0.0.1:$(PORT) --threads=$(THREADS) \
+	  --call app:create_app
+
+## make test: pytest on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set
+test: venv
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	 else echo "TEST_DATABASE_URL is not set: PostgreSQL run skipped (CI sets it)"; fi
+
+test-sqlite: venv
+	@echo "=== pytest on SQLite ==="
+	env -u TEST_DATABASE_URL $(PY) -m pytest -q -p no:cacheprovider
+
+test-postgres: venv
+	@test -n "$$TEST_DATABASE_URL" || { echo "TEST_DATABASE_URL is not set" >&2; exit 2; }
+	@echo "=== pytest on PostgreSQL ($${TEST_DATABASE_URL%%\?*}) ==="
+	$(PY) -m pytest -q -p no:cacheprovider
+
+clean-demo:
+	rm -f instance/info.sqlite3* instance/.demo-seeded

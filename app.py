@@ -1,0 +1,235 @@
+"""INFO — ระบบข้อมูลกลางองค์กรปกครองส่วนท้องถิ่น.
+
+`create_app()` reads like a table of contents: configuration, database, extensions, security,
+blueprints, the Flask-Admin back office, the CLI.  Nothing runs at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event, select
+
+from models import AccountStatus, User, db
+from workflow import thai_date
+
+LANGUAGES = ("th", "en")
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+migrate = Migrate()
+
+
+class ConfigError(SystemExit):
+    """The app refuses to start; the message is one line for the operator, no traceback."""
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the INFO application (used by waitress, the CLI and tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+    init_database(app)
+    init_extensions(app)
+    init_security(app)
+    register_blueprints(app)
+    init_admin(app)
+    register_cli(app)
+    return app
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    """Defaults → environment → explicit overrides; refuse to start without a secret key."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        INFO_MODE=os.environ.get("INFO_MODE", "production"),  # production | demo | test
+        SECRET_KEY=os.environ.get("SECRET_KEY"),
+        SQLALCHEMY_DATABASE_URI=normalize_database_url(os.environ.get(
+            "DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'info.sqlite3'}")),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        RATELIMIT_HEADERS_ENABLED=True,
+        LOGIN_RATE_LIMIT="10 per minute",
+        # Sessions: idle timeout through the signed cookie's age, absolute timeout per login.
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", 30))),
+        SESSION_ABSOLUTE_HOURS=int(os.environ.get("SESSION_ABSOLUTE_HOURS", 10)),
+        SESSION_REFRESH_EACH_REQUEST=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("SESSION_COOKIE_SECURE", "1") == "1",
+        SESSION_COOKIE_NAME="info_session",
+        REMEMBER_COOKIE_DURATION=timedelta(0),
+        WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead; long forms must not expire
+        MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_MB", 10)) * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="th",
+        BABEL_DEFAULT_TIMEZONE="Asia/Bangkok",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(app.root_path) / "translations"),
+        FLASK_ADMIN_SWATCH="default",
+    )
+    if overrides:
+        app.config.update(overrides)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"])
+
+    mode = app.config["INFO_MODE"]
+    if mode not in ("production", "demo", "test"):
+        raise ConfigError(f"INFO cannot start: INFO_MODE must be production, demo or test, not {mode!r}")
+    if not app.config.get("SECRET_KEY"):
+        if mode == "production":
+            raise ConfigError("INFO cannot start: SECRET_KEY is not set: export a long random SECRET_KEY "
+                              "(python -c 'import secrets; print(secrets.token_hex(32))')")
+        # Demo and test runs get a throwaway key: their sessions end when the process does.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    if mode != "production":
+        app.config["SESSION_COOKIE_SECURE"] = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the usual postgres:// and postgresql:// spellings and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+# --- database --------------------------------------------------------------------------------
+
+def init_database(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"),
+                     render_as_batch=True)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+
+
+def configure_sqlite(engine) -> None:
+    """WAL, busy_timeout, foreign keys, and BEGIN IMMEDIATE for writes (SQLAlchemy's recipe).
+
+    With pysqlite's deferred BEGIN, a transaction that reads and then writes fails with
+    "database is locked" when another connection committed in between (busy_timeout does not
+    help), so write transactions take the write lock up front.  Safe requests (GET/HEAD) keep a
+    deferred BEGIN so readers do not queue behind each other.
+    """
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # let us emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN" if _is_safe_request() else "BEGIN IMMEDIATE")
+
+
+def _is_safe_request() -> bool:
+    from flask import has_request_context
+    return has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+
+
+# --- extensions ------------------------------------------------------------------------------
+
+def init_extensions(app: Flask) -> None:
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    from views.auth import limiter
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "กรุณาเข้าสู่ระบบก่อน"
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+
+    app.add_template_filter(lambda d: thai_date(d) if d else "", "thai_date")
+
+    @app.context_processor
+    def _inject_locale():
+        return {"current_locale": select_locale(), "languages": LANGUAGES}
+
+
+def select_locale() -> str:
+    """Thai unless the browser chose English with the language switch (stored in the session)."""
+    lang = session.get("lang") if request else None
+    return lang if lang in LANGUAGES else "th"
+
+
+@login_manager.user_loader
+def load_user(token: str) -> User | None:
+    """Sessions carry the user's rotating session token, never the bare id (logout ends them)."""
+    if not token or len(token) > 64:
+        return None
+    user = db.session.scalar(select(User).where(User.session_token == token))
+    if user is None or user.status is not AccountStatus.ACTIVE:
+        return None
+    return user
+
+
+# --- security --------------------------------------------------------------------------------
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
+    # Flask-Admin's templates use inline scripts and styles; everything else is same-origin.
+    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; "
+                                "style-src 'self' 'unsafe-inline'; "
+                                "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; "
+                                "form-action 'self'; base-uri 'self'"),
+}
+
+
+def init_security(app: Flask) -> None:
+    @app.before_request
+    def _request_id_and_absolute_timeout():
+        g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+        login_at = session.get("login_at")
+        if login_at is not None:
+            from time import time
+            if time() - float(login_at) > app.config["SESSION_ABSOLUTE_HOURS"] * 3600:
+                session.clear()
+
+    @app.after_request
+    def _headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+
+# --- blueprints, admin, cli ------------------------------------------------------------------
+
+def register_blueprints(app: Flask) -> None:
+    from views import auth, errors, public
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+    errors.register(app)
+
+
+def init_admin(app: Flask) -> None:
+    from views.admin import build_admin
+    build_admin(app)
+
+
+def register_cli(app: Flask) -> None:
+    import cli
+    cli.register(app)
+
+

@@ -1,0 +1,115 @@
+"""Command-line interface: `flask --app app <command>` (SPEC §4.5)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from models import AccountStatus, District, Organization, Province, User, db
+from models.accounts import SCOPE_COLUMN
+from workflow import Role
+
+SCALES = ("demo", "province", "national")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed_geo)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_user)
+    app.cli.add_command(demo_logins)
+
+
+@click.command("seed-geo")
+@with_appcontext
+def seed_geo() -> None:
+    """Load the 77 provinces, 928 districts and 7,436 subdistricts from geothai (idempotent)."""
+    import demo
+    added = demo.seed_geography()
+    click.echo(f"geography: {added['province']} provinces, {added['district']} districts, "
+               f"{added['subdistrict']} subdistricts added")
+
+
+@click.command("seed-demo")
+@with_appcontext
+@click.option("--scale", type=click.Choice(SCALES), default="demo", show_default=True,
+              help="demo = Uthai Thani (61); province = + a 300-LAO province; national = ~7,850 LAOs")
+@click.option("--years", type=click.IntRange(1, 10), default=3, show_default=True,
+              help="fiscal years ending with the open FY 2570")
+@click.option("--password", required=True,
+              help="password of every demo account (there is no built-in default)")
+@click.option("--seed", type=int, default=2570, show_default=True, help="random seed")
+def seed_demo(scale: str, years: int, password: str, seed: int) -> None:
+    """Create demo organizations, accounts, fiscal years and submissions (idempotent)."""
+    if len(password) < 8:
+        raise click.UsageError("--password must be at least 8 characters")
+    import demo
+    report = demo.seed_demo(scale=scale, years=years, password=password, seed=seed,
+                            echo=click.echo)
+    # The password is not echoed here: it was typed on this command line.
+    for line in report:
+        click.echo(line)
+
+
+@click.command("create-user")
+@with_appcontext
+@click.option("--username", required=True)
+@click.option("--role", required=True, help="lao_editor | district_officer | province_officer | dla_admin")
+@click.option("--scope", "scope_code", default=None,
+              help="DLA code (lao_editor), district code (district_officer) or province code "
+                   "(province_officer); none for dla_admin")
+@click.option("--full-name", default="")
+@click.option("--email", default=None)
+@click.password_option(prompt="Password", confirmation_prompt=True, help="prompted if omitted")
+def create_user(username: str, role: str, scope_code: str | None, full_name: str,
+                email: str | None, password: str) -> None:
+    """Create an active user with one role and one scope; the password is prompted for."""
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise click.UsageError(f"unknown role {role!r}; choose one of: "
+                               + ", ".join(r.value for r in Role)) from None
+    if len(password) < 10:
+        raise click.UsageError("the password must be at least 10 characters")
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise click.UsageError(f"user {username!r} already exists")
+    user = User(username=username, role=role_value, full_name=full_name, email=email,
+                status=AccountStatus.ACTIVE)
+    scope_column = SCOPE_COLUMN[role_value]
+    if scope_column is None:
+        if scope_code:
+            raise click.UsageError("a dla_admin covers the whole country: leave out --scope")
+    else:
+        if not scope_code:
+            raise click.UsageError(f"role {role_value.value} needs --scope ("
+                                   + {"organization_id": "the LAO's 7-digit DLA code",
+                                      "district_code": "a 4-digit district code",
+                                      "province_code": "a 2-digit province code"}[scope_column] + ")")
+        target = {
+            "organization_id": lambda: db.session.scalar(
+                select(Organization.id).where(Organization.dla_code == scope_code)),
+            "district_code": lambda: db.session.scalar(
+                select(District.code).where(District.code == scope_code)),
+            "province_code": lambda: db.session.scalar(
+                select(Province.code).where(Province.code == scope_code)),
+        }[scope_column]()
+        if target is None:
+            raise click.UsageError(f"no {scope_column.removesuffix('_id').removesuffix('_code')} "
+                                   f"with code {scope_code!r}")
+        setattr(user, scope_column, target)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"created {role_value.value} {username!r} ({user.scope_label})")
+
+
+@click.command("demo-logins")
+@with_appcontext
+@click.option("--password", default=None, help="shown next to the logins when given")
+def demo_logins(password: str | None) -> None:
+    """Print the demo accounts to try, one per role and one LAO per state."""
+    import demo
+    orgs = db.session.scalars(select(Organization).order_by(Organization.dla_code)).all()
+    for line in demo.demo_logins(orgs, password or ""):
+        click.echo(line)

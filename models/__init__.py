@@ -1,0 +1,17 @@
+"""INFO's data model (SPEC §2, §5): one module per domain, all sharing `db`."""
+
+from .base import db, utcnow
+from .geography import District, Province, Subdistrict
+from .organizations import (ORG_TYPE_SHORT, InfoAdministrator, LaoWebsite, Organization,
+                            OrgType, TouristCategory, TouristPlace)
+from .accounts import AccountStatus, User
+from .submissions import CertificationEvent, FiscalYear, Submission, YearStatus
+from .audit import AuditLog, AuditOp
+from . import sections  # noqa: F401  (registers the 8 section tables)
+
+__all__ = [
+    "db", "utcnow", "Province", "District", "Subdistrict", "Organization", "OrgType",
+    "ORG_TYPE_SHORT", "LaoWebsite", "InfoAdministrator", "TouristPlace", "TouristCategory",
+    "User", "AccountStatus", "FiscalYear", "YearStatus", "Submission", "CertificationEvent",
+    "AuditLog", "AuditOp",
+]

@@ -1,0 +1,177 @@
+"""Column metadata: Thai/English labels, units, help text and value rules live on the column.
+
+Forms, reports, exports and the API read the same `Column.info` dictionary, so a label or a
+unit is written once.  Every helper returns a nullable `mapped_column`: a draft section may be
+half filled; "required" is a completeness rule (SPEC §2), not NOT NULL.  Numeric bounds become
+CHECK constraints so no path (form, import, shell) can store a negative count.
+"""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    Enum,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    event,
+)
+from sqlalchemy.orm import mapped_column
+
+from .base import Base
+
+# Kinds a column can be; forms and the demo-data generator switch on this.
+KINDS = ("count", "money", "decimal", "percent", "text", "longtext", "choice", "flag", "date",
+         "lat", "lon", "year_be")
+
+
+def _column(kind: str, type_: Any, label_th: str, label_en: str, *, unit: str | None = None,
+            required: bool = False, help: str | None = None, group: str | None = None,
+            min: Decimal | int | float | None = None, max: Decimal | int | float | None = None,
+            choices: type[enum.Enum] | None = None, derived: bool = False,
+            readonly: bool = False, **kwargs: Any):
+    info = {
+        "kind": kind,
+        "label_th": label_th,
+        "label_en": label_en,
+        "unit": unit,
+        "required": required,
+        "help": help,
+        "group": group,
+        "min": min,
+        "max": max,
+        "choices": choices,
+        "derived": derived,
+        "readonly": readonly,
+    }
+    kwargs.setdefault("nullable", True)
+    return mapped_column(type_, info=info, **kwargs)
+
+
+def count(label_th: str, label_en: str, unit: str | None = None, **kw: Any):
+    """A non-negative whole number (persons, places, vehicles …)."""
+    kw.setdefault("min", 0)
+    return _column("count", Integer, label_th, label_en, unit=unit, **kw)
+
+
+def money(label_th: str, label_en: str, unit: str = "บาท", **kw: Any):
+    """Baht with two decimal places, never negative."""
+    kw.setdefault("min", 0)
+    return _column("money", Numeric(16, 2), label_th, label_en, unit=unit, **kw)
+
+
+def decimal(label_th: str, label_en: str, unit: str | None = None, scale: int = 2, **kw: Any):
+    """A measured quantity (km, rai, t/day, °C …); non-negative unless `min` says otherwise."""
+    kw.setdefault("min", 0)
+    return _column("decimal", Numeric(14, scale), label_th, label_en, unit=unit, **kw)
+
+
+def percent(label_th: str, label_en: str, **kw: Any):
+    """A share between 0 and 100."""
+    kw.setdefault("min", 0)
+    kw.setdefault("max", 100)
+    return _column("percent", Numeric(5, 2), label_th, label_en, unit="ร้อยละ", **kw)
+
+
+def text(label_th: str, label_en: str, length: int = 255, **kw: Any):
+    """A short line of text."""
+    return _column("text", String(length), label_th, label_en, **kw)
+
+
+def longtext(label_th: str, label_en: str, **kw: Any):
+    """Free text over several lines (terrain, climate, main crops …)."""
+    return _column("longtext", Text, label_th, label_en, **kw)
+
+
+def choice(enum_cls: type[enum.Enum], label_th: str, label_en: str, **kw: Any):
+    """One value of `enum_cls`; stored as its value, checked by the database."""
+    return _column("choice", enum_type(enum_cls), label_th, label_en, choices=enum_cls, **kw)
+
+
+def enum_type(enum_cls: type[enum.Enum]) -> Enum:
+    """A portable enum column type storing the member *values* ('lao_editor'), not names."""
+    return Enum(enum_cls, native_enum=False, length=32, validate_strings=True,
+                values_callable=lambda members: [m.value for m in members])
+
+
+def flag(label_th: str, label_en: str, **kw: Any):
+    """Yes / no (มี/ไม่มี)."""
+    return _column("flag", Boolean, label_th, label_en, **kw)
+
+
+def date(label_th: str, label_en: str, **kw: Any):
+    """A calendar date (stored CE, shown BE)."""
+    return _column("date", Date, label_th, label_en, **kw)
+
+
+def latitude(label_th: str = "ละติจูด", label_en: str = "Latitude", **kw: Any):
+    """Latitude inside Thailand."""
+    kw.setdefault("min", Decimal("5.6"))
+    kw.setdefault("max", Decimal("20.5"))
+    return _column("lat", Numeric(9, 6), label_th, label_en, unit="องศา", **kw)
+
+
+def longitude(label_th: str = "ลองจิจูด", label_en: str = "Longitude", **kw: Any):
+    """Longitude inside Thailand."""
+    kw.setdefault("min", Decimal("97.3"))
+    kw.setdefault("max", Decimal("105.7"))
+    return _column("lon", Numeric(9, 6), label_th, label_en, unit="องศา", **kw)
+
+
+def year_be(label_th: str, label_en: str, **kw: Any):
+    """A Buddhist Era year such as 2565."""
+    kw.setdefault("min", 2400)
+    kw.setdefault("max", 2700)
+    return _column("year_be", Integer, label_th, label_en, unit="พ.ศ.", **kw)
+
+
+class LabeledEnum(str, enum.Enum):
+    """An enum whose members carry a Thai label: `Member = ("value", "ไทย")`."""
+
+    label_th: str
+
+    def __new__(cls, value: str, label_th: str):
+        obj = str.__new__(cls, value)
+        obj._value_ = value
+        obj.label_th = label_th
+        return obj
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@event.listens_for(Column, "after_parent_attach")
+def _add_range_checks(column: Column, table: Any) -> None:
+    """Turn `min`/`max` in a column's info into a named CHECK constraint on its table."""
+    if not isinstance(table, Table):
+        return
+    info = column.info
+    if "kind" not in info:
+        return
+    parts = []
+    if info.get("min") is not None:
+        parts.append(f"{column.name} >= {info['min']}")
+    if info.get("max") is not None:
+        parts.append(f"{column.name} <= {info['max']}")
+    # Only the models' own tables: copies made by Alembic already carry the constraint.
+    if parts and table.metadata is Base.metadata:
+        table.append_constraint(CheckConstraint(" AND ".join(parts), name=f"{column.name}_range"))
+
+
+def column_info(column: Column) -> dict[str, Any]:
+    """The metadata dictionary of a catalogue column (empty for plumbing columns)."""
+    return column.info if "kind" in column.info else {}
+
+
+def catalogue_columns(model: type) -> list[Column]:
+    """The catalogue columns of a model, in declaration order."""
+    return [c for c in model.__table__.columns if "kind" in c.info]

@@ -1,0 +1,125 @@
+"""Local administrative organizations (อปท.) and their per-LAO records outside the yearly sections."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from . import meta
+from .base import db, utcnow
+from .geography import District, Province, Subdistrict
+
+
+class OrgType(meta.LabeledEnum):
+    """ประเภท อปท. — never derived from the first digit of the DLA code."""
+
+    PAO = ("pao", "องค์การบริหารส่วนจังหวัด")
+    CITY_MUNICIPALITY = ("city_municipality", "เทศบาลนคร")
+    TOWN_MUNICIPALITY = ("town_municipality", "เทศบาลเมือง")
+    SUBDISTRICT_MUNICIPALITY = ("subdistrict_municipality", "เทศบาลตำบล")
+    SAO = ("sao", "องค์การบริหารส่วนตำบล")
+    BANGKOK = ("bangkok", "กรุงเทพมหานคร")
+    PATTAYA = ("pattaya", "เมืองพัทยา")
+
+
+# Short forms Thai officials write in lists (อบจ., ทน., ทม., ทต., อบต.).
+ORG_TYPE_SHORT = {
+    OrgType.PAO: "อบจ.",
+    OrgType.CITY_MUNICIPALITY: "ทน.",
+    OrgType.TOWN_MUNICIPALITY: "ทม.",
+    OrgType.SUBDISTRICT_MUNICIPALITY: "ทต.",
+    OrgType.SAO: "อบต.",
+    OrgType.BANGKOK: "กทม.",
+    OrgType.PATTAYA: "พัทยา",
+}
+
+
+class Organization(db.Model):
+    """อปท. — one local administrative organization."""
+
+    __tablename__ = "organization"
+    __table_args__ = (
+        Index("ix_organization_province_district", "province_code", "district_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dla_code: Mapped[str] = mapped_column(
+        String(7), unique=True,
+        info={"label_th": "รหัส อปท.", "label_en": "DLA code", "help": "7 หลัก"})
+    name_th: Mapped[str] = mapped_column(String(200), info={"label_th": "ชื่อ อปท.", "label_en": "Name"})
+    name_en: Mapped[str | None] = mapped_column(
+        String(200), info={"label_th": "ชื่อภาษาอังกฤษ", "label_en": "Name (English)"})
+    org_type: Mapped[OrgType] = meta.choice(OrgType, "ประเภท อปท.", "LAO type", nullable=False)
+    province_code: Mapped[str] = mapped_column(ForeignKey("province.code"))
+    district_code: Mapped[str] = mapped_column(ForeignKey("district.code"), index=True)
+    subdistrict_code: Mapped[str | None] = mapped_column(ForeignKey("subdistrict.code"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True,
+                                         info={"label_th": "ใช้งาน", "label_en": "Active"})
+
+    province: Mapped[Province] = relationship()
+    district: Mapped[District] = relationship()
+    subdistrict: Mapped[Subdistrict | None] = relationship()
+
+    def __str__(self) -> str:
+        return self.name_th
+
+
+class LaoWebsite(db.Model):
+    """บันทึกเว็บไซต์ อปท. — one website per LAO."""
+
+    __tablename__ = "lao_website"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), unique=True)
+    url: Mapped[str] = mapped_column(String(300), info={
+        "label_th": "ชื่อเว็บไซต์", "label_en": "Website", "help": "เช่น https://www.dla.go.th"})
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+
+
+class InfoAdministrator(db.Model):
+    """ผู้ดูแลระบบ INFO of an LAO."""
+
+    __tablename__ = "info_administrator"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), info={"label_th": "ชื่อ-สกุล", "label_en": "Name"})
+    position: Mapped[str] = mapped_column(String(200), info={"label_th": "ตำแหน่ง", "label_en": "Position"})
+    phone: Mapped[str | None] = mapped_column(String(50), info={"label_th": "เบอร์โทรศัพท์", "label_en": "Phone"})
+    email: Mapped[str | None] = mapped_column(String(200), info={"label_th": "อีเมล", "label_en": "E-mail"})
+
+    organization: Mapped[Organization] = relationship()
+
+
+class TouristCategory(meta.LabeledEnum):
+    NATURE = ("nature", "ธรรมชาติ")
+    HISTORY = ("history", "ประวัติศาสตร์ โบราณสถาน")
+    RELIGION = ("religion", "ศาสนสถาน")
+    CULTURE = ("culture", "ศิลปวัฒนธรรม ประเพณี")
+    RECREATION = ("recreation", "นันทนาการ")
+    AGRO = ("agro", "เกษตร")
+    OTHER = ("other", "อื่น ๆ")
+
+
+class TouristPlace(db.Model):
+    """ข้อมูลสถานที่ท่องเที่ยว of an LAO."""
+
+    __tablename__ = "tourist_place"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), info={"label_th": "ชื่อสถานที่ท่องเที่ยว", "label_en": "Name"})
+    category: Mapped[TouristCategory | None] = meta.choice(TouristCategory, "ประเภท", "Category")
+    description: Mapped[str | None] = mapped_column(Text, info={"label_th": "รายละเอียด", "label_en": "Description"})
+    subdistrict_code: Mapped[str | None] = mapped_column(ForeignKey("subdistrict.code"))
+    latitude = meta.latitude()
+    longitude = meta.longitude()
+    contact: Mapped[str | None] = mapped_column(String(200), info={"label_th": "ติดต่อ", "label_en": "Contact"})
+
+    organization: Mapped[Organization] = relationship()
+    subdistrict: Mapped[Subdistrict | None] = relationship()

@@ -1,0 +1,122 @@
+"""Fiscal-year rounds, one submission per LAO-year, and the append-only certification history."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflow import Action, Role, Status
+
+from .base import db, utcnow
+from .meta import enum_type
+from .organizations import Organization, OrgType
+
+
+class YearStatus(str, enum.Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+    @property
+    def label_th(self) -> str:
+        return {"open": "เปิดรับข้อมูล", "closed": "ปิดแล้ว"}[self.value]
+
+
+class FiscalYear(db.Model):
+    """ปีงบประมาณ: one yearly round, identified by its Buddhist Era year."""
+
+    __tablename__ = "fiscal_year"
+
+    be_year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False,
+                                         info={"label_th": "ปีงบประมาณ", "label_en": "Fiscal year"})
+    status: Mapped[YearStatus] = mapped_column(enum_type(YearStatus), default=YearStatus.OPEN,
+                                               info={"label_th": "สถานะ", "label_en": "Status"})
+    opens_on: Mapped[date] = mapped_column(Date, info={"label_th": "วันที่เปิดรับข้อมูล",
+                                                       "label_en": "Opens on"})
+    deadline: Mapped[date] = mapped_column(Date, info={"label_th": "กำหนดส่งข้อมูล",
+                                                       "label_en": "Deadline"})
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is YearStatus.OPEN
+
+    def __str__(self) -> str:
+        return str(self.be_year)
+
+
+class Submission(db.Model):
+    """ข้อมูล อปท. 8 ด้าน of one LAO in one fiscal year."""
+
+    __tablename__ = "submission"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "fiscal_year", name="uq_submission_org_year"),
+        CheckConstraint("sections_complete BETWEEN 0 AND 8", name="sections_complete_range"),
+        # The scoping filters and their usual sort orders (SPEC §6).
+        Index("ix_submission_year_province_status", "fiscal_year", "province_code", "status"),
+        Index("ix_submission_year_district_status", "fiscal_year", "district_code", "status"),
+        Index("ix_submission_year_status", "fiscal_year", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    fiscal_year: Mapped[int] = mapped_column(ForeignKey("fiscal_year.be_year"),
+                                             info={"label_th": "ปีงบประมาณ", "label_en": "Fiscal year"})
+    # Where the LAO was in that year; copied from the organization when the year opens so the
+    # scoping filter and the conditional UPDATE need no join.
+    province_code: Mapped[str] = mapped_column(ForeignKey("province.code"))
+    district_code: Mapped[str] = mapped_column(ForeignKey("district.code"))
+    org_type: Mapped[OrgType] = mapped_column(enum_type(OrgType),
+                                              info={"label_th": "ประเภท อปท.", "label_en": "LAO type"})
+
+    status: Mapped[Status] = mapped_column(enum_type(Status), default=Status.DRAFT,
+                                           info={"label_th": "สถานะการรับรองข้อมูล",
+                                                 "label_en": "Certification status"})
+    received_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), info={"label_th": "วันที่รับข้อมูลได้", "label_en": "Received"})
+    lao_certified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lao_certified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    province_certified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    province_certified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    sections_complete: Mapped[int] = mapped_column(
+        Integer, default=0, info={"label_th": "บันทึกครบ (ด้าน)", "label_en": "Sections complete"})
+    extension_until: Mapped[date | None] = mapped_column(
+        Date, info={"label_th": "ขยายเวลาถึง", "label_en": "Extended until"})
+    return_reason: Mapped[str | None] = mapped_column(
+        Text, info={"label_th": "เหตุผลที่ส่งคืน", "label_en": "Returned because"})
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    year: Mapped[FiscalYear] = relationship()
+    events: Mapped[list[CertificationEvent]] = relationship(
+        back_populates="submission", order_by="CertificationEvent.id")
+
+    def __str__(self) -> str:
+        return f"{self.organization.name_th} ปี {self.fiscal_year}"
+
+
+class CertificationEvent(db.Model):
+    """ประวัติการรับรองข้อมูล — one row per status change, never updated or deleted."""
+
+    __tablename__ = "certification_event"
+    __table_args__ = (Index("ix_certification_event_submission", "submission_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"))
+    action: Mapped[Action] = mapped_column(enum_type(Action))
+    from_status: Mapped[Status] = mapped_column(enum_type(Status))
+    to_status: Mapped[Status] = mapped_column(enum_type(Status))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    actor_role: Mapped[Role | None] = mapped_column(enum_type(Role))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="events")
+    actor = relationship("User")

@@ -1,0 +1,127 @@
+"""Fixtures: one app and one migrated database per run (SQLite file, or TEST_DATABASE_URL),
+emptied of everything but geography after each test."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, inspect, text
+
+from app import create_app, normalize_database_url
+from models import db
+
+GEO_TABLES = {"province", "district", "subdistrict", "alembic_version"}
+PASSWORD = "test-password-2570"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    url = normalize_database_url(url)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # noqa: BLE001
+        # CI sets TEST_DATABASE_URL on purpose: an unreachable database fails the run.
+        pytest.exit(f"TEST_DATABASE_URL is set but unreachable: {exc}", returncode=3)
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app({"INFO_MODE": "test", "TESTING": True,
+                      "SQLALCHEMY_DATABASE_URI": database_url,
+                      "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:  # a clean schema for this run
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+        from demo import seed_geography
+        seed_geography()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _empty_tables(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in GEO_TABLES]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables)
+                                  + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _clean(request):
+    yield
+    if "app" in request.fixturenames:
+        _empty_tables(request.getfixturevalue("app"))
+
+
+@pytest.fixture()
+def app_ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture()
+def demo(app, runner):
+    """The Uthai Thani demo (3 fiscal years); returns the CLI output."""
+    result = runner.invoke(args=["seed-demo", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a rendered form."""
+    html = client.get(path).get_data(as_text=True)
+    match = _CSRF.search(html)
+    assert match, f"no csrf_token on {path}"
+    return match.group(1)
+
+
+def login(client, username: str, password: str = PASSWORD):
+    token = csrf_token(client)
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": token})
+
+
+@pytest.fixture()
+def login_as(client):
+    def _login(username: str, password: str = PASSWORD):
+        response = login(client, username, password)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+    return _login

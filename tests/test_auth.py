@@ -1,0 +1,126 @@
+"""Sign-in, sign-out, sessions that really end, CSRF, security headers, health check."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from models import AccountStatus, User, db
+
+from .conftest import PASSWORD, csrf_token, login
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_admin_requires_login(client):
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_every_demo_role_can_sign_in(client, demo):
+    for username in ("admin", "prov-61", "dist-6101"):
+        response = login(client, username)
+        assert response.status_code == 302, username
+        page = client.get("/admin/")
+        assert page.status_code == 200
+        assert username in page.get_data(as_text=True) or "ยินดีต้อนรับ" in page.get_data(as_text=True)
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/admin/")})
+
+
+def test_wrong_password_is_refused_without_saying_which_part(client, demo):
+    response = login(client, "admin", "not-the-password")
+    assert response.status_code == 200
+    assert "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง" in response.get_data(as_text=True)
+    response = login(client, "nobody", "not-the-password")
+    assert "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง" in response.get_data(as_text=True)
+
+
+def test_login_without_csrf_token_is_refused(client, demo):
+    response = client.post("/login", data={"username": "admin", "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/admin/").status_code == 302
+
+
+def test_logout_ends_the_session_server_side(app, client, login_as, demo):
+    login_as("admin")
+    cookie = client.get_cookie("info_session").value
+    assert client.get("/admin/").status_code == 200
+    response = client.post("/logout", data={"csrf_token": csrf_token(client, "/admin/")})
+    assert response.status_code == 302
+    # Replay the cookie captured before logout: it must no longer sign anyone in.
+    replay = app.test_client()
+    replay.set_cookie("info_session", cookie)
+    assert replay.get("/admin/").status_code == 302
+
+
+def test_logout_is_post_only(client, login_as, demo):
+    login_as("admin")
+    assert client.get("/logout").status_code == 405
+    assert client.get("/admin/").status_code == 200
+
+
+def test_disabled_user_is_signed_out_at_once(app, client, login_as, demo):
+    login_as("prov-61")
+    assert client.get("/admin/").status_code == 200
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "prov-61"))
+        user.status = AccountStatus.DISABLED
+        db.session.commit()
+    assert client.get("/admin/").status_code == 302
+    response = login(client, "prov-61")
+    assert "ระงับการใช้งาน" in response.get_data(as_text=True)
+
+
+def test_pending_user_cannot_sign_in(app, client, demo):
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "dist-6101"))
+        user.status = AccountStatus.PENDING
+        db.session.commit()
+    response = login(client, "dist-6101")
+    assert response.status_code == 200 and "รอการอนุมัติ" in response.get_data(as_text=True)
+
+
+def test_next_must_be_a_local_path(client, demo):
+    token = csrf_token(client)
+    response = client.post("/login?next=//evil.example/x",
+                           data={"username": "admin", "password": PASSWORD, "csrf_token": token})
+    assert response.headers["Location"].endswith("/admin/")
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_thai_by_default_and_english_selectable(client):
+    assert "เข้าสู่ระบบ" in client.get("/login").get_data(as_text=True)
+    client.get("/lang/en")
+    assert 'lang="en"' in client.get("/").get_data(as_text=True)
+
+
+def test_unknown_page_is_a_thai_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404 and "ไม่พบ" in response.get_data(as_text=True)
+
+
+def test_dla_admin_can_browse_every_admin_list(app, client, login_as, demo):
+    login_as("admin")
+    endpoints = sorted({rule.endpoint for rule in app.url_map.iter_rules()
+                        if rule.endpoint.endswith(".index_view")})
+    assert len(endpoints) > 20
+    for endpoint in endpoints:
+        with app.test_request_context():
+            from flask import url_for
+            url = url_for(endpoint)
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+
+
+def test_province_officer_is_forbidden_from_dla_views(client, login_as, demo):
+    login_as("prov-61")
+    assert client.get("/admin/user_account/").status_code == 403

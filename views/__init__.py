@@ -1,0 +1,1 @@
+"""Blueprints and the Flask-Admin back office."""

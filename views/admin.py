@@ -1,0 +1,254 @@
+"""The Flask-Admin back office: built inside the factory (flask-admin #910), one menu per area."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, request, url_for
+from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.theme import Bootstrap4Theme
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import func, select
+from wtforms import PasswordField
+from wtforms.validators import Length, Optional, ValidationError
+
+from models import (AuditLog, CertificationEvent, District, FiscalYear, InfoAdministrator,
+                    LaoWebsite, Organization, Province, Subdistrict, Submission, TouristPlace,
+                    User, db)
+from models.accounts import SCOPE_COLUMN
+from models.sections import CHILDREN, SECTIONS
+from workflow import Role, Status
+
+from .base import ScopedModelView
+from .labels import bilingual, column_descriptions, column_labels
+
+
+class HomeView(AdminIndexView):
+    """หน้าแรกของระบบหลังบ้าน: who you are and the state of the current round."""
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and current_user.is_active
+
+    def inaccessible_callback(self, name, **kwargs):
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    @expose("/")
+    def index(self):
+        counts = dict(db.session.execute(
+            select(Submission.status, func.count()).join(FiscalYear)
+            .where(FiscalYear.status == "open").group_by(Submission.status)).all())
+        years = db.session.scalars(select(FiscalYear).order_by(FiscalYear.be_year.desc())).all()
+        return self.render("admin/home.html", counts=counts, years=years, Status=Status)
+
+
+def _enum_label(view, context, model, name):
+    value = getattr(model, name)
+    return getattr(value, "label_th", value) if value is not None else ""
+
+
+class MasterDataView(ScopedModelView):
+    """Reference tables: everyone signed in may read, only a dla_admin reaches them here."""
+
+    can_view_details = True
+    column_display_pk = True
+
+
+class ProvinceView(MasterDataView):
+    column_list = ("code", "name_th", "name_en")
+    column_searchable_list = ("code", "name_th", "name_en")
+    column_default_sort = "code"
+
+
+class DistrictView(MasterDataView):
+    column_list = ("code", "name_th", "name_en", "province")
+    column_searchable_list = ("code", "name_th", "name_en")
+    column_filters = ("province_code",)
+    column_default_sort = "code"
+    column_select_related_list = (District.province,)
+
+
+class SubdistrictView(MasterDataView):
+    column_list = ("code", "name_th", "name_en", "postal_code", "district", "province")
+    column_searchable_list = ("code", "name_th", "name_en", "postal_code")
+    column_filters = ("province_code", "district_code")
+    column_default_sort = "code"
+    column_select_related_list = (Subdistrict.district, Subdistrict.province)
+
+
+class OrganizationView(ScopedModelView):
+    """อปท. master data (dla_admin)."""
+
+    org_column = Organization.id
+    district_column = Organization.district_code
+    province_column = Organization.province_code
+
+    can_create = can_edit = True
+    can_view_details = True
+    column_list = ("dla_code", "name_th", "org_type", "district", "province", "active")
+    column_searchable_list = ("dla_code", "name_th", "name_en")
+    column_filters = ("org_type", "province_code", "district_code", "active")
+    column_default_sort = "dla_code"
+    column_select_related_list = (Organization.district, Organization.province)
+    column_formatters = {"org_type": _enum_label}
+    form_columns = ("dla_code", "name_th", "name_en", "org_type", "district", "subdistrict",
+                    "active")
+    form_ajax_refs = {
+        "district": {"fields": (District.name_th, District.code), "page_size": 20},
+        "subdistrict": {"fields": (Subdistrict.name_th, Subdistrict.code), "page_size": 20},
+    }
+
+    def on_model_change(self, form, model, is_created):
+        # The province always follows the district; it is never typed in.
+        if model.district is not None:
+            model.province_code = model.district.province_code
+        if model.subdistrict is not None and model.subdistrict.district_code != model.district_code:
+            raise ValidationError("ตำบลที่ตั้งสำนักงานต้องอยู่ในอำเภอที่เลือก")
+
+
+class UserView(ScopedModelView):
+    """ผู้ใช้งาน: one role, one scope; passwords are set here and stored as argon2id hashes."""
+
+    can_create = can_edit = True
+    column_list = ("username", "full_name", "role", "scope", "status", "last_login_at")
+    column_searchable_list = ("username", "full_name", "email")
+    column_filters = ("role", "status", "province_code")
+    column_formatters = {"role": _enum_label, "status": _enum_label,
+                         "scope": lambda v, c, m, n: m.scope_label}
+    column_select_related_list = (User.organization, User.district, User.province)
+    form_columns = ("username", "full_name", "position", "email", "phone", "role",
+                    "organization", "district", "province", "status", "new_password")
+    form_extra_fields = {"new_password": PasswordField(
+        "รหัสผ่านใหม่", validators=[Optional(), Length(min=10, max=128)],
+        description="อย่างน้อย 10 ตัวอักษร เว้นว่างไว้หากไม่เปลี่ยน")}
+    form_ajax_refs = {
+        "organization": {"fields": (Organization.name_th, Organization.dla_code), "page_size": 20},
+        "district": {"fields": (District.name_th, District.code), "page_size": 20},
+    }
+
+    def on_model_change(self, form, model, is_created):
+        scope_col = SCOPE_COLUMN[Role(model.role)]
+        for column, rel in (("organization_id", "organization"), ("district_code", "district"),
+                            ("province_code", "province")):
+            if column != scope_col:
+                setattr(model, rel, None)
+                setattr(model, column, None)
+            elif getattr(model, rel) is None:
+                raise ValidationError(f"บทบาท {Role(model.role).label_th} ต้องระบุหน่วยงานที่สังกัด")
+        password = form.new_password.data
+        if is_created and not password:
+            raise ValidationError("กรุณากำหนดรหัสผ่านสำหรับผู้ใช้ใหม่")
+        if password:
+            model.set_password(password)
+        elif not is_created:
+            # Role, scope or status changes end the user's open sessions.
+            model.rotate_session()
+
+
+class FiscalYearView(ScopedModelView):
+    """ปีงบประมาณ (dla_admin): open / close and the deadline."""
+
+    can_edit = True
+    column_list = ("be_year", "status", "opens_on", "deadline", "opened_at", "closed_at")
+    column_formatters = {"status": _enum_label}
+    column_default_sort = ("be_year", True)
+    form_columns = ("status", "opens_on", "deadline")
+
+
+def _org_name(view, context, model, name):
+    return model.organization.name_th
+
+
+class SubmissionView(ScopedModelView):
+    """ข้อมูล อปท. 8 ด้าน by LAO-year (read-only here; certification comes with the workflow)."""
+
+    org_column = Submission.organization_id
+    district_column = Submission.district_code
+    province_column = Submission.province_code
+
+    column_list = ("fiscal_year", "organization", "district_code", "org_type",
+                   "sections_complete", "status", "received_at")
+    column_filters = ("fiscal_year", "province_code", "district_code", "org_type", "status")
+    column_default_sort = [("fiscal_year", True), ("id", False)]
+    column_select_related_list = (Submission.organization,)
+    column_formatters = {"organization": _org_name, "status": _enum_label,
+                         "org_type": _enum_label,
+                         "sections_complete": lambda v, c, m, n: f"{m.sections_complete}/8"}
+
+
+class EventView(ScopedModelView):
+    column_list = ("created_at", "submission_id", "action", "from_status", "to_status",
+                   "actor", "reason")
+    column_default_sort = ("id", True)
+    column_select_related_list = (CertificationEvent.actor,)
+    column_formatters = {"action": _enum_label, "from_status": _enum_label,
+                         "to_status": _enum_label}
+
+
+class AuditLogView(ScopedModelView):
+    column_list = ("created_at", "user", "op", "table_name", "row_id", "field", "old_value",
+                   "new_value", "request_id")
+    column_default_sort = ("id", True)
+    column_filters = ("table_name", "op", "organization_id", "submission_id")
+    column_select_related_list = (AuditLog.user,)
+
+
+class LaoRecordView(ScopedModelView):
+    """Per-LAO records (website, INFO administrators, tourist places)."""
+
+    scope_join = Organization
+    org_column = Organization.id
+    district_column = Organization.district_code
+    province_column = Organization.province_code
+    column_filters = ("organization_id",)
+
+
+class SectionBrowseView(ScopedModelView):
+    """Read-only browse of one section table (the editing forms belong to the LAO screens)."""
+
+    scope_join = Submission
+    org_column = Submission.organization_id
+    district_column = Submission.district_code
+    province_column = Submission.province_code
+    can_view_details = True
+    column_display_pk = True
+
+
+def build_admin(app: Flask) -> Admin:
+    admin = Admin(
+        app, name="INFO", url="/admin",
+        index_view=HomeView(name="หน้าแรก", url="/admin"),
+        theme=Bootstrap4Theme(base_template="admin/info_base.html", fluid=True),
+        translations_path=str(app.root_path + "/translations"),
+    )
+
+    def add(view_cls, model, name, category=None, **attrs):
+        # Labels and help text come from the column metadata unless the view sets its own.
+        attrs.setdefault("column_labels", {**column_labels(model),
+                                           **(getattr(view_cls, "__dict__", {}).get("column_labels") or {})})
+        attrs.setdefault("column_descriptions", column_descriptions(model))
+        view = type(view_cls.__name__, (view_cls,), attrs)
+        admin.add_view(view(model, name=name, category=category, endpoint=model.__tablename__))
+
+    data = "ข้อมูล อปท. 8 ด้าน"
+    add(SubmissionView, Submission, "รายการข้อมูลรายปี", data)
+    for section in SECTIONS:
+        add(SectionBrowseView, section, f"{section.SECTION_NO}. {section.TITLE_TH}", data)
+        for _attr, child in CHILDREN.get(section, ()):
+            add(SectionBrowseView, child, f"{section.SECTION_NO}. {child.TITLE_TH}",
+                data, scope_join=(Submission, child.submission_id == Submission.id))
+    add(EventView, CertificationEvent, "ประวัติการรับรองข้อมูล", data)
+
+    records = "ข้อมูลของ อปท."
+    add(LaoRecordView, LaoWebsite, "บันทึกเว็บไซต์ อปท.", records)
+    add(LaoRecordView, InfoAdministrator, "บันทึกผู้ดูแลระบบ INFO", records)
+    add(LaoRecordView, TouristPlace, "ข้อมูลสถานที่ท่องเที่ยว", records)
+
+    master = "ข้อมูลหลัก"
+    add(FiscalYearView, FiscalYear, "ปีงบประมาณ", master)
+    add(OrganizationView, Organization, "องค์กรปกครองส่วนท้องถิ่น", master)
+    add(ProvinceView, Province, "จังหวัด", master)
+    add(DistrictView, District, "อำเภอ", master)
+    add(SubdistrictView, Subdistrict, "ตำบล", master)
+    add(UserView, User, "ผู้ใช้งาน", master)
+    add(AuditLogView, AuditLog, "บันทึกการเปลี่ยนแปลงข้อมูล", master)
+    return admin
+

@@ -1,0 +1,76 @@
+"""Sign in and sign out.  Sessions carry a rotating token, so logout ends them server-side."""
+
+from __future__ import annotations
+
+from time import time
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from models import AccountStatus, User, db, utcnow
+from models.accounts import dummy_password_check
+
+bp = Blueprint("auth", __name__)
+# Initialised by the factory; storage from RATELIMIT_STORAGE_URI (memory:// per process by default).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+class LoginForm(FlaskForm):
+    username = StringField("ชื่อผู้ใช้", validators=[DataRequired("กรุณากรอกชื่อผู้ใช้"),
+                                                    Length(max=80)])
+    password = PasswordField("รหัสผ่าน", validators=[DataRequired("กรุณากรอกรหัสผ่าน"),
+                                                    Length(max=128)])
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after login (no //evil.example, no scheme)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") \
+                and not target.startswith("//") and "\\" not in target:
+            return target
+    return url_for("admin.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
+        if user is None:
+            dummy_password_check()
+        if user is None or not user.check_password(form.password.data):
+            flash("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "error")
+        elif user.status is AccountStatus.PENDING:
+            flash("บัญชีนี้รอการอนุมัติจากสำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด", "warning")
+        elif user.status is AccountStatus.DISABLED:
+            flash("บัญชีนี้ถูกระงับการใช้งาน กรุณาติดต่อผู้ดูแลระบบ", "error")
+        else:
+            session.clear()  # no fixation: a fresh session for the signed-in user
+            login_user(user)
+            session.permanent = True
+            session["login_at"] = time()
+            user.last_login_at = utcnow()
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")))
+    return render_template("login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if current_user.is_authenticated:
+        # Rotating the token makes every copy of this user's cookie worthless.
+        current_user.rotate_session()
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash("ออกจากระบบแล้ว", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,131 @@
+"""The one secured, scoped ModelView every back-office view derives from (SPEC §6).
+
+Flask-Admin reads rows through six paths (list, count, get_one, actions, relation fields, ajax
+lookups).  `ScopedModelView.scope()` is the single place that narrows rows to the signed-in
+user's LAO, district or province, and every path below goes through it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla import tools
+from flask_login import current_user
+from sqlalchemy import Integer, false
+from sqlalchemy.orm import InstrumentedAttribute
+
+from models import db
+from workflow import Role
+
+_INT_ID = re.compile(r"^[0-9]{1,18}$")
+_CODE_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+
+
+class ScopedModelView(ModelView):
+    """Login + role check, and one row scope used by list, count, record pages and actions.
+
+    Subclasses say who may open them (`roles`) and how a row is placed in the hierarchy: the
+    columns holding its LAO, district and province (`org_column`, `district_column`,
+    `province_column`), optionally through `scope_join` (a model joined on the query first).
+    A role whose column is missing sees nothing.
+    """
+
+    roles: ClassVar[frozenset[Role]] = frozenset({Role.DLA_ADMIN})
+    org_column: ClassVar[InstrumentedAttribute | None] = None
+    district_column: ClassVar[InstrumentedAttribute | None] = None
+    province_column: ClassVar[InstrumentedAttribute | None] = None
+    scope_join: ClassVar[Any] = None
+
+    page_size = 50
+    can_set_page_size = False
+    export_max_rows = 10_000
+    # Writes are opt-in per view; the base is a read-only table.
+    can_create = False
+    can_edit = False
+    can_delete = False
+
+    def __init__(self, model, *args: Any, **kwargs: Any) -> None:
+        super().__init__(model, db, *args, **kwargs)
+
+    # --- who may open the view ---------------------------------------------------------------
+    def is_accessible(self) -> bool:
+        return (current_user.is_authenticated and current_user.is_active
+                and current_user.role in self.roles)
+
+    def inaccessible_callback(self, name: str, **kwargs: Any):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    # --- the one scope ---------------------------------------------------------------------
+    def scope(self, query):
+        """Narrow `query` to the rows the current user may see."""
+        if not current_user.is_authenticated:
+            return query.filter(false())
+        role = current_user.role
+        if role is Role.DLA_ADMIN:
+            return query
+        column, value = {
+            Role.LAO_EDITOR: (self.org_column, current_user.organization_id),
+            Role.DISTRICT_OFFICER: (self.district_column, current_user.district_code),
+            Role.PROVINCE_OFFICER: (self.province_column, current_user.province_code),
+        }[role]
+        if column is None or value is None:
+            return query.filter(false())
+        if isinstance(self.scope_join, tuple):
+            query = query.join(*self.scope_join)
+        elif self.scope_join is not None:
+            query = query.join(self.scope_join)
+        return query.filter(column == value)
+
+    def get_query(self):
+        return self.scope(super().get_query())
+
+    def get_count_query(self):
+        return self.scope(super().get_count_query())
+
+    def get_one(self, id: Any):
+        """The library's get_one() is session.get(): it ignores get_query().  Go through scope."""
+        pk = self.parse_id(id)
+        if pk is None:
+            abort(404)
+        row = self.get_query().filter(self._pk_column() == pk).one_or_none()
+        if row is None:
+            abort(404)
+        return row
+
+    # --- ids from the request --------------------------------------------------------------
+    def _pk_column(self):
+        return getattr(self.model, tools.get_primary_key(self.model))
+
+    def parse_id(self, raw: Any) -> Any | None:
+        """A primary key from a URL or form, or None when it is malformed."""
+        raw = str(raw or "")
+        column = self._pk_column()
+        if isinstance(column.type, Integer):
+            return int(raw) if _INT_ID.match(raw) else None
+        return raw if _CODE_ID.match(raw) else None
+
+    def scoped_rows(self, ids: list[str]):
+        """Rows of `ids` (raw strings from a list action) that the current user may touch."""
+        parsed = [p for p in (self.parse_id(i) for i in ids) if p is not None]
+        if not parsed:
+            return []
+        return tools.get_query_for_ids(self.get_query(), self.model, parsed).all()
+
+    def handle_action(self, return_view: str | None = None):
+        """Actions receive raw ids: validate them, and never let an error become a 500."""
+        try:
+            return super().handle_action(return_view)
+        except Exception:  # noqa: BLE001 - roll back, tell the user, keep the page
+            db.session.rollback()
+            flash("ไม่สามารถดำเนินการได้ ข้อมูลไม่ถูกเปลี่ยนแปลง", "error")
+            return redirect(self.get_url(".index_view"))
+
+    def action_delete(self, ids):
+        # The library passes raw ids to the database; drop malformed ones first.
+        valid = tuple(str(p) for p in map(self.parse_id, ids) if p is not None)
+        return super().action_delete(valid)

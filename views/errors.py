@@ -1,0 +1,45 @@
+"""Error pages in Thai: bad input is a clear message, never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from models import db
+
+MESSAGES = {
+    400: ("คำขอไม่ถูกต้อง", "ข้อมูลที่ส่งมาไม่ถูกต้อง กรุณาตรวจสอบแล้วลองใหม่"),
+    403: ("ไม่มีสิทธิ์เข้าถึง", "บัญชีของท่านไม่มีสิทธิ์ใช้งานหน้านี้"),
+    404: ("ไม่พบหน้าที่ต้องการ", "ไม่พบข้อมูลหรือหน้าที่ท่านเรียก"),
+    405: ("วิธีการเรียกไม่ถูกต้อง", "หน้านี้ไม่รองรับการเรียกด้วยวิธีนี้"),
+    413: ("ข้อมูลมีขนาดใหญ่เกินไป", "ไฟล์หรือข้อมูลที่ส่งมามีขนาดเกินที่ระบบรับได้"),
+    429: ("เรียกใช้งานถี่เกินไป", "กรุณารอสักครู่แล้วลองใหม่"),
+    500: ("ระบบขัดข้อง", "เกิดข้อผิดพลาดภายในระบบ ข้อมูลไม่ถูกบันทึก กรุณาลองใหม่อีกครั้ง"),
+}
+
+
+def _render(code: int, detail: str | None = None):
+    title, message = MESSAGES.get(code, (str(code), ""))
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return {"error": title, "message": detail or message}, code
+    return render_template("error.html", code=code, title=title,
+                           message=detail or message), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        return _render(400, "แบบฟอร์มหมดอายุหรือไม่มีรหัสป้องกัน (CSRF) กรุณาโหลดหน้าใหม่แล้วส่งอีกครั้ง")
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        if error.code in MESSAGES:
+            return _render(error.code)
+        return error
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return _render(500)

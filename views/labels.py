@@ -1,0 +1,39 @@
+"""Labels for views, read from the models' column metadata in the current language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context
+from flask_babel import LazyString, get_locale
+
+
+def current_lang() -> str:
+    if not has_request_context():
+        return "th"
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "th"
+
+
+def bilingual(th: str, en: str) -> LazyString:
+    """A string that renders in Thai or English depending on the request's language."""
+    return LazyString(lambda: en if current_lang() == "en" else th)
+
+
+def column_labels(model: type, **extra: tuple[str, str]) -> dict[str, Any]:
+    """{column: lazy label} for every mapped column that carries label_th/label_en."""
+    labels: dict[str, Any] = {}
+    for column in model.__table__.columns:
+        info = column.info
+        if "label_th" in info:
+            label_th, label_en = info["label_th"], info.get("label_en", info["label_th"])
+            if info.get("unit"):
+                label_th, label_en = f"{label_th} ({info['unit']})", f"{label_en} ({info['unit']})"
+            labels[column.key] = bilingual(label_th, label_en)
+    for name, (th, en) in extra.items():
+        labels[name] = bilingual(th, en)
+    return labels
+
+
+def column_descriptions(model: type) -> dict[str, str]:
+    return {c.key: c.info["help"] for c in model.__table__.columns if c.info.get("help")}
