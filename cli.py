@@ -47,7 +47,6 @@ def seed_demo(scale: str, years: int, password: str, seed: int) -> None:
     import demo
     report = demo.seed_demo(scale=scale, years=years, password=password, seed=seed,
                             echo=click.echo)
-    # The password is not echoed here: it was typed on this command line.
     for line in report:
         click.echo(line)
 

@@ -371,13 +371,16 @@ def _history(state: str, org, be: int, rng: random.Random, ids: dict):
     start = datetime.combine(date(be - 544, 10, 1), time(9, 0), tzinfo=timezone.utc)
     lao_user = ids.get(f"lao-{org.dla_code}")
     prov_user = ids.get(f"prov-{org.province_code}")
-    when = start + timedelta(days=rng.randint(20, 80), minutes=rng.randint(0, 600))
+    # The open year's history must lie in the past: squeeze it between opening day and now.
+    span = max(2, min(80, (datetime.now(timezone.utc) - start).days - 1))
+    when = start + timedelta(days=rng.randint(1, max(1, span // 2)), minutes=rng.randint(0, 600))
 
     def event(action, src, dst, actor, role, reason=None):
         nonlocal when
         row = dict(action=action, from_status=src, to_status=dst, actor_id=actor,
                    actor_role=role, reason=reason, created_at=when)
-        when = when + timedelta(days=rng.randint(1, 20), minutes=rng.randint(0, 300))
+        when = when + timedelta(days=rng.randint(0, max(0, span // 4)),
+                                minutes=rng.randint(1, 300))
         return row
 
     D, L, P = Status.DRAFT, Status.LAO_CERTIFIED, Status.PROVINCE_CERTIFIED

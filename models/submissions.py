@@ -13,6 +13,7 @@ from workflow import Action, Role, Status
 
 from .base import db, utcnow
 from .meta import enum_type
+from .geography import District
 from .organizations import Organization, OrgType
 
 
@@ -94,6 +95,7 @@ class Submission(db.Model):
                                                  onupdate=utcnow)
 
     organization: Mapped[Organization] = relationship()
+    district: Mapped[District] = relationship()
     year: Mapped[FiscalYear] = relationship()
     events: Mapped[list[CertificationEvent]] = relationship(
         back_populates="submission", order_by="CertificationEvent.id")

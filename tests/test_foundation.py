@@ -227,3 +227,22 @@ def test_national_plan_matches_the_type_mix():
     assert len({o.dla_code for o in plan}) == 7850
     assert all(len(o.dla_code) == 7 and o.dla_code.isdigit() for o in plan)
     assert len({o.province_code for o in plan}) == 77
+
+
+def test_national_scale_seed_matches_the_type_mix(app, runner):
+    result = runner.invoke(args=["seed-demo", "--scale", "national", "--years", "1",
+                                 "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    from demo import NATIONAL_MIX
+    from models.sections import SECTIONS
+    with app.app_context():
+        counts = dict(db.session.execute(
+            select(Organization.org_type, func.count()).group_by(Organization.org_type)).all())
+        assert counts == NATIONAL_MIX
+        n_orgs = sum(NATIONAL_MIX.values())
+        assert db.session.scalar(select(func.count()).select_from(Submission)) == n_orgs
+        for section in SECTIONS:  # every section of every LAO-year is filled
+            assert db.session.scalar(select(func.count()).select_from(section)) == n_orgs
+        assert db.session.scalar(select(func.count(func.distinct(Organization.province_code)))) == 77
+        assert db.session.scalar(select(func.count()).select_from(User).where(
+            User.role == Role.LAO_EDITOR)) == n_orgs

@@ -164,11 +164,13 @@ class SubmissionView(ScopedModelView):
     district_column = Submission.district_code
     province_column = Submission.province_code
 
-    column_list = ("fiscal_year", "organization", "district_code", "org_type",
+    column_list = ("fiscal_year", "organization", "district", "org_type",
                    "sections_complete", "status", "received_at")
+    column_labels = {"organization": bilingual("อปท.", "LAO"),
+                     "district": bilingual("อำเภอ", "District")}
     column_filters = ("fiscal_year", "province_code", "district_code", "org_type", "status")
     column_default_sort = [("fiscal_year", True), ("id", False)]
-    column_select_related_list = (Submission.organization,)
+    column_select_related_list = (Submission.organization, Submission.district)
     column_formatters = {"organization": _org_name, "status": _enum_label,
                          "org_type": _enum_label,
                          "sections_complete": lambda v, c, m, n: f"{m.sections_complete}/8"}

@@ -20,6 +20,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 from models import db
 from workflow import Role
 
+from .labels import TYPE_FORMATTERS
+
 _INT_ID = re.compile(r"^[0-9]{1,18}$")
 _CODE_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 
@@ -40,6 +42,8 @@ class ScopedModelView(ModelView):
     scope_join: ClassVar[Any] = None
 
     page_size = 50
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = TYPE_FORMATTERS
     can_set_page_size = False
     export_max_rows = 10_000
     # Writes are opt-in per view; the base is a read-only table.

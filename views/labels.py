@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import enum
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from flask import has_request_context
+from flask_admin.model.typefmt import BASE_FORMATTERS
 from flask_babel import LazyString, get_locale
+
+from workflow import thai_date
 
 
 def current_lang() -> str:
@@ -37,3 +42,30 @@ def column_labels(model: type, **extra: tuple[str, str]) -> dict[str, Any]:
 
 def column_descriptions(model: type) -> dict[str, str]:
     return {c.key: c.info["help"] for c in model.__table__.columns if c.info.get("help")}
+
+
+# Thailand keeps UTC+7 all year (no daylight saving), so a fixed offset is exact.
+BANGKOK = timezone(timedelta(hours=7))
+
+
+def thai_datetime(value: datetime | None) -> str:
+    """16 ธ.ค. 2569 10:06 — Bangkok time, Buddhist Era, the style used across INFO."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:  # SQLite hands back naive UTC
+        value = value.replace(tzinfo=timezone.utc)
+    local = value.astimezone(BANGKOK)
+    return f"{thai_date(local.date())} {local:%H:%M}"
+
+
+def _enum_label(view, value: enum.Enum, name: str) -> str:
+    return getattr(value, "label_th", None) or str(value.value)
+
+
+# Flask-Admin column_type_formatters: BE dates, Bangkok times, Thai labels of enums.
+TYPE_FORMATTERS = {
+    **BASE_FORMATTERS,
+    datetime: lambda view, value, name: thai_datetime(value),
+    date: lambda view, value, name: thai_date(value),
+    enum.Enum: _enum_label,
+}
