@@ -143,12 +143,13 @@ def editable_until(deadline: date | None, extension_until: date | None) -> date 
 
 def edit_refusal(ctx: Context) -> str | None:
     """Why LAO data cannot be changed now, or None when it can (SPEC §3 first rule)."""
+    status = Status(ctx.status)
     if not ctx.year_open:
         return "ปีงบประมาณนี้ปิดแล้ว ดูข้อมูลได้อย่างเดียว แก้ไขไม่ได้"
-    if ctx.status is Status.PROVINCE_CERTIFIED:
+    if status is Status.PROVINCE_CERTIFIED:
         return ("จังหวัดรับรองข้อมูลแล้ว ต้องให้จังหวัดยกเลิกการรับรองข้อมูลระดับจังหวัด"
                 "และ อปท. ยกเลิกการรับรองก่อนแก้ไข")
-    if ctx.status is Status.LAO_CERTIFIED:
+    if status is Status.LAO_CERTIFIED:
         return "ข้อมูลได้รับการรับรองแล้ว ต้องยกเลิกการรับรองก่อนแก้ไข"
     last_day = editable_until(ctx.deadline, ctx.extension_until)
     if last_day is not None and ctx.today > last_day:
@@ -164,14 +165,16 @@ def next_status(ctx: Context, action: Action, role: Role, reason: str | None = N
     the user; this function checks role, state and the guards of the transition table.
     """
     rule = TRANSITIONS[Action(action)]
+    role = Role(role)
     if role not in rule.roles:
         raise TransitionNotAllowed(
             f"ผู้ใช้ในบทบาท {Role(role).label_th} ไม่มีสิทธิ์{rule.action.label_th}", code="role")
     if not ctx.year_open:
         raise TransitionNotAllowed("ปีงบประมาณนี้ปิดแล้ว ไม่สามารถเปลี่ยนสถานะการรับรองได้",
                                    code="year_closed")
-    if ctx.status not in rule.sources:
-        raise TransitionNotAllowed(_wrong_state_message(ctx.status, rule), code="state")
+    status = Status(ctx.status)
+    if status not in rule.sources:
+        raise TransitionNotAllowed(_wrong_state_message(status, rule), code="state")
     if rule.within_deadline:
         last_day = editable_until(ctx.deadline, ctx.extension_until)
         if last_day is not None and ctx.today > last_day:

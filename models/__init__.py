@@ -8,10 +8,12 @@ from .accounts import AccountStatus, User
 from .submissions import CertificationEvent, FiscalYear, Submission, YearStatus
 from .audit import AuditLog, AuditOp
 from . import sections  # noqa: F401  (registers the 8 section tables)
+from . import locks  # noqa: F401  (installs the before_flush lock guard)
+from .locks import SubmissionLocked
 
 __all__ = [
     "db", "utcnow", "Province", "District", "Subdistrict", "Organization", "OrgType",
     "ORG_TYPE_SHORT", "LaoWebsite", "InfoAdministrator", "TouristPlace", "TouristCategory",
     "User", "AccountStatus", "FiscalYear", "YearStatus", "Submission", "CertificationEvent",
-    "AuditLog", "AuditOp",
+    "AuditLog", "AuditOp", "SubmissionLocked",
 ]

@@ -19,6 +19,7 @@ from models.sections import CHILDREN, SECTIONS
 from workflow import Role, Status
 
 from .base import ScopedModelView
+from .submissions import LaoYearListView, SubmissionReviewView
 from .labels import bilingual, column_descriptions, column_labels
 
 
@@ -76,10 +77,6 @@ class SubdistrictView(MasterDataView):
 
 class OrganizationView(ScopedModelView):
     """อปท. master data (dla_admin)."""
-
-    org_column = Organization.id
-    district_column = Organization.district_code
-    province_column = Organization.province_code
 
     can_create = can_edit = True
     can_view_details = True
@@ -153,29 +150,6 @@ class FiscalYearView(ScopedModelView):
     form_columns = ("status", "opens_on", "deadline")
 
 
-def _org_name(view, context, model, name):
-    return model.organization.name_th
-
-
-class SubmissionView(ScopedModelView):
-    """ข้อมูล อปท. 8 ด้าน by LAO-year (read-only here; certification comes with the workflow)."""
-
-    org_column = Submission.organization_id
-    district_column = Submission.district_code
-    province_column = Submission.province_code
-
-    column_list = ("fiscal_year", "organization", "district", "org_type",
-                   "sections_complete", "status", "received_at")
-    column_labels = {"organization": bilingual("อปท.", "LAO"),
-                     "district": bilingual("อำเภอ", "District")}
-    column_filters = ("fiscal_year", "province_code", "district_code", "org_type", "status")
-    column_default_sort = [("fiscal_year", True), ("id", False)]
-    column_select_related_list = (Submission.organization, Submission.district)
-    column_formatters = {"organization": _org_name, "status": _enum_label,
-                         "org_type": _enum_label,
-                         "sections_complete": lambda v, c, m, n: f"{m.sections_complete}/8"}
-
-
 class EventView(ScopedModelView):
     column_list = ("created_at", "submission_id", "action", "from_status", "to_status",
                    "actor", "reason")
@@ -222,16 +196,23 @@ def build_admin(app: Flask) -> Admin:
         translations_path=str(app.root_path + "/translations"),
     )
 
-    def add(view_cls, model, name, category=None, **attrs):
+    def add(view_cls, model, name, category=None, endpoint=None, **attrs):
         # Labels and help text come from the column metadata unless the view sets its own.
-        attrs.setdefault("column_labels", {**column_labels(model),
-                                           **(getattr(view_cls, "__dict__", {}).get("column_labels") or {})})
+        own_labels = {}
+        for klass in reversed(view_cls.__mro__):
+            labels = klass.__dict__.get("column_labels")
+            if isinstance(labels, dict):
+                own_labels.update(labels)
+        attrs.setdefault("column_labels", {**column_labels(model), **own_labels})
         attrs.setdefault("column_descriptions", column_descriptions(model))
         view = type(view_cls.__name__, (view_cls,), attrs)
-        admin.add_view(view(model, name=name, category=category, endpoint=model.__tablename__))
+        admin.add_view(view(model, name=name, category=category,
+                            endpoint=endpoint or model.__tablename__))
 
     data = "ข้อมูล อปท. 8 ด้าน"
-    add(SubmissionView, Submission, "รายการข้อมูลรายปี", data)
+    # The LAO clerk's menu item is the year list itself (letter step 3).
+    add(LaoYearListView, Submission, data, None, endpoint="lao_years")
+    add(SubmissionReviewView, Submission, "รายการ อปท. รายปี", data)
     for section in SECTIONS:
         add(SectionBrowseView, section, f"{section.SECTION_NO}. {section.TITLE_TH}", data)
         for _attr, child in CHILDREN.get(section, ()):

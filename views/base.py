@@ -13,11 +13,14 @@ from typing import Any, ClassVar
 from flask import abort, flash, redirect, request, url_for
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import tools
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader, create_ajax_loader
+from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_login import current_user
-from sqlalchemy import Integer, false
+from sqlalchemy import Integer
 from sqlalchemy.orm import InstrumentedAttribute
 
 from models import db
+from models.scoping import placement, scope_filter
 from workflow import Role
 
 from .labels import TYPE_FORMATTERS
@@ -66,24 +69,21 @@ class ScopedModelView(ModelView):
 
     # --- the one scope ---------------------------------------------------------------------
     def scope(self, query):
-        """Narrow `query` to the rows the current user may see."""
-        if not current_user.is_authenticated:
-            return query.filter(false())
-        role = current_user.role
-        if role is Role.DLA_ADMIN:
-            return query
-        column, value = {
-            Role.LAO_EDITOR: (self.org_column, current_user.organization_id),
-            Role.DISTRICT_OFFICER: (self.district_column, current_user.district_code),
-            Role.PROVINCE_OFFICER: (self.province_column, current_user.province_code),
-        }[role]
-        if column is None or value is None:
-            return query.filter(false())
+        """Narrow `query` to the rows the current user may see (models.scoping is the rule)."""
         if isinstance(self.scope_join, tuple):
             query = query.join(*self.scope_join)
         elif self.scope_join is not None:
             query = query.join(self.scope_join)
-        return query.filter(column == value)
+        return query.filter(scope_filter(current_user, **self.scope_columns()))
+
+    def scope_columns(self) -> dict[str, Any]:
+        """The view's own placement columns, else the model's entry in models.scoping."""
+        cls = type(self)  # class access: a mapped attribute on an instance is a descriptor
+        own = dict(org=cls.org_column, district=cls.district_column,
+                   province=cls.province_column)
+        if any(v is not None for v in own.values()):
+            return own
+        return placement(self.model)
 
     def get_query(self):
         return self.scope(super().get_query())
@@ -133,3 +133,59 @@ class ScopedModelView(ModelView):
         # The library passes raw ids to the database; drop malformed ones first.
         valid = tuple(str(p) for p in map(self.parse_id, ids) if p is not None)
         return super().action_delete(valid)
+
+    # --- relation fields and ajax lookups --------------------------------------------------
+    def _create_ajax_loader(self, name: str, options: dict[str, Any]):
+        loader = create_ajax_loader(self.model, self.session, name, name, options)
+        return ScopedAjaxLoader(name, self.session, loader.model, **options)
+
+    def _scope_relation_fields(self, form):
+        """Dropdowns list only rows of the user's scope (the library lists the whole table)."""
+        for field in form:
+            if isinstance(field, (QuerySelectField, QuerySelectMultipleField)):
+                remote = field.query_factory().column_descriptions[0]["entity"] \
+                    if field.query_factory else None
+                if remote is not None:
+                    field.query_factory = _scoped_factory(remote)
+        return form
+
+    def create_form(self, obj=None):
+        return self._scope_relation_fields(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._scope_relation_fields(super().edit_form(obj))
+
+    # --- export ----------------------------------------------------------------------------
+    def get_export_value(self, model, name):
+        """CSV cells never start a formula (=, +, -, @): spreadsheets would run them."""
+        value = super().get_export_value(model, name)
+        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + value
+        return value
+
+
+def _scoped_factory(model: type):
+    columns = placement(model)
+
+    def factory():
+        return db.session.query(model).filter(scope_filter(current_user, **columns))
+    return factory
+
+
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """Ajax lookups (search-as-you-type dropdowns) through the same scope rule."""
+
+    def get_query(self):
+        return super().get_query().filter(scope_filter(current_user, **placement(self.model)))
+
+    def get_one(self, pk: Any):
+        pk = str(pk or "")
+        if not _CODE_ID.match(pk):
+            return None
+        column = getattr(self.model, self.pk)
+        if isinstance(column.type, Integer):
+            if not _INT_ID.match(pk):
+                return None
+            pk = int(pk)
+        with db.session.no_autoflush:
+            return self.get_query().filter(column == pk).one_or_none()

@@ -1,0 +1,363 @@
+"""ข้อมูล อปท. 8 ด้าน: the LAO year list, the province review list, the submission workspace
+(tabs 1–8 and the status tab), reasons for revoke / return, and bulk certification.
+
+Every status change goes through models.certification.transition(); every row is read through
+ScopedModelView.scope() (get_one for the workspace, the scoped query for actions and the bulk
+preview).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, has_request_context, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from models import (District, FiscalYear, Organization, OrgType, Province, Submission,
+                    YearStatus, db)
+from models.certification import (Outcome, bulk_candidates, missing_by_submission,
+                                  today_in_thailand, transition)
+from models.meta import catalogue_columns
+from models.scoping import scope_filter
+from models.sections import CHILDREN, SECTIONS
+from workflow import (Action, Context, PROVINCE_ROLES, Role, Status, TRANSITIONS,
+                      TransitionNotAllowed, edit_refusal, next_status)
+
+from .base import ScopedModelView
+from .labels import bilingual, thai_datetime
+
+REASON_ACTIONS = (Action.REVOKE_PROVINCE, Action.RETURN_TO_LAO)
+MAX_REASON = 1000
+
+
+def _status_badge(view, context, model, name):
+    css = {Status.DRAFT: "secondary", Status.LAO_CERTIFIED: "info",
+           Status.PROVINCE_CERTIFIED: "success"}[model.status]
+    return Markup('<span class="badge badge-{}">{}</span>').format(css, model.status.label_th)
+
+
+def _sections(view, context, model, name):
+    css = "success" if model.sections_complete == 8 else "warning"
+    return Markup('<span class="badge badge-{}">{}/8</span>').format(css, model.sections_complete)
+
+
+def _workspace_link(view, context, model, name):
+    return Markup('<a href="{}">ดูข้อมูล</a>').format(
+        url_for(".workspace_view", id=model.id))
+
+
+def _report_link(view, context, model, name):
+    return Markup('<a href="{}">รายงาน</a>').format(
+        url_for(".workspace_view", id=model.id, tab="report"))
+
+
+def _received(view, context, model, name):
+    if model.status is Status.DRAFT or model.received_at is None:
+        return ""
+    return thai_datetime(model.received_at)
+
+
+class SubmissionBase(ScopedModelView):
+    """Shared by every submission list: the workspace, the status tab and its POST."""
+
+    can_view_details = False
+    column_select_related_list = (Submission.organization, Submission.district)
+    column_formatters = {
+        "status": _status_badge, "sections_complete": _sections, "view": _workspace_link,
+        "report": _report_link, "received_at": _received,
+        "organization": lambda v, c, m, n: m.organization.name_th,
+        "district": lambda v, c, m, n: m.district.name_th,
+    }
+    column_labels = {"organization": bilingual("อปท.", "LAO"),
+                     "district": bilingual("อำเภอ", "District"),
+                     "view": bilingual("ดูข้อมูล", "View"), "report": bilingual("รายงาน", "Report")}
+
+    # --- the workspace ---------------------------------------------------------------------
+    @expose("/workspace/")
+    def workspace_view(self):
+        submission = self.get_one(request.args.get("id"))
+        tab = request.args.get("tab", "1")
+        if tab not in {str(s.SECTION_NO) for s in SECTIONS} | {"status", "report"}:
+            tab = "1"
+        missing = _missing_by_section(submission.id)
+        section_cls = next((s for s in SECTIONS if str(s.SECTION_NO) == tab), None)
+        section = db.session.get(section_cls, submission.id) if section_cls else None
+        return self.render(
+            "admin/submission/workspace.html", submission=submission, tab=tab,
+            sections=SECTIONS, missing=missing, section_cls=section_cls, section=section,
+            fields=_section_fields(section_cls, section) if section_cls else [],
+            children=_children(section_cls, section) if section_cls else [],
+            events=submission.events, actions=self.available_actions(submission),
+            edit_refusal=_edit_refusal(submission), thai_datetime=thai_datetime,
+            list_url=self.get_url(".index_view"))
+
+    def available_actions(self, submission: Submission) -> list[dict[str, Any]]:
+        """The buttons of the status tab: each action of this role, enabled or with why not."""
+        role = Role(current_user.role)
+        ctx = _context(submission)
+        buttons = []
+        for act, rule in TRANSITIONS.items():
+            if role not in rule.roles:
+                continue
+            try:
+                next_status(ctx, act, role, reason="(checked on submit)")
+                why_not = None
+            except TransitionNotAllowed as refusal:
+                why_not = str(refusal)
+            buttons.append({"action": act, "label": act.label_th, "why_not": why_not,
+                            "needs_reason": rule.needs_reason})
+        return buttons
+
+    @expose("/transition/", methods=["POST"])
+    def transition_view(self):
+        submission = self.get_one(request.form.get("id"))
+        act = _parse_action(request.form.get("action"))
+        if Role(current_user.role) not in TRANSITIONS[act].roles:
+            abort(403)
+        reason = request.form.get("reason", "")
+        if len(reason) > MAX_REASON:
+            flash(f"เหตุผลยาวเกิน {MAX_REASON} ตัวอักษร", "error")
+        else:
+            (outcome,) = transition(act, [submission.id], current_user, reason=reason)
+            flash(outcome.message, "success" if outcome.done else "error")
+        return redirect(url_for(".workspace_view", id=submission.id, tab="status"))
+
+
+class LaoYearListView(SubmissionBase):
+    """ข้อมูล อปท. 8 ด้าน for the LAO clerk: one row per fiscal year (letter step 4)."""
+
+    roles = frozenset({Role.LAO_EDITOR})
+    column_list = ("fiscal_year", "received_at", "status", "view", "report")
+    column_default_sort = ("fiscal_year", True)
+    column_sortable_list = ()
+    column_display_actions = False
+    can_export = False
+    list_template = "admin/submission/lao_years.html"
+
+
+def _scoped_options(model, value_col, label_col):
+    def options():
+        if not has_request_context() or not current_user.is_authenticated:
+            return []
+        from models.scoping import placement
+        query = select(value_col, label_col).where(
+            scope_filter(current_user, **placement(model))).order_by(value_col)
+        return [(str(v), str(label)) for v, label in db.session.execute(query)]
+    return options
+
+
+def _year_options():
+    if not has_request_context():
+        return []
+    return [(str(y), str(y)) for y in db.session.scalars(
+        select(FiscalYear.be_year).order_by(FiscalYear.be_year.desc()))]
+
+
+class SubmissionReviewView(SubmissionBase):
+    """The province officer's list (district: read-only; DLA: the whole country)."""
+
+    roles = frozenset({Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER, Role.DLA_ADMIN})
+    column_list = ("fiscal_year", "organization", "district", "org_type", "sections_complete",
+                   "status", "received_at", "view")
+    column_default_sort = [("fiscal_year", True), ("district_code", False), ("id", False)]
+    column_sortable_list = ("fiscal_year", "org_type", "sections_complete", "status",
+                            "received_at")
+    can_export = True
+    export_types = ["csv"]
+    column_export_list = ("fiscal_year", "organization", "district", "org_type",
+                          "sections_complete", "status", "received_at")
+    column_filters = (
+        FilterEqual(Submission.fiscal_year, "ปีงบประมาณ", options=_year_options),
+        FilterEqual(Submission.district_code, "อำเภอ",
+                    options=_scoped_options(District, District.code, District.name_th)),
+        FilterEqual(Submission.org_type, "ประเภท อปท.",
+                    options=[(t.value, t.label_th) for t in OrgType]),
+        FilterEqual(Submission.status, "สถานะ", options=[(s.value, s.label_th) for s in Status]),
+        FilterEqual(Submission.province_code, "จังหวัด",
+                    options=_scoped_options(Province, Province.code, Province.name_th)),
+    )
+    list_template = "admin/submission/review_list.html"
+
+    def _get_filter_groups(self):
+        # Filter options depend on the signed-in user's scope: rebuild them per request.
+        self._refresh_filters_cache()
+        return super()._get_filter_groups()
+
+    def is_action_allowed(self, name: str) -> bool:
+        if name in {a.value for a in Action}:
+            return (current_user.is_authenticated
+                    and Role(current_user.role) in TRANSITIONS[Action(name)].roles)
+        return super().is_action_allowed(name)
+
+    @action("certify_province", "รับรองข้อมูลระดับจังหวัด",
+            "ยืนยันการรับรองข้อมูลระดับจังหวัดของรายการที่เลือก?")
+    def action_certify_province(self, ids):
+        return self._act(Action.CERTIFY_PROVINCE, ids)
+
+    @action("revoke_province", "ยกเลิกการรับรองข้อมูลระดับจังหวัด")
+    def action_revoke_province(self, ids):
+        return self._ask_reason(Action.REVOKE_PROVINCE, ids)
+
+    @action("return_to_lao", "ส่งคืน อปท. เพื่อแก้ไข")
+    def action_return_to_lao(self, ids):
+        return self._ask_reason(Action.RETURN_TO_LAO, ids)
+
+    def _act(self, act: Action, ids, reason: str | None = None):
+        rows = self.scoped_rows(ids)
+        outcomes = transition(act, [r.id for r in rows], current_user, reason=reason)
+        return self.render("admin/submission/results.html", action=act, outcomes=outcomes,
+                           back=self.get_url(".index_view"))
+
+    def _ask_reason(self, act: Action, ids):
+        rows = self.scoped_rows(ids)
+        if not rows:
+            flash("ไม่พบรายการที่เลือก", "error")
+            return redirect(self.get_url(".index_view"))
+        return self.render("admin/submission/reason.html", action=act, rows=rows,
+                           post_url=self.get_url(".reason_view"))
+
+    @expose("/reason/", methods=["POST"])
+    def reason_view(self):
+        act = _parse_action(request.form.get("action"))
+        if act not in REASON_ACTIONS or not self.is_action_allowed(act.value):
+            abort(403)
+        ids = request.form.getlist("rowid")
+        reason = (request.form.get("reason") or "").strip()
+        if not reason or len(reason) > MAX_REASON:
+            flash("กรุณาระบุเหตุผล (ไม่เกิน 1,000 ตัวอักษร)", "error")
+            return self._ask_reason(act, ids)
+        return self._act(act, ids, reason)
+
+    # --- bulk certification ------------------------------------------------------------------
+    @expose("/bulk/", methods=["GET", "POST"])
+    def bulk_view(self):
+        role = Role(current_user.role)
+        if role not in PROVINCE_ROLES:
+            abort(403)
+        open_years = db.session.scalars(select(FiscalYear.be_year).where(
+            FiscalYear.status == YearStatus.OPEN).order_by(FiscalYear.be_year.desc())).all()
+        source = request.form if request.method == "POST" else request.args
+        year = _int_arg(source.get("year")) or (open_years[0] if open_years else None)
+        if year is not None and year not in open_years:
+            flash("ปีงบประมาณนี้ปิดแล้ว ไม่สามารถรับรองข้อมูลได้", "error")
+            year = None
+        province = current_user.province_code if role is Role.PROVINCE_OFFICER \
+            else _code_arg(source.get("province"), 2)
+        district = _code_arg(source.get("district"), 4)
+        provinces = db.session.execute(select(Province.code, Province.name_th).where(
+            scope_filter(current_user, province=Province.code)).order_by(Province.code)).all()
+        districts = db.session.execute(select(District.code, District.name_th).where(
+            District.province_code == province).order_by(District.code)).all() if province else []
+        candidates = []
+        if year is not None and province is not None:
+            candidates = [c for c in bulk_candidates(current_user, year, district)
+                          if c.district_code.startswith(province)]
+        if request.method == "POST" and request.form.get("confirm") == "1":
+            if not candidates:
+                flash("ไม่มีรายการที่ อปท. รับรองแล้วรอจังหวัดรับรอง", "warning")
+            else:
+                outcomes = transition(Action.CERTIFY_PROVINCE, [c.id for c in candidates],
+                                      current_user)
+                return self.render("admin/submission/results.html",
+                                   action=Action.CERTIFY_PROVINCE, outcomes=outcomes,
+                                   back=self.get_url(".bulk_view", year=year,
+                                                     province=province, district=district))
+        return self.render("admin/submission/bulk.html", years=open_years, year=year,
+                           provinces=provinces, province=province, districts=districts,
+                           district=district, candidates=candidates, role=role,
+                           thai_datetime=thai_datetime)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _parse_action(raw: str | None) -> Action:
+    try:
+        return Action(raw)
+    except ValueError:
+        abort(400)
+
+
+def _int_arg(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() and len(raw) <= 4 else None
+
+
+def _code_arg(raw: str | None, length: int) -> str | None:
+    return raw if raw and raw.isdigit() and len(raw) == length else None
+
+
+def _context(submission: Submission) -> Context:
+    year = submission.year
+    return Context(status=submission.status, year_open=year.status is YearStatus.OPEN,
+                   today=today_in_thailand(), deadline=year.deadline,
+                   extension_until=submission.extension_until,
+                   sections_complete=submission.sections_complete,
+                   missing=tuple(missing_by_submission([submission.id])[submission.id]))
+
+
+def _edit_refusal(submission: Submission) -> str | None:
+    return edit_refusal(_context(submission))
+
+
+def _missing_by_section(submission_id: int) -> dict[int, list[str]]:
+    """{section number: missing items} for the tab badges."""
+    from models.completeness import missing_fields
+    result = {}
+    for section_cls in SECTIONS:
+        options = [selectinload(getattr(section_cls, n)) for n, _ in CHILDREN.get(section_cls, ())]
+        row = db.session.scalars(select(section_cls).where(
+            section_cls.submission_id == submission_id).options(*options)).first()
+        result[section_cls.SECTION_NO] = (["ยังไม่ได้บันทึก"] if row is None
+                                          else missing_fields(section_cls, row))
+    return result
+
+
+def _display(value: Any) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return "มี" if value else "ไม่มี"
+    if hasattr(value, "label_th"):
+        return value.label_th
+    if isinstance(value, int):
+        return f"{value:,}"
+    from datetime import date
+    from decimal import Decimal
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    if isinstance(value, date):
+        from workflow import thai_date
+        return thai_date(value)
+    return str(value)
+
+
+def _section_fields(section_cls, section) -> list[tuple[str, list[dict[str, Any]]]]:
+    """[(group, [{label, value, unit, required, empty}])] in declaration order."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for column in catalogue_columns(section_cls):
+        info = column.info
+        value = getattr(section, column.key, None) if section is not None else None
+        if column.key == "office_subdistrict_code" and section is not None \
+                and section.office_subdistrict is not None:
+            value = section.office_subdistrict.name_th
+        groups.setdefault(info.get("group") or "", []).append(dict(
+            label=info["label_th"], unit=info.get("unit"), value=_display(value),
+            required=info.get("required"), empty=value is None or value == ""))
+    return list(groups.items())
+
+
+def _children(section_cls, section) -> list[dict[str, Any]]:
+    out = []
+    for name, child_cls in CHILDREN.get(section_cls, ()):
+        columns = catalogue_columns(child_cls)
+        rows = getattr(section, name) if section is not None else []
+        out.append(dict(title=child_cls.TITLE_TH,
+                        headers=[c.info["label_th"] + (f" ({c.info['unit']})" if c.info.get("unit")
+                                                       else "") for c in columns],
+                        rows=[[_display(getattr(r, c.key)) for c in columns] for r in rows]))
+    return out
