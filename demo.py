@@ -190,24 +190,28 @@ def assign_codes(plan: Iterable[PlannedOrg]) -> list[PlannedOrg]:
     return out
 
 
-def plan_organizations(scale: str, rng: random.Random) -> list[PlannedOrg]:
+def plan_organizations(scale: str, rng: random.Random,
+                       extra_provinces: tuple[str, ...] = ()) -> list[PlannedOrg]:
     provinces, districts, subs = _geo()
     if scale == "national":
         return assign_codes(plan_national(rng, provinces, districts, subs))
     plan = plan_province(DEMO_PROVINCE, provinces, districts, subs)
     if scale == "province":
         plan += plan_province(LARGE_PROVINCE, provinces, districts, subs)
+    for code in extra_provinces:
+        plan += plan_province(code, provinces, districts, subs)
     return assign_codes(plan)
 
 
 # --- the whole demo --------------------------------------------------------------------------
 
 def seed_demo(*, scale: str, years: int, password: str, seed: int = 2570,
-              echo: Callable[[str], None] = print) -> list[str]:
+              echo: Callable[[str], None] = print,
+              extra_provinces: tuple[str, ...] = ()) -> list[str]:
     """Create organizations, users, fiscal years, submissions and their 8 sections."""
     rng = random.Random(seed)
     seed_geography()
-    plan = plan_organizations(scale, rng)
+    plan = plan_organizations(scale, rng, extra_provinces)
     existing = set(db.session.scalars(select(Organization.dla_code)))
     _bulk_insert(Organization, [dict(dla_code=o.dla_code, name_th=o.name_th, name_en=o.name_en,
                                      org_type=o.org_type, province_code=o.province_code,
