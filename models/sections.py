@@ -288,7 +288,7 @@ class Section1General(SectionMixin, db.Model):
 
     office_subdistrict: Mapped[Subdistrict | None] = relationship()
     recorders: Mapped[list[Section1Recorder]] = relationship(
-        cascade="all, delete-orphan", order_by="Section1Recorder.position")
+        cascade="all, delete-orphan", backref="section", order_by="Section1Recorder.position")
 
 
 class Section1Recorder(ChildRowMixin, db.Model):
@@ -487,7 +487,8 @@ class Section3Economy(SectionMixin, db.Model):
         "รายได้จากการท่องเที่ยว", "Tourism revenue", unit="บาท/ปี", group="การท่องเที่ยว")
 
     occupation_groups: Mapped[list[Section3OccupationGroup]] = relationship(
-        cascade="all, delete-orphan", order_by="Section3OccupationGroup.position")
+        cascade="all, delete-orphan", backref="section",
+        order_by="Section3OccupationGroup.position")
 
 
 class Section3OccupationGroup(ChildRowMixin, db.Model):
@@ -583,9 +584,9 @@ class Section4Social(SectionMixin, db.Model):
         "คดียาเสพติด", "Drug cases", unit="คดี/ปี", group="ความปลอดภัยในชีวิตและทรัพย์สิน")
 
     education_rows: Mapped[list[Section4Education]] = relationship(
-        cascade="all, delete-orphan", order_by="Section4Education.position")
+        cascade="all, delete-orphan", backref="section", order_by="Section4Education.position")
     festivals: Mapped[list[Section4Festival]] = relationship(
-        cascade="all, delete-orphan", order_by="Section4Festival.position")
+        cascade="all, delete-orphan", backref="section", order_by="Section4Festival.position")
 
 
 class Section4Education(ChildRowMixin, db.Model):
@@ -748,7 +749,7 @@ class Section6Disaster(SectionMixin, db.Model):
         group="พื้นที่เสี่ยงภัย")
 
     vehicles: Mapped[list[Section6Vehicle]] = relationship(
-        cascade="all, delete-orphan", order_by="Section6Vehicle.position")
+        cascade="all, delete-orphan", backref="section", order_by="Section6Vehicle.position")
 
 
 class Section6Vehicle(ChildRowMixin, db.Model):

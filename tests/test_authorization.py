@@ -35,6 +35,8 @@ VIEW_ROLES = {
     "fiscal_year": DLA, "organization": DLA, "province": DLA, "district": DLA,
     "subdistrict": DLA, "user_account": DLA,
     **{model.__tablename__: DLA for model in SECTIONS},
+    # The section forms: the LAO clerk's own submission only (the workspace links to them).
+    **{f"edit_s{model.SECTION_NO}": frozenset({Role.LAO_EDITOR}) for model in SECTIONS},
     **{child.__tablename__: DLA for pairs in CHILDREN.values() for _n, child in pairs},
 }
 # Endpoints every model view has (Flask-Admin) and the ones INFO adds, with how to call them.
@@ -330,8 +332,7 @@ def test_bulk_certification_stays_in_the_officers_province(app, world):
         assert waiting(OWN_PROVINCE) == set() and waiting(OTHER_PROVINCE) == foreign
         certified = db.session.scalar(select(func.count()).select_from(CertificationEvent).where(
             CertificationEvent.submission_id.in_(own),
-            CertificationEvent.action == Action.CERTIFY_PROVINCE,
-            CertificationEvent.created_at > func.current_timestamp() - 0))
+            CertificationEvent.action == Action.CERTIFY_PROVINCE))
         assert certified >= len(own)
 
 

@@ -19,6 +19,7 @@ from models.sections import CHILDREN, SECTIONS
 from workflow import Role, Status
 
 from .base import ScopedModelView
+from .sections import section_view
 from .submissions import LaoYearListView, SubmissionReviewView
 from .labels import bilingual, column_descriptions, column_labels
 
@@ -219,6 +220,13 @@ def build_admin(app: Flask) -> Admin:
             add(SectionBrowseView, child, f"{section.SECTION_NO}. {child.TITLE_TH}",
                 data, scope_join=(Submission, child.submission_id == Submission.id))
     add(EventView, CertificationEvent, "ประวัติการรับรองข้อมูล", data)
+
+    for section in SECTIONS:
+        admin.add_view(section_view(section)(section, name=section.TITLE_TH,
+                                             endpoint=f"edit_s{section.SECTION_NO}"))
+    app.jinja_env.globals["section_titles"] = {
+        s.SECTION_NO: s.TITLE_TH.replace("ข้อมูลด้าน", "").replace("ข้อมูล", "")
+        for s in SECTIONS}
 
     records = "ข้อมูลของ อปท."
     add(LaoRecordView, LaoWebsite, "บันทึกเว็บไซต์ อปท.", records)

@@ -19,8 +19,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from models import (District, FiscalYear, Organization, OrgType, Province, Submission,
-                    YearStatus, db)
+from models import (ORG_TYPE_SHORT, District, FiscalYear, Organization, OrgType, Province,
+                    Submission, YearStatus, db)
 from models.certification import (Outcome, bulk_candidates, missing_by_submission,
                                   today_in_thailand, transition)
 from models.meta import catalogue_columns
@@ -73,6 +73,8 @@ class SubmissionBase(ScopedModelView):
         "report": _report_link, "received_at": _received,
         "organization": lambda v, c, m, n: m.organization.name_th,
         "district": lambda v, c, m, n: m.district.name_th,
+        "org_type": lambda v, c, m, n: Markup('<span title="{}">{}</span>').format(
+            m.org_type.label_th, ORG_TYPE_SHORT[m.org_type]),
     }
     column_labels = {"organization": bilingual("อปท.", "LAO"),
                      "district": bilingual("อำเภอ", "District"),
@@ -88,13 +90,19 @@ class SubmissionBase(ScopedModelView):
         missing = _missing_by_section(submission.id)
         section_cls = next((s for s in SECTIONS if str(s.SECTION_NO) == tab), None)
         section = db.session.get(section_cls, submission.id) if section_cls else None
+        refusal = _edit_refusal(submission)
+        edit_url = None
+        if section_cls is not None and refusal is None \
+                and Role(current_user.role) is Role.LAO_EDITOR:
+            edit_url = url_for(f"edit_s{section_cls.SECTION_NO}.edit_view", id=submission.id)
         return self.render(
             "admin/submission/workspace.html", submission=submission, tab=tab,
+            edit_url=edit_url,
             sections=SECTIONS, missing=missing, section_cls=section_cls, section=section,
             fields=_section_fields(section_cls, section) if section_cls else [],
             children=_children(section_cls, section) if section_cls else [],
             events=submission.events, actions=self.available_actions(submission),
-            edit_refusal=_edit_refusal(submission), thai_datetime=thai_datetime,
+            edit_refusal=refusal, thai_datetime=thai_datetime,
             list_url=self.get_url(".index_view"))
 
     def available_actions(self, submission: Submission) -> list[dict[str, Any]]:
@@ -168,10 +176,20 @@ class SubmissionReviewView(SubmissionBase):
     column_default_sort = [("fiscal_year", True), ("district_code", False), ("id", False)]
     column_sortable_list = ("fiscal_year", "org_type", "sections_complete", "status",
                             "received_at")
+    column_display_actions = False
     can_export = True
     export_types = ["csv"]
     column_export_list = ("fiscal_year", "organization", "district", "org_type",
                           "sections_complete", "status", "received_at")
+    # Exports are plain text (the list's badges and links are HTML).
+    column_formatters_export = {
+        "organization": lambda v, c, m, n: m.organization.name_th,
+        "district": lambda v, c, m, n: m.district.name_th,
+        "org_type": lambda v, c, m, n: m.org_type.label_th,
+        "status": lambda v, c, m, n: m.status.label_th,
+        "sections_complete": lambda v, c, m, n: f"{m.sections_complete}/8",
+        "received_at": lambda v, c, m, n: _received(v, c, m, n),
+    }
     column_filters = (
         FilterEqual(Submission.fiscal_year, "ปีงบประมาณ", options=_year_options),
         FilterEqual(Submission.district_code, "อำเภอ",

@@ -1,0 +1,22 @@
+/* The letter's text-size control (ก ก ก), remembered per browser. */
+(function () {
+  var sizes = {small: "text-small", normal: "", large: "text-large"};
+  function apply(size) {
+    var root = document.documentElement;
+    root.classList.remove("text-small", "text-large");
+    if (sizes[size]) { root.classList.add(sizes[size]); }
+    document.querySelectorAll(".text-size a").forEach(function (a) {
+      a.classList.toggle("active", a.dataset.size === size);
+    });
+  }
+  var saved = null;
+  try { saved = window.localStorage.getItem("info-text-size"); } catch (e) {}
+  apply(saved && sizes.hasOwnProperty(saved) ? saved : "normal");
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest(".text-size a");
+    if (!link) { return; }
+    event.preventDefault();
+    try { window.localStorage.setItem("info-text-size", link.dataset.size); } catch (e) {}
+    apply(link.dataset.size);
+  });
+})();

@@ -1,0 +1,182 @@
+"""WTForms fields generated from the column metadata of models/meta.py.
+
+One place turns `Column.info` (kind, label, unit, help, min/max, choices) into a form field with
+Thai labels, units, help text, widgets and validators; the section forms, their inline child
+rows and any later import preview all use it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Column, String
+from wtforms import validators
+from wtforms.fields import DecimalField, IntegerField, SelectField, StringField, TextAreaField
+
+from models.meta import catalogue_columns
+
+BLANK = ("", "— เลือก —")
+
+
+class ThaiDateField(StringField):
+    """A date typed the Thai way: 31/12/2568 (BE) — ISO 2025-12-31 is accepted too."""
+
+    _pattern = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
+
+    def _value(self) -> str:
+        if isinstance(self.data, date):
+            return f"{self.data.day}/{self.data.month}/{self.data.year + 543}"
+        return self.raw_data[0] if self.raw_data else ""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        raw = valuelist[0].strip()
+        try:
+            match = self._pattern.match(raw)
+            if match:
+                day, month, year = (int(g) for g in match.groups())
+                self.data = date(year - 543 if year > 2400 else year, month, day)
+            else:
+                self.data = date.fromisoformat(raw)
+        except ValueError:
+            raise ValueError("วันที่ไม่ถูกต้อง กรุณากรอกแบบ วัน/เดือน/ปี พ.ศ. เช่น 31/12/2568") \
+                from None
+
+
+class ThaiDecimalField(DecimalField):
+    """A decimal that accepts thousands separators (1,234.50) as Thai clerks type them."""
+
+    def _value(self) -> str:
+        if self.raw_data is None and isinstance(self.data, Decimal):
+            return f"{self.data:,}"
+        return super()._value()
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [v.replace(",", "").replace(" ", "") for v in valuelist]
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("กรุณากรอกตัวเลข เช่น 1,234.50") from None
+
+
+class ThaiIntegerField(IntegerField):
+    """A whole number that accepts thousands separators."""
+
+    def _value(self) -> str:
+        if self.raw_data is None and isinstance(self.data, int):
+            return f"{self.data:,}"
+        return super()._value()
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [v.replace(",", "").replace(" ", "") for v in valuelist]
+        if valuelist and valuelist[0] and not re.fullmatch(r"-?\d{1,15}", valuelist[0]):
+            self.data = None
+            raise ValueError("กรุณากรอกจำนวนเต็ม เช่น 1,250")
+        super().process_formdata(valuelist)
+
+
+def _coerce_enum(enum_cls):
+    def coerce(value):
+        if value in (None, "") or isinstance(value, enum_cls):
+            return value or None
+        try:
+            return enum_cls(value)
+        except ValueError:
+            return value  # SelectField's pre_validate reports "not a valid choice"
+    return coerce
+
+
+def _coerce_flag(value):
+    if value in (None, "", "None"):
+        return None
+    if isinstance(value, bool):
+        return value
+    return value in ("1", "true", "True")
+
+
+def _range_message(info: dict[str, Any]) -> str:
+    low, high = info.get("min"), info.get("max")
+    if low is not None and high is not None:
+        return f"ต้องอยู่ระหว่าง {low:,} ถึง {high:,}"
+    if low is not None:
+        return "ต้องไม่ติดลบ" if low == 0 else f"ต้องไม่น้อยกว่า {low:,}"
+    return f"ต้องไม่เกิน {high:,}"
+
+
+def label_of(info: dict[str, Any]) -> str:
+    return f"{info['label_th']} ({info['unit']})" if info.get("unit") else info["label_th"]
+
+
+def field_for(column: Column) -> tuple[type, dict[str, Any]]:
+    """(field class, kwargs) for one catalogue column."""
+    info = column.info
+    kind = info["kind"]
+    checks: list[Any] = [validators.Optional()]
+    if info.get("min") is not None or info.get("max") is not None:
+        checks.append(validators.NumberRange(min=info.get("min"), max=info.get("max"),
+                                             message=_range_message(info)))
+    kwargs: dict[str, Any] = {"label": label_of(info), "description": info.get("help") or "",
+                              "validators": checks}
+    render: dict[str, Any] = {}
+    if kind in ("count", "year_be"):
+        cls = ThaiIntegerField
+        render = {"inputmode": "numeric"}
+    elif kind in ("money", "decimal", "percent", "lat", "lon"):
+        cls = ThaiDecimalField
+        kwargs["places"] = None
+        render = {"inputmode": "decimal"}
+    elif kind == "text":
+        cls = StringField
+        length = column.type.length if isinstance(column.type, String) else None
+        if length:
+            checks.append(validators.Length(max=length,
+                                            message=f"ยาวได้ไม่เกิน {length} ตัวอักษร"))
+            render = {"maxlength": length}
+        kwargs["filters"] = [lambda v: v.strip() if isinstance(v, str) else v]
+    elif kind == "longtext":
+        cls = TextAreaField
+        render = {"rows": 3}
+    elif kind == "choice":
+        cls = SelectField
+        kwargs["choices"] = [BLANK] + [(m.value, m.label_th) for m in info["choices"]]
+        kwargs["coerce"] = _coerce_enum(info["choices"])
+        kwargs["validate_choice"] = True
+    elif kind == "flag":
+        cls = SelectField
+        kwargs["choices"] = [("", "— ไม่ระบุ —"), ("1", "มี"), ("0", "ไม่มี")]
+        kwargs["coerce"] = _coerce_flag
+        kwargs["validate_choice"] = False
+    elif kind == "date":
+        cls = ThaiDateField
+        render = {"placeholder": "วัน/เดือน/ปี พ.ศ. เช่น 31/12/2568"}
+    elif kind == "subdistrict":
+        cls = SelectField
+        kwargs["choices"] = [BLANK]  # filled per request with the LAO's subdistricts
+        kwargs["coerce"] = lambda v: v or None
+        kwargs["validate_choice"] = True
+    else:  # pragma: no cover - a new kind must be given a widget here
+        raise ValueError(f"no form field for kind {kind!r}")
+    if info.get("required"):
+        render["data-required"] = "1"
+    return cls, {**kwargs, "render_kw": render}
+
+
+def form_spec(model: type) -> dict[str, Any]:
+    """form_columns, form_overrides, form_args and fieldsets for `model` from its metadata."""
+    editable = [c for c in catalogue_columns(model)
+                if not c.info.get("derived") and not c.info.get("readonly")]
+    overrides, args, groups = {}, {}, {}
+    for column in editable:
+        cls, kwargs = field_for(column)
+        overrides[column.key] = cls
+        args[column.key] = kwargs
+        groups.setdefault(column.info.get("group") or "", []).append(column.key)
+    return {"columns": [c.key for c in editable], "overrides": overrides, "args": args,
+            "groups": groups}

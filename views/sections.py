@@ -1,0 +1,256 @@
+"""The 8 section forms of the LAO clerk (letter step 5), generated from the column metadata.
+
+One `SectionEditView` per section: fieldsets per sub-heading, Thai labels with units and help
+text, child rows inline, the blocking rules of SPEC §5 next to their fields, warnings shown
+after saving, optimistic locking, and the submission's completeness kept up to date.  Rows are
+read through the scoped base view; writes pass the lock guard of models/locks.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.form import rules
+from flask_admin.model.form import InlineFormAdmin
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField
+from wtforms.validators import ValidationError
+
+from models import Subdistrict, Submission, SubmissionLocked, db, utcnow
+from models.certification import today_in_thailand
+from models.completeness import sections_complete
+from models.rules import RuleContext, check_section
+from models.sections import CHILDREN, SECTIONS, Section1General
+from workflow import Context, Role, edit_refusal
+
+from .base import ScopedModelView
+from .forms import form_spec
+from .labels import thai_datetime
+from .submissions import _missing_by_section
+
+CONFLICT = ("มีผู้อื่นบันทึกข้อมูลด้านนี้ไปแล้วเมื่อ {when} ข้อมูลของท่านยังไม่ถูกบันทึก "
+            "กรุณาโหลดหน้าใหม่เพื่อดูข้อมูลล่าสุดแล้วแก้ไขอีกครั้ง")
+
+
+class Fieldset(rules.NestedRule):
+    """A real <fieldset> with a <legend> around one sub-heading's fields (laid out as a grid)."""
+
+    def __init__(self, names: list[str], legend: str) -> None:
+        super().__init__(names)
+        self.legend = legend
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        inner = super().__call__(form, form_opts, field_args)
+        return Markup('<fieldset class="info-group"><legend>{}</legend>{}</fieldset>').format(
+            self.legend, inner)
+
+
+class Hidden(rules.BaseRule):
+    """A hidden input kept in the form (rules drop fields they do not list) with no label."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    @property
+    def visible_fields(self) -> list[str]:
+        return [self.name]
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        return form[self.name]()
+
+
+class ChildRows(InlineFormAdmin):
+    """Inline child rows (recorders, education rows, festivals, groups, vehicles)."""
+
+    def __init__(self, model, **options):
+        spec = form_spec(model)
+        # The hidden primary key maps posted rows onto this section's own child rows only.
+        super().__init__(model, form_columns=["id", *spec["columns"]],
+                         form_overrides=spec["overrides"],
+                         form_args=spec["args"], form_label=model.TITLE_TH, **options)
+
+    def on_model_change(self, form, model, is_created):
+        # Children are locked with their section: the guard in models/locks.py checks them at
+        # flush time through their submission_id, whichever path they came from.
+        if model.position is None:
+            model.position = 0
+
+
+class SectionEditView(ScopedModelView):
+    """Edit one section of one LAO-year (the LAO clerk's own, while editable)."""
+
+    roles = frozenset({Role.LAO_EDITOR})
+    section_cls: ClassVar[type]
+    scope_join = Submission
+    org_column = Submission.organization_id
+    can_edit = True
+    can_create = can_delete = can_view_details = can_export = False
+    edit_template = "admin/section/edit.html"
+
+    def is_visible(self) -> bool:  # reached from the workspace tabs, not the menu
+        return False
+
+    def render(self, template, **kwargs):
+        model = kwargs.get("model")
+        if model is not None:
+            kwargs["missing"] = _missing_by_section(model.submission_id)
+        return super().render(template, **kwargs)
+
+    @expose("/")
+    def index_view(self):
+        return redirect(url_for("lao_years.index_view"))
+
+    # --- the form --------------------------------------------------------------------------
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if obj is not None and request.method == "GET":
+            form.loaded_version.data = str(obj.version)
+        if "office_subdistrict_code" in form:
+            org = obj.submission.organization if obj is not None else None
+            form.office_subdistrict_code.choices = [("", "— เลือก —")] + [
+                (code, name) for code, name in db.session.execute(
+                    select(Subdistrict.code, Subdistrict.name_th)
+                    .where(Subdistrict.district_code == (org.district_code if org else None))
+                    .order_by(Subdistrict.name_th))]
+        return form
+
+    def validate_form(self, form) -> bool:
+        valid = super().validate_form(form)
+        if request.method != "POST":
+            return valid
+        section = self.get_one(request.args.get("id"))
+        findings = check_section(self.section_cls, _form_values(form, self.section_cls),
+                                 children=_form_children(form, self.section_cls),
+                                 context=_rule_context(self.section_cls, section))
+        for finding in findings:
+            if not finding.blocking:
+                continue
+            valid = False
+            target = form[finding.field] if finding.field in form else None
+            if target is not None:
+                target.errors = [*target.errors, finding.message]
+            else:
+                flash(finding.message, "error")
+        self._warnings = [f.message for f in findings if not f.blocking]
+        return valid
+
+    # --- saving ------------------------------------------------------------------------------
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        section = self.get_one(request.args.get("id"))
+        refusal = _edit_refusal(section.submission)
+        if refusal:
+            flash(refusal, "warning")
+            return redirect(_workspace_url(section.submission_id, self.section_cls.SECTION_NO))
+        self._warnings = []
+        return super().edit_view()
+
+    def on_model_change(self, form, model, is_created):
+        seen = form.loaded_version.data
+        if seen and seen.isdigit() and int(seen) != model.version:
+            raise ValidationError(CONFLICT.format(when=thai_datetime(model.updated_at)))
+        model.carried_forward = False
+        model.updated_by_id = current_user.id
+        # Touch the row even when only child rows changed, so its version moves on too.
+        model.updated_at = utcnow()
+        if hasattr(model, "compute_totals"):
+            model.compute_totals()
+
+    def after_model_change(self, form, model, is_created):
+        _refresh_completeness(model.submission_id)
+        for message in getattr(self, "_warnings", []):
+            flash("⚠ " + message, "warning")
+
+    def get_save_return_url(self, model, is_created=False):
+        return _workspace_url(model.submission_id, self.section_cls.SECTION_NO)
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        if isinstance(exc, StaleDataError):
+            db.session.rollback()
+            flash(CONFLICT.format(when="ไม่กี่วินาทีที่ผ่านมา"), "error")
+            return True
+        if isinstance(exc, SubmissionLocked):
+            flash(str(exc), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+
+def _workspace_url(submission_id: int, tab: Any) -> str:
+    return url_for("lao_years.workspace_view", id=submission_id, tab=tab)
+
+
+def _edit_refusal(submission: Submission) -> str | None:
+    year = submission.year
+    return edit_refusal(Context(status=submission.status, year_open=year.is_open,
+                                today=today_in_thailand(), deadline=year.deadline,
+                                extension_until=submission.extension_until))
+
+
+def _form_values(form, section_cls) -> dict[str, Any]:
+    spec = form_spec(section_cls)
+    return {name: form[name].data for name in spec["columns"] if name in form}
+
+
+def _form_children(form, section_cls) -> dict[str, list[dict[str, Any]]]:
+    out = {}
+    for name, _child in CHILDREN.get(section_cls, ()):
+        if name not in form:
+            continue
+        field = form[name]
+        out[name] = [entry.form.data for entry in field.entries
+                     if not field.should_delete(entry)]
+    return out
+
+
+def _rule_context(section_cls, section) -> RuleContext:
+    """Cross-table facts: the fiscal year, ด้าน 1 households, last year's values."""
+    submission = section.submission
+    households = None
+    if section_cls is not Section1General:
+        households = db.session.scalar(select(Section1General.households).where(
+            Section1General.submission_id == submission.id))
+    previous_id = db.session.scalar(
+        select(Submission.id).where(Submission.organization_id == submission.organization_id,
+                                    Submission.fiscal_year < submission.fiscal_year)
+        .order_by(Submission.fiscal_year.desc()).limit(1))
+    previous = None
+    if previous_id is not None:
+        row = db.session.get(section_cls, previous_id)
+        if row is not None:
+            previous = {c.key: getattr(row, c.key) for c in section_cls.__table__.columns}
+    return RuleContext(fiscal_year=submission.fiscal_year, households_section1=households,
+                       previous=previous)
+
+
+def _refresh_completeness(submission_id: int) -> None:
+    """Keep Submission.sections_complete equal to what the 8 sections hold now."""
+    rows = {cls: db.session.get(cls, submission_id) for cls in SECTIONS}
+    complete = sections_complete({cls: row for cls, row in rows.items() if row is not None})
+    db.session.execute(Submission.__table__.update()
+                       .where(Submission.__table__.c.id == submission_id)
+                       .values(sections_complete=complete))
+    db.session.commit()
+
+
+def section_view(section_cls: type) -> type[SectionEditView]:
+    """The edit view class of one section, with its form generated from the metadata."""
+    spec = form_spec(section_cls)
+    fieldsets = [Fieldset(names, header or section_cls.TITLE_TH)
+                 for header, names in spec["groups"].items()]
+    children = CHILDREN.get(section_cls, ())
+    return type(f"Section{section_cls.SECTION_NO}EditView", (SectionEditView,), {
+        "section_cls": section_cls,
+        "form_columns": [*spec["columns"], "loaded_version"],
+        "form_overrides": spec["overrides"],
+        "form_args": spec["args"],
+        "form_extra_fields": {"loaded_version": HiddenField()},
+        "form_edit_rules": [Hidden("loaded_version"), *fieldsets,
+                            *[rules.Field(name) for name, _c in children]],
+        "inline_models": [ChildRows(child) for _n, child in children],
+    })
