@@ -15,12 +15,13 @@ from typing import Any
 
 from flask import Flask, g, request, session
 from flask_babel import Babel
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event, select
 
 from models import AccountStatus, User, db
+from models.audit import current_actor
 from workflow import thai_date
 
 LANGUAGES = ("th", "en")
@@ -204,6 +205,9 @@ def init_security(app: Flask) -> None:
             from time import time
             if time() - float(login_at) > app.config["SESSION_ABSOLUTE_HOURS"] * 3600:
                 session.clear()
+        # The audit trail records who made each change and in which request.
+        user_id = current_user.id if current_user.is_authenticated else None
+        current_actor.set((user_id, g.request_id))
 
     @app.after_request
     def _headers(response):

@@ -52,9 +52,9 @@ def test_lao_certifies_and_revokes_its_own_year(app, demo):
 
 def test_incomplete_submission_is_refused_with_what_is_missing(app, demo):
     with app.app_context():
-        sub = _pick(status=Status.DRAFT, province_code="61")
+        sub = _pick(status=Status.DRAFT, province_code="61", sections_complete=8)
         section = db.session.get(Section7Environment, sub.id)
-        section.waste_generated_tpd = None
+        section.waste_generated = section.waste_collected = section.waste_disposed = None
         db.session.commit()
         lao = _user(f"lao-{sub.organization.dla_code}")
         with pytest.raises(TransitionNotAllowed) as refusal:

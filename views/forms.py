@@ -15,10 +15,16 @@ from typing import Any
 from sqlalchemy import Column, String
 from wtforms import validators
 from wtforms.fields import DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from models.meta import catalogue_columns
 
-BLANK = ("", "— เลือก —")
+BLANK = SelectChoice("", "— เลือก —")
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """WTForms 3.3 takes options as SelectChoice (tuples are deprecated)."""
+    return [p if isinstance(p, SelectChoice) else SelectChoice(*p) for p in pairs]
 
 
 class ThaiDateField(StringField):
@@ -145,12 +151,12 @@ def field_for(column: Column) -> tuple[type, dict[str, Any]]:
         render = {"rows": 3}
     elif kind == "choice":
         cls = SelectField
-        kwargs["choices"] = [BLANK] + [(m.value, m.label_th) for m in info["choices"]]
+        kwargs["choices"] = choices([BLANK, *((m.value, m.label_th) for m in info["choices"])])
         kwargs["coerce"] = _coerce_enum(info["choices"])
         kwargs["validate_choice"] = True
     elif kind == "flag":
         cls = SelectField
-        kwargs["choices"] = [("", "— ไม่ระบุ —"), ("1", "มี"), ("0", "ไม่มี")]
+        kwargs["choices"] = choices([("", "— ไม่ระบุ —"), ("1", "มี"), ("0", "ไม่มี")])
         kwargs["coerce"] = _coerce_flag
         kwargs["validate_choice"] = False
     elif kind == "date":

@@ -29,7 +29,7 @@ from models.sections import CHILDREN, SECTIONS, Section1General
 from workflow import Context, Role, edit_refusal
 
 from .base import ScopedModelView
-from .forms import form_spec
+from .forms import BLANK, choices, form_spec
 from .labels import thai_datetime
 from .submissions import _missing_by_section
 
@@ -113,11 +113,11 @@ class SectionEditView(ScopedModelView):
             form.loaded_version.data = str(obj.version)
         if "office_subdistrict_code" in form:
             org = obj.submission.organization if obj is not None else None
-            form.office_subdistrict_code.choices = [("", "— เลือก —")] + [
+            form.office_subdistrict_code.choices = choices([BLANK, *(
                 (code, name) for code, name in db.session.execute(
                     select(Subdistrict.code, Subdistrict.name_th)
                     .where(Subdistrict.district_code == (org.district_code if org else None))
-                    .order_by(Subdistrict.name_th))]
+                    .order_by(Subdistrict.name_th)))])
         return form
 
     def validate_form(self, form) -> bool:

@@ -98,6 +98,7 @@ class SubmissionBase(ScopedModelView):
         return self.render(
             "admin/submission/workspace.html", submission=submission, tab=tab,
             edit_url=edit_url,
+            history=_history(submission.id, section_cls) if section_cls else [],
             sections=SECTIONS, missing=missing, section_cls=section_cls, section=section,
             fields=_section_fields(section_cls, section) if section_cls else [],
             children=_children(section_cls, section) if section_cls else [],
@@ -333,6 +334,27 @@ def _missing_by_section(submission_id: int) -> dict[int, list[str]]:
         result[section_cls.SECTION_NO] = (["ยังไม่ได้บันทึก"] if row is None
                                           else missing_fields(section_cls, row))
     return result
+
+
+def _history(submission_id: int, section_cls) -> list[dict[str, Any]]:
+    """The latest changes of one section and its child rows: when, who, field, old → new."""
+    from models import AuditLog, User
+    tables = {section_cls.__tablename__: section_cls}
+    tables.update({child.__tablename__: child for _n, child in CHILDREN.get(section_cls, ())})
+    rows = db.session.execute(
+        select(AuditLog, User.full_name).outerjoin(User, AuditLog.user_id == User.id)
+        .where(AuditLog.submission_id == submission_id, AuditLog.table_name.in_(tables))
+        .order_by(AuditLog.id.desc()).limit(100)).all()
+    history = []
+    for log, who in rows:
+        model = tables[log.table_name]
+        column = model.__table__.columns.get(log.field or "")
+        label = column.info.get("label_th", log.field) if column is not None else log.field
+        if model is not section_cls:
+            label = f"{model.TITLE_TH}: {label}"
+        history.append(dict(when=thai_datetime(log.created_at), who=who or "", label=label,
+                            op=log.op.value, old=log.old_value, new=log.new_value))
+    return history
 
 
 def _display(value: Any) -> str:

@@ -1,0 +1,66 @@
+"""Read a rendered HTML form the way a browser would submit it (for end-to-end form tests)."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+
+class _FormReader(HTMLParser):
+    def __init__(self, css_class: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.css_class = css_class
+        self.inside = False
+        self.fields: list[tuple[str, str]] = []
+        self._select: str | None = None
+        self._select_value: str | None = None
+        self._first_option: str | None = None
+        self._textarea: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and self.css_class in (a.get("class") or ""):
+            self.inside = True
+        if not self.inside:
+            return
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = (a.get("type") or "text").lower()
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.fields.append((name, a.get("value", "on")))
+            elif kind not in ("submit", "button", "file"):
+                self.fields.append((name, a.get("value") or ""))
+        elif tag == "select" and name:
+            self._select, self._select_value, self._first_option = name, None, None
+        elif tag == "option" and self._select is not None:
+            value = a.get("value", "")
+            if self._first_option is None:
+                self._first_option = value
+            if "selected" in a:
+                self._select_value = value
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, []
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self.inside:
+            self.inside = False
+        elif tag == "select" and self._select is not None:
+            value = self._select_value if self._select_value is not None else self._first_option
+            self.fields.append((self._select, value or ""))
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            self.fields.append((self._textarea, "".join(self._text).lstrip("\n")))
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._text.append(data)
+
+
+def form_fields(html: str, css_class: str = "admin-form") -> dict[str, str]:
+    """name → value of the first form with `css_class` (last value wins for repeated names)."""
+    reader = _FormReader(css_class)
+    reader.feed(html)
+    # Inline row templates live in a hidden "template" block and are not submitted.
+    return {name: value for name, value in reader.fields if "__prefix__" not in name}
