@@ -31,7 +31,8 @@ VIEW_ROLES = {
     "lao_years": frozenset({Role.LAO_EDITOR}),
     "submission": REVIEWERS,
     "certification_event": DLA, "audit_log": DLA,
-    "lao_website": DLA, "info_administrator": DLA, "tourist_place": DLA,
+    # Per-LAO records: the clerk keeps their own, officers read their scope's.
+    "lao_website": ALL, "info_administrator": ALL, "tourist_place": ALL,
     "fiscal_year": DLA, "organization": DLA, "province": DLA, "district": DLA,
     "subdistrict": DLA, "user_account": DLA,
     **{model.__tablename__: DLA for model in SECTIONS},

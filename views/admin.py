@@ -19,6 +19,7 @@ from models.sections import CHILDREN, SECTIONS
 from workflow import Role, Status
 
 from .base import ScopedModelView
+from .records import InfoAdministratorView, LaoWebsiteView, TouristPlaceView
 from .sections import section_view
 from .submissions import LaoYearListView, SubmissionReviewView
 from .labels import bilingual, column_descriptions, column_labels
@@ -168,16 +169,6 @@ class AuditLogView(ScopedModelView):
     column_select_related_list = (AuditLog.user,)
 
 
-class LaoRecordView(ScopedModelView):
-    """Per-LAO records (website, INFO administrators, tourist places)."""
-
-    scope_join = Organization
-    org_column = Organization.id
-    district_column = Organization.district_code
-    province_column = Organization.province_code
-    column_filters = ("organization_id",)
-
-
 class SectionBrowseView(ScopedModelView):
     """Read-only browse of one section table (the editing forms belong to the LAO screens)."""
 
@@ -229,9 +220,9 @@ def build_admin(app: Flask) -> Admin:
         for s in SECTIONS}
 
     records = "ข้อมูลของ อปท."
-    add(LaoRecordView, LaoWebsite, "บันทึกเว็บไซต์ อปท.", records)
-    add(LaoRecordView, InfoAdministrator, "บันทึกผู้ดูแลระบบ INFO", records)
-    add(LaoRecordView, TouristPlace, "ข้อมูลสถานที่ท่องเที่ยว", records)
+    add(LaoWebsiteView, LaoWebsite, "บันทึกเว็บไซต์ อปท.", records)
+    add(InfoAdministratorView, InfoAdministrator, "บันทึกผู้ดูแลระบบ INFO", records)
+    add(TouristPlaceView, TouristPlace, "ข้อมูลสถานที่ท่องเที่ยว", records)
 
     master = "ข้อมูลหลัก"
     add(FiscalYearView, FiscalYear, "ปีงบประมาณ", master)

@@ -17,12 +17,15 @@ from wtforms.validators import DataRequired, Length
 from models import AccountStatus, User, db, utcnow
 from models.accounts import dummy_password_check
 
+from .base import WTFormsCatalogueMeta
+
 bp = Blueprint("auth", __name__)
 # Initialised by the factory; storage from RATELIMIT_STORAGE_URI (memory:// per process by default).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 class LoginForm(FlaskForm):
+    Meta = WTFormsCatalogueMeta  # WTForms messages (e.g. Length) from translations/<lang>/wtforms
     username = StringField("ชื่อผู้ใช้", validators=[DataRequired("กรุณากรอกชื่อผู้ใช้"),
                                                     Length(max=80)])
     password = PasswordField("รหัสผ่าน", validators=[DataRequired("กรุณากรอกรหัสผ่าน"),

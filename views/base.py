@@ -7,17 +7,22 @@ user's LAO, district or province, and every path below goes through it.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, ClassVar
 
-from flask import abort, flash, redirect, request, url_for
+from babel import support
+from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import tools
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader, create_ajax_loader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
+from flask_admin.form import BaseForm
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import Integer
 from sqlalchemy.orm import InstrumentedAttribute
+from wtforms.i18n import messages_path
 
 from models import db
 from models.scoping import placement, scope_filter
@@ -27,6 +32,62 @@ from .labels import TYPE_FORMATTERS
 
 _INT_ID = re.compile(r"^[0-9]{1,18}$")
 _CODE_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+
+
+# --- WTForms messages in Thai ----------------------------------------------------------------
+# WTForms ships no Thai catalogue, and both Flask-Admin (flask_admin.babel.Translations) and
+# Flask-WTF (flask_wtf.i18n) look for the `wtforms` domain only in WTForms' own locale folder.
+# Forms that use WTFormsCatalogueMeta read INFO's translations/<locale>/LC_MESSAGES/wtforms.mo
+# first and fall back to WTForms' own catalogue (English and the other shipped languages), for
+# the locale Flask-Babel picked for the request (app.select_locale).
+_wtforms_catalogues: dict[tuple[str, str], support.NullTranslations] = {}
+
+
+def _wtforms_catalogue() -> support.NullTranslations | None:
+    if not has_request_context():
+        return None
+    locale = str(get_locale())
+    ours = os.path.join(current_app.root_path, "translations")
+    key = (ours, locale)
+    if key not in _wtforms_catalogues:
+        theirs = support.Translations.load(messages_path(), [locale], domain="wtforms")
+        catalogue = support.Translations.load(ours, [locale], domain="wtforms")
+        if isinstance(catalogue, support.Translations):  # ours exists: WTForms' is the fallback
+            catalogue.add_fallback(theirs)
+        else:
+            catalogue = theirs
+        _wtforms_catalogues[key] = catalogue
+    return _wtforms_catalogues[key]
+
+
+class WTFormsTranslations:
+    """What a WTForms `Meta.get_translations` returns: gettext/ngettext for the request."""
+
+    def gettext(self, string: str) -> str:
+        catalogue = _wtforms_catalogue()
+        return string if catalogue is None else catalogue.ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        catalogue = _wtforms_catalogue()
+        if catalogue is None:
+            return singular if n == 1 else plural
+        return catalogue.ungettext(singular, plural, n)
+
+
+wtforms_translations = WTFormsTranslations()
+
+
+class WTFormsCatalogueMeta:
+    """Form `Meta` mix-in: validation messages from the catalogue above (admin and FlaskForm)."""
+
+    def get_translations(self, form: Any) -> WTFormsTranslations:
+        return wtforms_translations
+
+
+class InfoBaseForm(BaseForm):
+    """Flask-Admin's BaseForm with INFO's `wtforms` catalogue (Thai validation messages)."""
+
+    Meta = WTFormsCatalogueMeta
 
 
 class ScopedModelView(ModelView):
@@ -47,8 +108,10 @@ class ScopedModelView(ModelView):
     page_size = 50
     column_type_formatters = TYPE_FORMATTERS
     column_type_formatters_detail = TYPE_FORMATTERS
+    column_type_formatters_export = TYPE_FORMATTERS
     can_set_page_size = False
     export_max_rows = 10_000
+    form_base_class = InfoBaseForm  # create/edit/delete/action forms: Thai WTForms messages
     # Writes are opt-in per view; the base is a read-only table.
     can_create = False
     can_edit = False

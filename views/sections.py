@@ -28,7 +28,7 @@ from models.rules import RuleContext, check_section
 from models.sections import CHILDREN, SECTIONS, Section1General
 from workflow import Context, Role, edit_refusal
 
-from .base import ScopedModelView
+from .base import InfoBaseForm, ScopedModelView
 from .forms import BLANK, choices, form_spec
 from .labels import thai_datetime
 from .submissions import _missing_by_section
@@ -67,6 +67,8 @@ class Hidden(rules.BaseRule):
 
 class ChildRows(InlineFormAdmin):
     """Inline child rows (recorders, education rows, festivals, groups, vehicles)."""
+
+    form_base_class = InfoBaseForm  # inline forms do not inherit the view's (Thai messages)
 
     def __init__(self, model, **options):
         spec = form_spec(model)

@@ -1,0 +1,131 @@
+"""Per-LAO records outside the yearly sections (letter: บันทึกเว็บไซต์ อปท., บันทึกผู้ดูแลระบบ
+INFO, ข้อมูลสถานที่ท่องเที่ยว): the clerk keeps their own LAO's; officers read their scope's."""
+
+from __future__ import annotations
+
+from flask import has_request_context
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectField, StringField
+from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
+
+from models import Organization, Subdistrict, db
+from workflow import Role
+
+from .base import ScopedModelView
+from .forms import BLANK, choices
+from .labels import bilingual
+
+
+def _is_clerk() -> bool:
+    return (has_request_context() and current_user.is_authenticated
+            and Role(current_user.role) is Role.LAO_EDITOR)
+
+
+class LaoRecordView(ScopedModelView):
+    """Base: rows belong to one LAO, set server-side from the clerk's account, never a form."""
+
+    roles = frozenset(Role)
+    scope_join = Organization
+    org_column = Organization.id
+    district_column = Organization.district_code
+    province_column = Organization.province_code
+    column_filters = ()
+    form_excluded_columns = ("organization",)
+    column_labels = {"organization": bilingual("อปท.", "LAO")}
+    column_formatters = {"organization": lambda v, c, m, n: m.organization.name_th}
+
+    # Per request, not at init: only the clerk writes, officers read (PITFALLS: can_* are
+    # read when the view is built, so they are properties guarded by the request context).
+    @property
+    def can_create(self):
+        return _is_clerk()
+
+    @property
+    def can_edit(self):
+        return _is_clerk()
+
+    @property
+    def can_delete(self):
+        return _is_clerk()
+
+    def on_model_change(self, form, model, is_created):
+        if is_created:
+            model.organization_id = current_user.organization_id
+        elif model.organization_id != current_user.organization_id:  # pragma: no cover
+            raise ValidationError("ไม่มีสิทธิ์แก้ไขข้อมูลของ อปท. อื่น")
+
+
+class LaoWebsiteView(LaoRecordView):
+    """บันทึกเว็บไซต์ อปท. — one website per LAO."""
+
+    column_list = ("organization", "url", "updated_at")
+    form_columns = ("url",)
+    form_args = {"url": dict(label="ชื่อเว็บไซต์ (URL)", description="เช่น https://www.dla.go.th",
+                             validators=[DataRequired("กรุณากรอกที่อยู่เว็บไซต์"),
+                                         URL(message="ที่อยู่เว็บไซต์ไม่ถูกต้อง ต้องขึ้นต้นด้วย "
+                                                     "http:// หรือ https://"),
+                                         Length(max=300)])}
+
+    @property
+    def can_create(self):
+        if not _is_clerk():
+            return False
+        from models import LaoWebsite
+        return db.session.scalar(select(LaoWebsite.id).where(
+            LaoWebsite.organization_id == current_user.organization_id)) is None
+
+
+class InfoAdministratorView(LaoRecordView):
+    """บันทึกผู้ดูแลระบบ INFO."""
+
+    column_list = ("organization", "name", "position", "phone", "email")
+    form_columns = ("name", "position", "phone", "email")
+    form_args = {
+        "name": dict(label="ชื่อ-สกุล", validators=[DataRequired("กรุณากรอกชื่อ-สกุล"),
+                                                   Length(max=200)]),
+        "position": dict(label="ตำแหน่ง", validators=[DataRequired("กรุณากรอกตำแหน่ง"),
+                                                     Length(max=200)]),
+        "phone": dict(label="เบอร์โทรศัพท์", validators=[Optional(), Length(max=50)]),
+        "email": dict(label="อีเมล", validators=[Optional(), Email("อีเมลไม่ถูกต้อง"),
+                                                 Length(max=200)]),
+    }
+
+
+class TouristPlaceView(LaoRecordView):
+    """ข้อมูลสถานที่ท่องเที่ยว."""
+
+    column_list = ("organization", "name", "category", "subdistrict", "contact")
+    column_formatters = {**LaoRecordView.column_formatters,
+                         "subdistrict": lambda v, c, m, n: m.subdistrict.name_th
+                         if m.subdistrict else ""}
+    column_labels = {**LaoRecordView.column_labels,
+                     "subdistrict": bilingual("ตำบล", "Subdistrict")}
+    form_columns = ("name", "category", "description", "subdistrict_code", "latitude",
+                    "longitude", "contact")
+    form_extra_fields = {"subdistrict_code": SelectField("ตำบล", coerce=lambda v: v or None,
+                                                         choices=[BLANK])}
+    form_args = {
+        "name": dict(label="ชื่อสถานที่ท่องเที่ยว",
+                     validators=[DataRequired("กรุณากรอกชื่อสถานที่"), Length(max=200)]),
+        "latitude": dict(label="ละติจูด", description="5.6–20.5 เช่น 15.379420"),
+        "longitude": dict(label="ลองจิจูด", description="97.3–105.7 เช่น 100.024547"),
+        "contact": dict(label="ติดต่อ", validators=[Optional(), Length(max=200)]),
+        "description": dict(label="รายละเอียด"),
+        "category": dict(label="ประเภท"),
+    }
+
+    def _with_subdistricts(self, form):
+        province = db.session.scalar(select(Organization.province_code).where(
+            Organization.id == current_user.organization_id)) if _is_clerk() else None
+        form.subdistrict_code.choices = choices([BLANK, *(
+            (code, name) for code, name in db.session.execute(
+                select(Subdistrict.code, Subdistrict.name_th)
+                .where(Subdistrict.province_code == province).order_by(Subdistrict.name_th)))])
+        return form
+
+    def create_form(self, obj=None):
+        return self._with_subdistricts(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._with_subdistricts(super().edit_form(obj))
