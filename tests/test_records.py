@@ -1,0 +1,75 @@
+"""Per-LAO records: the clerk keeps their own LAO's; the organization never comes from a form."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from models import InfoAdministrator, LaoWebsite, Organization, TouristPlace, User, db
+
+from .conftest import csrf_token
+from .formdata import form_fields
+
+
+def _clerk(app, username="lao-6610103"):
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        return user.organization_id
+
+
+def test_clerk_records_a_website_for_their_own_lao_only(app, client, login_as, demo):
+    org_id = _clerk(app)
+    with app.app_context():
+        other = db.session.scalar(select(Organization.id).where(Organization.id != org_id))
+    login_as("lao-6610103")
+    token = csrf_token(client, "/admin/lao_website/new/")
+    response = client.post("/admin/lao_website/new/", data={
+        "csrf_token": token, "url": "https://www.example-lao.go.th",
+        "organization": str(other), "organization_id": str(other)})
+    assert response.status_code == 302
+    with app.app_context():
+        (site,) = db.session.scalars(select(LaoWebsite)).all()
+        assert site.organization_id == org_id
+    # One website per LAO: the create page is no longer offered.
+    assert client.get("/admin/lao_website/new/").status_code == 302
+
+
+def test_bad_website_url_is_refused_in_thai(app, client, login_as, demo):
+    login_as("lao-6610103")
+    token = csrf_token(client, "/admin/lao_website/new/")
+    response = client.post("/admin/lao_website/new/", data={"csrf_token": token,
+                                                            "url": "javascript:alert(1)"})
+    assert response.status_code == 200
+    assert "ที่อยู่เว็บไซต์ไม่ถูกต้อง" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(LaoWebsite)).all() == []
+
+
+def test_info_administrators_and_tourist_places(app, client, login_as, demo):
+    org_id = _clerk(app)
+    login_as("lao-6610103")
+    token = csrf_token(client, "/admin/info_administrator/new/")
+    assert client.post("/admin/info_administrator/new/", data={
+        "csrf_token": token, "name": "นายสมชาย ใจดี", "position": "นักวิชาการคอมพิวเตอร์",
+        "phone": "056-511965", "email": "somchai@example.go.th"}).status_code == 302
+    page = client.get("/admin/tourist_place/new/").get_data(as_text=True)
+    data = form_fields(page)
+    assert "610103" in page  # the LAO's own province's subdistricts are offered
+    data.update({"name": "วัดสังกัสรัตนคีรี", "category": "religion", "subdistrict_code": "610101",
+                 "latitude": "15.38", "longitude": "100.02"})
+    assert client.post("/admin/tourist_place/new/", data=data).status_code == 302
+    with app.app_context():
+        admin = db.session.scalars(select(InfoAdministrator)).one()
+        place = db.session.scalars(select(TouristPlace)).one()
+        assert admin.organization_id == org_id and place.organization_id == org_id
+        assert place.subdistrict_code == "610101"
+
+
+def test_officers_read_but_do_not_write_lao_records(app, client, login_as, demo):
+    login_as("prov-61")
+    assert client.get("/admin/lao_website/").status_code == 200
+    assert client.get("/admin/lao_website/new/").status_code == 302
+    response = client.post("/admin/lao_website/new/", data={
+        "csrf_token": csrf_token(client, "/admin/lao_website/"), "url": "https://x.go.th"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(LaoWebsite)).all() == []
