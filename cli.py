@@ -19,6 +19,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
     app.cli.add_command(demo_logins)
+    app.cli.add_command(open_year)
+    app.cli.add_command(close_year)
 
 
 @click.command("seed-geo")
@@ -112,3 +114,37 @@ def demo_logins(password: str | None) -> None:
     orgs = db.session.scalars(select(Organization).order_by(Organization.dla_code)).all()
     for line in demo.demo_logins(orgs, password or ""):
         click.echo(line)
+
+
+@click.command("open-year")
+@with_appcontext
+@click.argument("be_year", metavar="BE")
+@click.option("--deadline", required=True, metavar="YYYY-MM-DD",
+              help="last day of data entry, Gregorian (e.g. 2027-12-30 = ๓๐ ธ.ค. ๒๕๗๐)")
+@click.option("--opens-on", default=None, metavar="YYYY-MM-DD",
+              help="first day of data entry (default: today in Thailand; kept when re-opening)")
+def open_year(be_year: str, deadline: str, opens_on: str | None) -> None:
+    """Open fiscal year BE: a draft for every active LAO, pre-filled with its previous-year
+    values (idempotent); re-opens a closed year with the new deadline."""
+    from models.rounds import RoundError, open_year as open_round, parse_be_year, parse_date
+    try:
+        report = open_round(parse_be_year(be_year), parse_date(deadline, "กำหนดส่งข้อมูล"),
+                            opens_on=parse_date(opens_on, "วันที่เปิดรับข้อมูล")
+                            if opens_on is not None else None)
+    except RoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(report.summary())
+
+
+@click.command("close-year")
+@with_appcontext
+@click.argument("be_year", metavar="BE")
+def close_year(be_year: str) -> None:
+    """Close fiscal year BE: read-only for everybody; submission statuses are kept."""
+    from models.rounds import RoundError, close_year as close_round, parse_be_year
+    try:
+        year = parse_be_year(be_year)
+        count = close_round(year)
+    except RoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"FY {year} closed: {count} submissions are now read-only")

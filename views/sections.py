@@ -31,7 +31,7 @@ from workflow import Context, Role, edit_refusal
 from .base import InfoBaseForm, ScopedModelView
 from .forms import BLANK, choices, form_spec
 from .labels import thai_datetime
-from .submissions import _missing_by_section
+from .submissions import section_overview
 
 CONFLICT = ("มีผู้อื่นบันทึกข้อมูลด้านนี้ไปแล้วเมื่อ {when} ข้อมูลของท่านยังไม่ถูกบันทึก "
             "กรุณาโหลดหน้าใหม่เพื่อดูข้อมูลล่าสุดแล้วแก้ไขอีกครั้ง")
@@ -101,7 +101,7 @@ class SectionEditView(ScopedModelView):
     def render(self, template, **kwargs):
         model = kwargs.get("model")
         if model is not None:
-            kwargs["missing"] = _missing_by_section(model.submission_id)
+            kwargs["missing"], kwargs["carried"] = section_overview(model.submission_id)
         return super().render(template, **kwargs)
 
     @expose("/")

@@ -57,6 +57,14 @@ def _report_link(view, context, model, name):
         url_for(".workspace_view", id=model.id, tab="report"))
 
 
+def _carried(view, context, model, name):
+    count = getattr(model, "carried_sections", 0)
+    if not count:
+        return ""
+    return Markup('<span class="badge badge-light border" title="{}">ยกมา {} ด้าน</span>').format(
+        "ค่าที่ยกมาจากปีก่อน ยังไม่ได้บันทึกยืนยัน", count)
+
+
 def _received(view, context, model, name):
     if model.status is Status.DRAFT or model.received_at is None:
         return ""
@@ -70,7 +78,7 @@ class SubmissionBase(ScopedModelView):
     column_select_related_list = (Submission.organization, Submission.district)
     column_formatters = {
         "status": _status_badge, "sections_complete": _sections, "view": _workspace_link,
-        "report": _report_link, "received_at": _received,
+        "report": _report_link, "received_at": _received, "carried": _carried,
         "organization": lambda v, c, m, n: m.organization.name_th,
         "district": lambda v, c, m, n: m.district.name_th,
         "org_type": lambda v, c, m, n: Markup('<span title="{}">{}</span>').format(
@@ -78,7 +86,23 @@ class SubmissionBase(ScopedModelView):
     }
     column_labels = {"organization": bilingual("อปท.", "LAO"),
                      "district": bilingual("อำเภอ", "District"),
-                     "view": bilingual("ดูข้อมูล", "View"), "report": bilingual("รายงาน", "Report")}
+                     "view": bilingual("ดูข้อมูล", "View"), "report": bilingual("รายงาน", "Report"),
+                     "carried": bilingual("ค่ายกมา", "Carried forward")}
+
+    def get_list(self, *args, **kwargs):
+        """The page's rows, plus how many sections of each still hold carried-forward values
+        (one query per section table for the whole page, not one per row)."""
+        count, rows = super().get_list(*args, **kwargs)
+        ids = [r.id for r in rows]
+        carried: dict[int, int] = dict.fromkeys(ids, 0)
+        if ids:
+            for section_cls in SECTIONS:
+                for sub_id in db.session.scalars(select(section_cls.submission_id).where(
+                        section_cls.submission_id.in_(ids), section_cls.carried_forward)):
+                    carried[sub_id] += 1
+        for row in rows:
+            row.carried_sections = carried[row.id]
+        return count, rows
 
     # --- the workspace ---------------------------------------------------------------------
     @expose("/workspace/")
@@ -87,7 +111,7 @@ class SubmissionBase(ScopedModelView):
         tab = request.args.get("tab", "1")
         if tab not in {str(s.SECTION_NO) for s in SECTIONS} | {"status", "report"}:
             tab = "1"
-        missing = _missing_by_section(submission.id)
+        missing, carried = section_overview(submission.id)
         section_cls = next((s for s in SECTIONS if str(s.SECTION_NO) == tab), None)
         section = db.session.get(section_cls, submission.id) if section_cls else None
         refusal = _edit_refusal(submission)
@@ -97,7 +121,7 @@ class SubmissionBase(ScopedModelView):
             edit_url = url_for(f"edit_s{section_cls.SECTION_NO}.edit_view", id=submission.id)
         return self.render(
             "admin/submission/workspace.html", submission=submission, tab=tab,
-            edit_url=edit_url,
+            edit_url=edit_url, carried=carried,
             history=_history(submission.id, section_cls) if section_cls else [],
             sections=SECTIONS, missing=missing, section_cls=section_cls, section=section,
             fields=_section_fields(section_cls, section) if section_cls else [],
@@ -142,7 +166,8 @@ class LaoYearListView(SubmissionBase):
     """ข้อมูล อปท. 8 ด้าน for the LAO clerk: one row per fiscal year (letter step 4)."""
 
     roles = frozenset({Role.LAO_EDITOR})
-    column_list = ("fiscal_year", "received_at", "status", "view", "report")
+    column_list = ("fiscal_year", "received_at", "status", "sections_complete", "carried", "view",
+                   "report")
     column_default_sort = ("fiscal_year", True)
     column_sortable_list = ()
     column_display_actions = False
@@ -173,7 +198,7 @@ class SubmissionReviewView(SubmissionBase):
 
     roles = frozenset({Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER, Role.DLA_ADMIN})
     column_list = ("fiscal_year", "organization", "district", "org_type", "sections_complete",
-                   "status", "received_at", "view")
+                   "carried", "status", "received_at", "view")
     column_default_sort = [("fiscal_year", True), ("district_code", False), ("id", False)]
     column_sortable_list = ("fiscal_year", "org_type", "sections_complete", "status",
                             "received_at")
@@ -323,17 +348,19 @@ def _edit_refusal(submission: Submission) -> str | None:
     return edit_refusal(_context(submission))
 
 
-def _missing_by_section(submission_id: int) -> dict[int, list[str]]:
-    """{section number: missing items} for the tab badges."""
+def section_overview(submission_id: int) -> tuple[dict[int, list[str]], set[int]]:
+    """What each section still misses (tab badges) and which hold carried-forward values."""
     from models.completeness import missing_fields
-    result = {}
+    missing, carried = {}, set()
     for section_cls in SECTIONS:
         options = [selectinload(getattr(section_cls, n)) for n, _ in CHILDREN.get(section_cls, ())]
         row = db.session.scalars(select(section_cls).where(
             section_cls.submission_id == submission_id).options(*options)).first()
-        result[section_cls.SECTION_NO] = (["ยังไม่ได้บันทึก"] if row is None
-                                          else missing_fields(section_cls, row))
-    return result
+        missing[section_cls.SECTION_NO] = (["ยังไม่ได้บันทึก"] if row is None
+                                           else missing_fields(section_cls, row))
+        if row is not None and row.carried_forward:
+            carried.add(section_cls.SECTION_NO)
+    return missing, carried
 
 
 def _history(submission_id: int, section_cls) -> list[dict[str, Any]]:
