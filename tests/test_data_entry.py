@@ -194,3 +194,10 @@ def test_certified_sections_cannot_be_opened_for_editing(app, client, clerk):
     assert response.status_code == 302
     page = client.get(response.location).get_data(as_text=True)
     assert "ต้องยกเลิกการรับรองก่อนแก้ไข" in page
+
+
+def test_numbers_are_text_inputs_so_separated_values_are_not_blanked(client, clerk):
+    """A browser blanks "21,847" in an <input type=number>; the forms must not use it."""
+    page = client.get(f"/admin/edit_s6/edit/?id={clerk}").get_data(as_text=True)
+    assert 'type="number"' not in page
+    assert 'inputmode="numeric"' in page

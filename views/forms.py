@@ -16,6 +16,7 @@ from sqlalchemy import Column, String
 from wtforms import validators
 from wtforms.fields import DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import TextInput
 
 from models.meta import catalogue_columns
 
@@ -57,6 +58,9 @@ class ThaiDateField(StringField):
 class ThaiDecimalField(DecimalField):
     """A decimal that accepts thousands separators (1,234.50) as Thai clerks type them."""
 
+    # A text input: the browser's type=number would blank a value shown as "1,234.50".
+    widget = TextInput()
+
     def _value(self) -> str:
         if self.raw_data is None and isinstance(self.data, Decimal):
             return f"{self.data:,}"
@@ -73,6 +77,8 @@ class ThaiDecimalField(DecimalField):
 
 class ThaiIntegerField(IntegerField):
     """A whole number that accepts thousands separators."""
+
+    widget = TextInput()
 
     def _value(self) -> str:
         if self.raw_data is None and isinstance(self.data, int):
