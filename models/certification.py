@@ -95,7 +95,9 @@ def transition(action: Action | str, submission_ids: Iterable[int | str], actor:
         .join(Organization, Submission.organization_id == Organization.id)
         .where(Submission.id.in_(ids), submission_scope(actor))
         # Lock the rows before checking completeness: a section save takes the same row lock
-        # (models/locks.py), so a save and a certification run one after the other.
+        # (models/locks.py), so a save and a certification run one after the other.  Always
+        # in id order, so two overlapping multi-row transitions cannot deadlock.
+        .order_by(Submission.id)
         .with_for_update(of=Submission)).all() if ids else []
     by_id = {r.id: r for r in rows}
     missing = (missing_by_submission(r.id for r in rows if r.status is Status.DRAFT)

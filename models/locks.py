@@ -51,6 +51,7 @@ def refuse_locked_writes(session: Session, _flush_context, _instances) -> None:
                FiscalYear.status.label("year_status"), FiscalYear.deadline)
         .join(FiscalYear, Submission.fiscal_year == FiscalYear.be_year)
         .where(Submission.id.in_(ids))
+        .order_by(Submission.id)  # one lock order everywhere: no deadlocks
         .with_for_update(of=Submission)).all()
     today = today_in_thailand()
     for row in rows:
