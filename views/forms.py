@@ -55,43 +55,44 @@ class ThaiDateField(StringField):
                 from None
 
 
-class ThaiDecimalField(DecimalField):
-    """A decimal that accepts thousands separators (1,234.50) as Thai clerks type them."""
+class _SeparatedNumber:
+    """Numbers shown and typed with thousands separators (1,234.50), as Thai clerks write them.
 
-    # A text input: the browser's type=number would blank a value shown as "1,234.50".
+    A text input, because the browser's type=number blanks a value shown as "1,234.50".
+    """
+
     widget = TextInput()
+    python_type: type = object
+    pattern = re.compile(r".*")
+    message = ""
 
     def _value(self) -> str:
-        if self.raw_data is None and isinstance(self.data, Decimal):
+        if self.raw_data is None and isinstance(self.data, self.python_type) \
+                and not isinstance(self.data, bool):
             return f"{self.data:,}"
         return super()._value()
 
     def process_formdata(self, valuelist):
-        if valuelist:
-            valuelist = [v.replace(",", "").replace(" ", "") for v in valuelist]
+        valuelist = [v.replace(",", "").replace(" ", "") for v in valuelist or []]
+        if valuelist and valuelist[0] and not self.pattern.fullmatch(valuelist[0]):
+            self.data = None
+            raise ValueError(self.message)
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError("กรุณากรอกตัวเลข เช่น 1,234.50") from None
+            raise ValueError(self.message) from None
 
 
-class ThaiIntegerField(IntegerField):
-    """A whole number that accepts thousands separators."""
+class ThaiDecimalField(_SeparatedNumber, DecimalField):
+    python_type = Decimal
+    pattern = re.compile(r"-?\d{1,20}(\.\d{1,10})?")
+    message = "กรุณากรอกตัวเลข เช่น 1,234.50"
 
-    widget = TextInput()
 
-    def _value(self) -> str:
-        if self.raw_data is None and isinstance(self.data, int):
-            return f"{self.data:,}"
-        return super()._value()
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            valuelist = [v.replace(",", "").replace(" ", "") for v in valuelist]
-        if valuelist and valuelist[0] and not re.fullmatch(r"-?\d{1,15}", valuelist[0]):
-            self.data = None
-            raise ValueError("กรุณากรอกจำนวนเต็ม เช่น 1,250")
-        super().process_formdata(valuelist)
+class ThaiIntegerField(_SeparatedNumber, IntegerField):
+    python_type = int
+    pattern = re.compile(r"-?\d{1,15}")
+    message = "กรุณากรอกจำนวนเต็ม เช่น 1,250"
 
 
 def _coerce_enum(enum_cls):
