@@ -126,3 +126,18 @@ def test_dla_admin_can_browse_every_admin_list_of_its_role(app, client, login_as
 def test_province_officer_is_forbidden_from_dla_views(client, login_as, demo):
     login_as("prov-61")
     assert client.get("/admin/user_account/").status_code == 403
+
+
+def test_login_is_rate_limited(database_url):
+    """The 11th sign-in attempt within a minute from one address is refused (429)."""
+    from app import create_app
+    app = create_app({"INFO_MODE": "test", "TESTING": True,
+                      "SQLALCHEMY_DATABASE_URI": database_url,
+                      "RATELIMIT_STORAGE_URI": "memory://"})
+    assert app.config["LOGIN_RATE_LIMIT"] == "10 per minute"  # the production default
+    client = app.test_client()
+    token = csrf_token(client)
+    codes = [client.post("/login", data={"username": "nobody", "password": "wrong-password",
+                                         "csrf_token": token}).status_code for _ in range(11)]
+    assert codes[:10] == [200] * 10 and codes[10] == 429
+    assert client.get("/login").status_code == 200  # reading the page is not limited

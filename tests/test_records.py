@@ -53,7 +53,8 @@ def test_info_administrators_and_tourist_places(app, client, login_as, demo):
         "phone": "056-511965", "email": "somchai@example.go.th"}).status_code == 302
     page = client.get("/admin/tourist_place/new/").get_data(as_text=True)
     data = form_fields(page)
-    assert "610103" in page  # the LAO's own province's subdistricts are offered
+    assert "610103" in page  # the LAO's own province's subdistricts are offered …
+    assert "100101" not in page and "180101" not in page  # … and no other province's
     data.update({"name": "วัดสังกัสรัตนคีรี", "category": "religion", "subdistrict_code": "610101",
                  "latitude": "15.38", "longitude": "100.02"})
     assert client.post("/admin/tourist_place/new/", data=data).status_code == 302
