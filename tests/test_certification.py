@@ -219,3 +219,37 @@ def test_draft_in_an_open_year_is_editable(app, demo):
         section.phone = "056-000000"
         db.session.commit()
         assert db.session.get(Section1General, sub.id).version == version + 1
+
+
+def test_province_extends_the_deadline_of_its_own_laos_only(app, client, login_as, demo):
+    with app.app_context():
+        mine = _pick(status=Status.DRAFT, province_code="61").id
+    login_as("prov-61")
+    token = csrf_token(client, "/admin/submission/")
+    page = client.post("/admin/submission/action/", data={
+        "csrf_token": token, "action": "extend_deadline", "rowid": [str(mine)]})
+    assert page.status_code == 200 and "ขยายเวลา" in page.get_data(as_text=True)
+    bad = client.post("/admin/submission/extend/", data={
+        "csrf_token": token, "rowid": [str(mine)], "until": "31/02/2570"})
+    assert "วันที่ไม่ถูกต้อง" in bad.get_data(as_text=True)
+    done = client.post("/admin/submission/extend/", data={
+        "csrf_token": token, "rowid": [str(mine)], "until": "15/1/2570"})
+    assert done.status_code == 302
+    with app.app_context():
+        assert db.session.get(Submission, mine).extension_until == date(2027, 1, 15)
+        from models import AuditLog
+        assert db.session.scalar(select(func.count()).select_from(AuditLog).where(
+            AuditLog.submission_id == mine, AuditLog.field == "extension_until")) == 1
+
+
+def test_lao_clerk_cannot_extend_its_own_deadline(app, client, login_as, demo):
+    with app.app_context():
+        sub = _pick(status=Status.DRAFT, province_code="61")
+        username, sub_id = f"lao-{sub.organization.dla_code}", sub.id
+    login_as(username)
+    response = client.post("/admin/submission/extend/", data={
+        "csrf_token": csrf_token(client, "/admin/lao_years/"), "rowid": [str(sub_id)],
+        "until": "15/1/2570"})
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.get(Submission, sub_id).extension_until is None

@@ -28,10 +28,30 @@ def choices(pairs) -> list[SelectChoice]:
     return [p if isinstance(p, SelectChoice) else SelectChoice(*p) for p in pairs]
 
 
+_THAI_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
+DATE_HINT = "วันที่ไม่ถูกต้อง กรุณากรอกแบบ วัน/เดือน/ปี พ.ศ. เช่น 31/12/2568"
+
+
+def parse_thai_date(raw: str | None) -> date | None:
+    """31/12/2568 (BE; a CE year is accepted too) or 2025-12-31; None when blank.
+
+    Raises ValueError with the Thai hint when the text is not a real date.
+    """
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        match = _THAI_DATE.match(raw)
+        if match:
+            day, month, year = (int(g) for g in match.groups())
+            return date(year - 543 if year > 2400 else year, month, day)
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(DATE_HINT) from None
+
+
 class ThaiDateField(StringField):
     """A date typed the Thai way: 31/12/2568 (BE) — ISO 2025-12-31 is accepted too."""
-
-    _pattern = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
 
     def _value(self) -> str:
         if isinstance(self.data, date):
@@ -40,19 +60,7 @@ class ThaiDateField(StringField):
 
     def process_formdata(self, valuelist):
         self.data = None
-        if not valuelist or not valuelist[0].strip():
-            return
-        raw = valuelist[0].strip()
-        try:
-            match = self._pattern.match(raw)
-            if match:
-                day, month, year = (int(g) for g in match.groups())
-                self.data = date(year - 543 if year > 2400 else year, month, day)
-            else:
-                self.data = date.fromisoformat(raw)
-        except ValueError:
-            raise ValueError("วันที่ไม่ถูกต้อง กรุณากรอกแบบ วัน/เดือน/ปี พ.ศ. เช่น 31/12/2568") \
-                from None
+        self.data = parse_thai_date(valuelist[0] if valuelist else None)
 
 
 class _SeparatedNumber:

@@ -234,6 +234,8 @@ class SubmissionReviewView(SubmissionBase):
         return super()._get_filter_groups()
 
     def is_action_allowed(self, name: str) -> bool:
+        if name == "extend_deadline":
+            return current_user.is_authenticated and Role(current_user.role) in PROVINCE_ROLES
         if name in {a.value for a in Action}:
             return (current_user.is_authenticated
                     and Role(current_user.role) in TRANSITIONS[Action(name)].roles)
@@ -251,6 +253,52 @@ class SubmissionReviewView(SubmissionBase):
     @action("return_to_lao", "ส่งคืน อปท. เพื่อแก้ไข")
     def action_return_to_lao(self, ids):
         return self._ask_reason(Action.RETURN_TO_LAO, ids)
+
+    @action("extend_deadline", "ขยายเวลาให้ อปท. บันทึกข้อมูล")
+    def action_extend_deadline(self, ids):
+        rows = self.scoped_rows(ids)
+        if not rows:
+            flash("ไม่พบรายการที่เลือก", "error")
+            return redirect(self.get_url(".index_view"))
+        return self.render("admin/submission/extend.html", rows=rows,
+                           post_url=self.get_url(".extend_view"), value="")
+
+    @expose("/extend/", methods=["POST"])
+    def extend_view(self):
+        """Per-LAO deadline extensions (SPEC §2), for the officer's own LAOs only."""
+        if not self.is_action_allowed("extend_deadline"):
+            abort(403)
+        rows = self.scoped_rows(request.form.getlist("rowid"))
+        raw = (request.form.get("until") or "").strip()
+        until = _parse_thai_date(raw)
+        error = None
+        if until is None:
+            error = "วันที่ไม่ถูกต้อง กรุณากรอกแบบ วัน/เดือน/ปี พ.ศ. เช่น 15/1/2570"
+        elif until < today_in_thailand():
+            error = "วันที่ขยายเวลาต้องไม่เป็นวันที่ผ่านมาแล้ว"
+        if error or not rows:
+            flash(error or "ไม่พบรายการที่เลือก", "error")
+            return self.render("admin/submission/extend.html", rows=rows,
+                               post_url=self.get_url(".extend_view"), value=raw)
+        from models import AuditLog, AuditOp
+        changed = 0
+        for row in rows:
+            if not row.year.is_open:
+                continue
+            db.session.add(AuditLog(user_id=current_user.id, organization_id=row.organization_id,
+                                    submission_id=row.id, op=AuditOp.UPDATE,
+                                    table_name="submission", row_id=str(row.id),
+                                    field="extension_until",
+                                    old_value=str(row.extension_until or "") or None,
+                                    new_value=str(until)))
+            row.extension_until = until
+            changed += 1
+        db.session.commit()
+        from workflow import thai_date
+        flash(f"ขยายเวลาให้ {changed} แห่ง ถึงวันที่ {thai_date(until)} แล้ว"
+              + (f" (ข้าม {len(rows) - changed} แห่งที่ปีงบประมาณปิดแล้ว)"
+                 if changed < len(rows) else ""), "success")
+        return redirect(self.get_url(".index_view"))
 
     def _act(self, act: Action, ids, reason: str | None = None):
         rows = self.scoped_rows(ids)
@@ -325,6 +373,14 @@ def _parse_action(raw: str | None) -> Action:
         return Action(raw)
     except ValueError:
         abort(400)
+
+
+def _parse_thai_date(raw: str):
+    from .forms import parse_thai_date
+    try:
+        return parse_thai_date(raw)
+    except ValueError:
+        return None
 
 
 def _int_arg(raw: str | None) -> int | None:
