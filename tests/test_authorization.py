@@ -370,3 +370,19 @@ def test_every_post_without_csrf_token_is_refused(app, world):
                                           "reason": "x"})
         assert response.status_code == 400, (rule.endpoint, response.status_code)
     assert fingerprint(app) == before
+
+
+def test_home_page_counts_only_the_users_scope(app, world):
+    """The dashboard's totals are aggregates of the user's own scope, not of the country."""
+    with app.app_context():
+        def count(*where):
+            return db.session.scalar(select(func.count()).select_from(Submission).where(
+                Submission.fiscal_year == 2570, *where))
+        expected = {Role.LAO_EDITOR: count(Submission.organization_id
+                                           == world["own"].organization_id),
+                    Role.PROVINCE_OFFICER: count(Submission.province_code == OWN_PROVINCE),
+                    Role.DLA_ADMIN: count()}
+    for who, total in expected.items():
+        body = _client_for(app, world, who).get("/admin/").get_data(as_text=True)
+        shown = sum(int(n.replace(",", "")) for n in re.findall(r'display-4">([\d,]+)<', body))
+        assert shown == total, (who, shown, total)

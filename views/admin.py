@@ -15,6 +15,7 @@ from models import (AuditLog, CertificationEvent, District, FiscalYear, InfoAdmi
                     LaoWebsite, Organization, Province, Subdistrict, Submission, TouristPlace,
                     User, db)
 from models.accounts import SCOPE_COLUMN
+from models.certification import submission_scope
 from models.sections import CHILDREN, SECTIONS
 from workflow import Role, Status
 
@@ -38,7 +39,8 @@ class HomeView(AdminIndexView):
     def index(self):
         counts = dict(db.session.execute(
             select(Submission.status, func.count()).join(FiscalYear)
-            .where(FiscalYear.status == "open").group_by(Submission.status)).all())
+            .where(FiscalYear.status == "open", submission_scope(current_user))
+            .group_by(Submission.status)).all())
         years = db.session.scalars(select(FiscalYear).order_by(FiscalYear.be_year.desc())).all()
         return self.render("admin/home.html", counts=counts, years=years, Status=Status)
 
