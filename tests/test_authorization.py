@@ -46,7 +46,7 @@ MODEL_ENDPOINTS = {
     "create_view": "create", "delete_view": "record", "action_view": "action",
     "export": "export", "ajax_lookup": "ajax", "ajax_update": "record",
     "workspace_view": "record", "transition_view": "record", "reason_view": "action",
-    "extend_view": "action",
+    "extend_view": "action", "report_view": "record",
     "bulk_view": "bulk",
 }
 # Everything outside the back office.

@@ -253,3 +253,13 @@ def test_lao_clerk_cannot_extend_its_own_deadline(app, client, login_as, demo):
     assert response.status_code == 403
     with app.app_context():
         assert db.session.get(Submission, sub_id).extension_until is None
+
+
+def test_report_shows_all_eight_sections_of_the_clerks_own_year(app, client, login_as, demo):
+    with app.app_context():
+        sub = _pick(status=Status.PROVINCE_CERTIFIED, province_code="61")
+        username, sub_id, name = f"lao-{sub.organization.dla_code}", sub.id, sub.organization.name_th
+    login_as(username)
+    body = client.get(f"/admin/lao_years/report/?id={sub_id}").get_data(as_text=True)
+    assert name in body and "ด้านที่ 8" in body and "ประวัติการรับรองข้อมูล" in body
+    assert body.count("<section>") == 8

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models import (ORG_TYPE_SHORT, District, FiscalYear, Organization, OrgType, Province,
-                    Submission, YearStatus, db)
+                    Submission, YearStatus, db, utcnow)
 from models.certification import (Outcome, bulk_candidates, missing_by_submission,
                                   today_in_thailand, transition)
 from models.meta import catalogue_columns
@@ -53,8 +53,7 @@ def _workspace_link(view, context, model, name):
 
 
 def _report_link(view, context, model, name):
-    return Markup('<a href="{}">รายงาน</a>').format(
-        url_for(".workspace_view", id=model.id, tab="report"))
+    return Markup('<a href="{}">รายงาน</a>').format(url_for(".report_view", id=model.id))
 
 
 def _carried(view, context, model, name):
@@ -109,7 +108,7 @@ class SubmissionBase(ScopedModelView):
     def workspace_view(self):
         submission = self.get_one(request.args.get("id"))
         tab = request.args.get("tab", "1")
-        if tab not in {str(s.SECTION_NO) for s in SECTIONS} | {"status", "report"}:
+        if tab not in {str(s.SECTION_NO) for s in SECTIONS} | {"status"}:
             tab = "1"
         missing, carried = section_overview(submission.id)
         section_cls = next((s for s in SECTIONS if str(s.SECTION_NO) == tab), None)
@@ -129,6 +128,22 @@ class SubmissionBase(ScopedModelView):
             events=submission.events, actions=self.available_actions(submission),
             edit_refusal=refusal, thai_datetime=thai_datetime,
             list_url=self.get_url(".index_view"))
+
+    @expose("/report/")
+    def report_view(self):
+        """รายงาน: all 8 sections of one LAO-year on one print-ready page (A4, Sarabun)."""
+        submission = self.get_one(request.args.get("id"))
+        parts = []
+        for section_cls in SECTIONS:
+            options = [selectinload(getattr(section_cls, n))
+                       for n, _c in CHILDREN.get(section_cls, ())]
+            section = db.session.scalars(select(section_cls).where(
+                section_cls.submission_id == submission.id).options(*options)).first()
+            parts.append(dict(cls=section_cls, fields=_section_fields(section_cls, section),
+                              children=_children(section_cls, section)))
+        return self.render("admin/submission/report.html", submission=submission, parts=parts,
+                           events=submission.events, thai_datetime=thai_datetime,
+                           printed=thai_datetime(utcnow()))
 
     def available_actions(self, submission: Submission) -> list[dict[str, Any]]:
         """The buttons of the status tab: each action of this role, enabled or with why not."""
