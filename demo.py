@@ -357,10 +357,18 @@ def _flush_submissions(pending, rng: random.Random, ids: dict) -> int:
         insert(Submission).returning(Submission.id, sort_by_parameter_order=True), sub_rows).all()
     section_batches: dict[type, list[dict]] = defaultdict(list)
     event_rows = []
-    for sub_id, (rows, _status, events, _state, _org, _be) in zip(new_ids, pending):
+    for sub_id, (rows, _status, events, state, _org, be) in zip(new_ids, pending):
+        # Drafts of the open year were pre-filled from last year; the clerk has confirmed
+        # (saved) some sections, the rest still carry last year's values.
+        carried = set()
+        if be == OPEN_YEAR and state.startswith("draft"):
+            carried = set(rng.sample(SECTIONS, rng.randint(0, 5)))
         for cls, values in rows.items():
             for value in values:
-                section_batches[cls].append({**value, "submission_id": sub_id})
+                row = {**value, "submission_id": sub_id}
+                if cls in SECTIONS:
+                    row["carried_forward"] = cls in carried
+                section_batches[cls].append(row)
         event_rows += [{**e, "submission_id": sub_id} for e in events]
     for cls in SECTIONS:  # parents before children (foreign keys)
         _bulk_insert(cls, section_batches.pop(cls, []))

@@ -246,3 +246,15 @@ def test_national_scale_seed_matches_the_type_mix(app, runner):
         assert db.session.scalar(select(func.count(func.distinct(Organization.province_code)))) == 77
         assert db.session.scalar(select(func.count()).select_from(User).where(
             User.role == Role.LAO_EDITOR)) == n_orgs
+
+
+def test_demo_open_year_drafts_hold_carried_forward_sections(app, demo):
+    from models.sections import SECTIONS
+    with app.app_context():
+        drafts = select(Submission.id).where(Submission.fiscal_year == 2570,
+                                             Submission.status == Status.DRAFT)
+        carried = sum(db.session.scalar(select(func.count()).select_from(s).where(
+            s.submission_id.in_(drafts), s.carried_forward)) for s in SECTIONS)
+        certified = sum(db.session.scalar(select(func.count()).select_from(s).where(
+            ~s.submission_id.in_(drafts), s.carried_forward)) for s in SECTIONS)
+        assert carried > 0 and certified == 0
