@@ -108,7 +108,7 @@ _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 def csrf_token(client, path: str = "/login") -> str:
     """The CSRF token of the client's session, read from a rendered form."""
-    html = client.get(path).get_data(as_text=True)
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
     match = _CSRF.search(html)
     assert match, f"no csrf_token on {path}"
     return match.group(1)

@@ -26,7 +26,7 @@ FILTER_GROUPS = re.compile(r'id="filter-groups-data" class="d-none">(.*?)</div>'
 
 
 def _page(client, path: str) -> str:
-    response = client.get(path)
+    response = client.get(path, follow_redirects=True)
     assert response.status_code == 200, path
     return response.get_data(as_text=True)
 

@@ -243,6 +243,16 @@ class SubmissionReviewView(SubmissionBase):
     )
     list_template = "admin/submission/review_list.html"
 
+    @expose("/")
+    def index_view(self):
+        # Officers chase the open round: without any filter, show the latest open year.
+        if not request.args:
+            year = db.session.scalar(select(FiscalYear.be_year).where(
+                FiscalYear.status == YearStatus.OPEN).order_by(FiscalYear.be_year.desc()))
+            if year is not None:
+                return redirect(url_for(".index_view", flt0_0=year))
+        return super().index_view()
+
     def _get_filter_groups(self):
         # Filter options depend on the signed-in user's scope: rebuild them per request.
         self._refresh_filters_cache()
