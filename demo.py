@@ -357,7 +357,7 @@ def _flush_submissions(pending, rng: random.Random, ids: dict) -> int:
         insert(Submission).returning(Submission.id, sort_by_parameter_order=True), sub_rows).all()
     section_batches: dict[type, list[dict]] = defaultdict(list)
     event_rows = []
-    for sub_id, (rows, _status, events, state, _org, be) in zip(new_ids, pending):
+    for sub_id, (rows, _status, events, state, _org, be) in zip(new_ids, pending, strict=True):
         # Drafts of the open year were pre-filled from last year; the clerk has confirmed
         # (saved) some sections, the rest still carry last year's values.
         carried = set()

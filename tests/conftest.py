@@ -8,7 +8,7 @@ import re
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, text
 
 from app import create_app, normalize_database_url
 from models import db

@@ -120,7 +120,7 @@ def test_dla_admin_can_browse_every_admin_list_of_its_role(app, client, login_as
         with app.test_request_context():
             url = url_for(f"{view.endpoint}.index_view")
         expected = 200 if Role.DLA_ADMIN in view.roles else 403
-        assert client.get(url).status_code == expected, url
+        assert client.get(url, follow_redirects=True).status_code == expected, url
 
 
 def test_province_officer_is_forbidden_from_dla_views(client, login_as, demo):

@@ -7,7 +7,7 @@ The demo (อุทัยธานี) has FY 2568 and 2569 closed and 2570 open
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import delete, event, func, insert, select, update

@@ -6,7 +6,6 @@ from flask import Flask, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import func, select
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional, ValidationError
@@ -23,7 +22,7 @@ from .base import ScopedModelView
 from .records import InfoAdministratorView, LaoWebsiteView, TouristPlaceView
 from .sections import section_view
 from .submissions import LaoYearListView, SubmissionReviewView
-from .labels import bilingual, column_descriptions, column_labels
+from .labels import column_descriptions, column_labels
 
 
 class HomeView(AdminIndexView):

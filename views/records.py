@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import has_request_context
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import SelectField, StringField
+from wtforms import SelectField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
 from models import Organization, Subdistrict, db

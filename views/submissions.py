@@ -19,9 +19,9 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from models import (ORG_TYPE_SHORT, District, FiscalYear, Organization, OrgType, Province,
+from models import (ORG_TYPE_SHORT, District, FiscalYear, OrgType, Province,
                     Submission, YearStatus, db, utcnow)
-from models.certification import (Outcome, bulk_candidates, missing_by_submission,
+from models.certification import (bulk_candidates, missing_by_submission,
                                   today_in_thailand, transition)
 from models.meta import catalogue_columns
 from models.scoping import scope_filter
