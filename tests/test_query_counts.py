@@ -6,6 +6,10 @@ runs) are counted at two data sizes.  The counts must be equal, and below a smal
 
 Requests run outside any test-held application context, so every request starts with an empty
 identity map, as it does in production (a shared session would hide lazy loads).
+
+`pytest -s` prints the counts ("QUERY-COUNT …").  On PostgreSQL the fiscal-year filter cases
+fail today with HTTP 500: `FilterEqual(Submission.fiscal_year, …)` in views/submissions.py binds
+the URL's string against an integer column (see bench/README.md, "Findings").
 """
 
 from __future__ import annotations
@@ -323,7 +327,7 @@ def test_lao_year_list_does_not_grow_with_years(app):
     assert n3 <= MAX_LAO_YEARS, explain([], s3)
 
 
-@pytest.mark.parametrize("tab", ["1", "4", "6", "status", "report"])
+@pytest.mark.parametrize("tab", ["1", "4", "6", "status"])
 def test_workspace_does_not_grow_with_child_rows(app, tab):
     seed(app)
     username, sub_id = lao_submission(app)
@@ -343,6 +347,28 @@ def test_workspace_does_not_grow_with_child_rows(app, tab):
              " and festival rows)", (few, n1), (many, n2))
         if tab == "6":  # the vehicles table shows every row
             assert html2.count("<tr") >= html1.count("<tr") + 60, url
+        assert n1 == n2, f"{url}: " + explain(s1, s2)
+        assert n2 <= MAX_WORKSPACE, explain([], s2)
+
+
+def test_report_does_not_grow_with_child_rows(app):
+    """รายงาน: all 8 sections and their child rows on one page."""
+    seed(app)
+    username, sub_id = lao_submission(app)
+    clerk = signed_in(app, username)
+    officer = signed_in(app, f"prov-{PROVINCE}")
+    urls = {clerk: f"/admin/lao_years/report/?id={sub_id}",
+            officer: f"/admin/submission/report/?id={sub_id}"}
+    before = {url: measure(app, client, url) for client, url in urls.items()}
+    few = add_vehicles(app, sub_id, 0)
+    many = add_vehicles(app, sub_id, 60)
+    add_education_and_festivals(app, sub_id, 40)
+    after = {url: measure(app, client, url) for client, url in urls.items()}
+    for url in urls.values():
+        (n1, html1, s1), (n2, html2, s2) = before[url], after[url]
+        show(f"report {url.split('?')[0]} (vehicles {few}→{many}, +40 education and festival "
+             "rows)", (few, n1), (many, n2))
+        assert html2.count("<tr") >= html1.count("<tr") + 60 + 2 * 40, url
         assert n1 == n2, f"{url}: " + explain(s1, s2)
         assert n2 <= MAX_WORKSPACE, explain([], s2)
 
