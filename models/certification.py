@@ -70,9 +70,14 @@ def missing_by_submission(ids: Iterable[int]) -> dict[int, list[str]]:
             row = rows.get(sub_id)
             gaps = ["ยังไม่ได้บันทึก"] if row is None else missing_fields(section_cls, row)
             if gaps:
-                missing[sub_id].append(f"ด้านที่ {section_cls.SECTION_NO} {section_cls.TITLE_TH}: "
-                                       + ", ".join(gaps[:5]) + (" …" if len(gaps) > 5 else ""))
+                missing[sub_id].append(describe_missing(section_cls, gaps))
     return missing
+
+
+def describe_missing(section_cls: type, gaps: list[str]) -> str:
+    """ "ด้านที่ 7 ข้อมูลด้านสิ่งแวดล้อม: a, b, c …" — what certification says is missing."""
+    return (f"ด้านที่ {section_cls.SECTION_NO} {section_cls.TITLE_TH}: " + ", ".join(gaps[:5])
+            + (" …" if len(gaps) > 5 else ""))
 
 
 def transition(action: Action | str, submission_ids: Iterable[int | str], actor: Any, *,

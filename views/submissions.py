@@ -13,15 +13,15 @@ from typing import Any
 from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import selectinload
 
 from models import (ORG_TYPE_SHORT, District, FiscalYear, OrgType, Province,
                     Submission, YearStatus, db, utcnow)
-from models.certification import (bulk_candidates, missing_by_submission,
+from models.certification import (bulk_candidates, describe_missing,
                                   today_in_thailand, transition)
 from models.meta import catalogue_columns
 from models.scoping import scope_filter
@@ -90,15 +90,17 @@ class SubmissionBase(ScopedModelView):
 
     def get_list(self, *args, **kwargs):
         """The page's rows, plus how many sections of each still hold carried-forward values
-        (one query per section table for the whole page, not one per row)."""
+        (one query for the whole page, not one per row)."""
         count, rows = super().get_list(*args, **kwargs)
         ids = [r.id for r in rows]
         carried: dict[int, int] = dict.fromkeys(ids, 0)
         if ids:
-            for section_cls in SECTIONS:
-                for sub_id in db.session.scalars(select(section_cls.submission_id).where(
-                        section_cls.submission_id.in_(ids), section_cls.carried_forward)):
-                    carried[sub_id] += 1
+            flagged = union_all(*(select(s.submission_id).where(
+                s.submission_id.in_(ids), s.carried_forward) for s in SECTIONS)).subquery()
+            for sub_id, n in db.session.execute(
+                    select(flagged.c.submission_id, func.count()).group_by(
+                        flagged.c.submission_id)):
+                carried[sub_id] = n
         for row in rows:
             row.carried_sections = carried[row.id]
         return count, rows
@@ -125,7 +127,8 @@ class SubmissionBase(ScopedModelView):
             sections=SECTIONS, missing=missing, section_cls=section_cls, section=section,
             fields=_section_fields(section_cls, section) if section_cls else [],
             children=_children(section_cls, section) if section_cls else [],
-            events=submission.events, actions=self.available_actions(submission),
+            events=submission.events,
+            actions=self.available_actions(submission, missing) if tab == "status" else [],
             edit_refusal=refusal, thai_datetime=thai_datetime,
             list_url=self.get_url(".index_view"))
 
@@ -145,10 +148,11 @@ class SubmissionBase(ScopedModelView):
                            events=submission.events, thai_datetime=thai_datetime,
                            printed=thai_datetime(utcnow()))
 
-    def available_actions(self, submission: Submission) -> list[dict[str, Any]]:
+    def available_actions(self, submission: Submission,
+                          missing: dict[int, list[str]]) -> list[dict[str, Any]]:
         """The buttons of the status tab: each action of this role, enabled or with why not."""
         role = Role(current_user.role)
-        ctx = _context(submission)
+        ctx = _context(submission, missing)
         buttons = []
         for act, rule in TRANSITIONS.items():
             if role not in rule.roles:
@@ -232,7 +236,8 @@ class SubmissionReviewView(SubmissionBase):
         "received_at": lambda v, c, m, n: _received(v, c, m, n),
     }
     column_filters = (
-        FilterEqual(Submission.fiscal_year, "ปีงบประมาณ", options=_year_options),
+        # An integer filter: PostgreSQL refuses integer = varchar (SQLite casts silently).
+        IntEqualFilter(Submission.fiscal_year, "ปีงบประมาณ", options=_year_options),
         FilterEqual(Submission.district_code, "อำเภอ",
                     options=_scoped_options(District, District.code, District.name_th)),
         FilterEqual(Submission.org_type, "ประเภท อปท.",
@@ -416,13 +421,20 @@ def _code_arg(raw: str | None, length: int) -> str | None:
     return raw if raw and raw.isdigit() and len(raw) == length else None
 
 
-def _context(submission: Submission) -> Context:
+def _context(submission: Submission, missing: dict[int, list[str]] | None = None) -> Context:
+    """The rulebook's view of one submission; with `missing` (from section_overview) the
+    completeness guard uses what the sections hold now instead of the stored counter."""
     year = submission.year
+    gaps: tuple[str, ...] = ()
+    complete = submission.sections_complete
+    if missing is not None:
+        gaps = tuple(describe_missing(cls, missing[cls.SECTION_NO]) for cls in SECTIONS
+                     if missing[cls.SECTION_NO])
+        complete = len(SECTIONS) - len(gaps)
     return Context(status=submission.status, year_open=year.status is YearStatus.OPEN,
                    today=today_in_thailand(), deadline=year.deadline,
                    extension_until=submission.extension_until,
-                   sections_complete=submission.sections_complete,
-                   missing=tuple(missing_by_submission([submission.id])[submission.id]))
+                   sections_complete=complete, missing=gaps)
 
 
 def _edit_refusal(submission: Submission) -> str | None:
