@@ -49,7 +49,9 @@ PASSWORD = "bench-password-2570"
 OPEN_YEAR = 2570
 PAGE = 50
 THREADS = 4          # PITFALLS: more than 4 waitress threads made CPU-bound pages slower
-SUBMISSION_INDEXES = ("ix_submission_year_province_status", "ix_submission_year_district_status",
+SUBMISSION_INDEXES = ("ix_submission_province_list", "ix_submission_district_list",
+                      "ix_submission_national_list",
+                      "ix_submission_year_province_status", "ix_submission_year_district_status",
                       "ix_submission_year_status", "ix_submission_organization_id",
                       "uq_submission_org_year", "sqlite_autoindex_submission_1",
                       "submission_pkey")
