@@ -201,3 +201,10 @@ def test_numbers_are_text_inputs_so_separated_values_are_not_blanked(client, cle
     page = client.get(f"/admin/edit_s6/edit/?id={clerk}").get_data(as_text=True)
     assert 'type="number"' not in page
     assert 'inputmode="numeric"' in page
+
+
+def test_refused_save_lists_the_problems_at_the_top(app, client, clerk):
+    data = _edit(client, 7, clerk)
+    data["waste_collected"] = "0.01"  # below what was disposed correctly
+    body = _post(client, 7, clerk, data).get_data(as_text=True)
+    assert "กรุณาแก้ไข 1 รายการ" in body

@@ -140,6 +140,14 @@ class SectionEditView(ScopedModelView):
             else:
                 flash(finding.message, "error")
         self._warnings = [f.message for f in findings if not f.blocking]
+        if not valid:
+            # Say what to fix at the top too: the field messages may be far below the fold.
+            problems = [f"{field.label.text}: {error}" for field in form
+                        for error in (field.errors if isinstance(field.errors, list) else [])
+                        if isinstance(error, str)]
+            if problems:
+                flash("กรุณาแก้ไข " + f"{len(problems)} รายการ: " + " · ".join(problems[:6])
+                      + (" …" if len(problems) > 6 else ""), "error")
         return valid
 
     # --- saving ------------------------------------------------------------------------------
