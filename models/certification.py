@@ -141,6 +141,12 @@ def transition(action: Action | str, submission_ids: Iterable[int | str], actor:
                     **_stamps(action, actor, now, reason))
             .returning(Submission.id)
             .execution_options(synchronize_session=False)))
+        if changed and action is Action.CERTIFY_LAO:
+            # Certifying confirms every value, carried-forward ones included.
+            for section_cls in SECTIONS:
+                db.session.execute(update(section_cls).where(
+                    section_cls.submission_id.in_(changed), section_cls.carried_forward)
+                    .values(carried_forward=False).execution_options(synchronize_session=False))
         if changed:
             db.session.execute(insert(CertificationEvent), [
                 dict(submission_id=sub_id, action=action, from_status=source,

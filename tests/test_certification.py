@@ -35,8 +35,13 @@ def test_lao_certifies_and_revokes_its_own_year(app, demo):
     with app.app_context():
         sub = _pick(status=Status.DRAFT, sections_complete=8, province_code="61")
         lao = _user(f"lao-{sub.organization.dla_code}")
+        db.session.get(Section7Environment, sub.id).carried_forward = True
+        db.session.commit()
         outcome = transition_one(Action.CERTIFY_LAO, sub.id, lao)
         assert outcome.done and outcome.to_status is Status.LAO_CERTIFIED
+        # Certifying confirms carried-forward values too.
+        db.session.expire_all()
+        assert db.session.get(Section7Environment, sub.id).carried_forward is False
         db.session.expire_all()
         sub = db.session.get(Submission, sub.id)
         assert sub.status is Status.LAO_CERTIFIED
