@@ -13,10 +13,11 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import event, func, insert, select
 
-from models import (CertificationEvent, District, FiscalYear, Organization, OrgType, Submission,
+from models import (CertificationEvent, FiscalYear, Submission,
                     User, YearStatus, db)
 from workflow import Action, Role, Status
 
+from .factories import add_laos
 from .conftest import PASSWORD, csrf_token
 
 PROVINCE = "30"            # นครราชสีมา
@@ -40,29 +41,8 @@ def _setup_year_and_officer() -> int:
 
 
 def _add_lao_certified(count: int, start: int) -> list[int]:
-    """`count` new อบต. spread over the province's real districts, each with a submission of
-    the open year that the LAO has certified; bulk inserts, a handful of statements."""
-    districts = db.session.scalars(select(District.code).where(
-        District.province_code == PROVINCE).order_by(District.code)).all()
-    assert len(districts) > 20
-    orgs = []
-    for n in range(start, start + count):
-        district = districts[n % len(districts)]
-        orgs.append(dict(dla_code=f"6{district}{n // len(districts):02d}",
-                         name_th=f"องค์การบริหารส่วนตำบลทดสอบ {n + 1}", org_type=OrgType.SAO,
-                         province_code=PROVINCE, district_code=district, active=True))
-    org_ids = db.session.scalars(insert(Organization).returning(
-        Organization.id, sort_by_parameter_order=True), orgs).all()
-    certified_at = datetime(2026, 11, 20, 3, tzinfo=timezone.utc)
-    subs = [dict(organization_id=org_id, fiscal_year=YEAR, province_code=PROVINCE,
-                 district_code=org["district_code"], org_type=OrgType.SAO,
-                 status=Status.LAO_CERTIFIED, sections_complete=8, received_at=certified_at,
-                 lao_certified_at=certified_at, version=2)
-            for org_id, org in zip(org_ids, orgs, strict=True)]
-    sub_ids = db.session.scalars(insert(Submission).returning(
-        Submission.id, sort_by_parameter_order=True), subs).all()
-    db.session.commit()
-    return list(sub_ids)
+    """`count` new LAO-certified อบต. of the open year in the province."""
+    return add_laos(count, PROVINCE, YEAR, states=(Status.LAO_CERTIFIED,), code_digit="6")
 
 
 def _certify_whole_province(client) -> tuple[int, str]:

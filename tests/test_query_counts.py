@@ -19,17 +19,18 @@ import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import event, func, insert, select, update
 
-from models import FiscalYear, Organization, OrgType, Submission, User, db
+from models import FiscalYear, Submission, User, db
 from models.sections import (EducationAffiliation, EducationLevel, Section4Education,
                              Section4Festival, Section6Vehicle, VehicleKind)
 from workflow import Status
 
+from . import factories
 from .conftest import PASSWORD, login
 
 PROVINCE = "61"              # อุทัยธานี, the demo province (71 LAOs)
@@ -122,32 +123,9 @@ def seed(app, **kwargs) -> None:
 
 def add_laos(app, count: int, province: str = PROVINCE, year: int = OPEN_YEAR) -> None:
     """`count` more อบต. in `province`, each with a submission of `year` in a mix of states."""
-    from models import District
     with app.app_context():
-        districts = db.session.scalars(select(District.code).where(
-            District.province_code == province).order_by(District.code)).all()
-        have = db.session.scalar(select(func.count()).select_from(Organization).where(
-            Organization.dla_code.like("9%"), Organization.province_code == province))
-        orgs = []
-        for n in range(have, have + count):
-            district = districts[n % len(districts)]
-            orgs.append(dict(dla_code=f"9{district}{n // len(districts):02d}",
-                             name_th=f"องค์การบริหารส่วนตำบลทดสอบ {n + 1}", org_type=OrgType.SAO,
-                             province_code=province, district_code=district, active=True))
-        org_ids = db.session.scalars(insert(Organization).returning(
-            Organization.id, sort_by_parameter_order=True), orgs).all()
-        at = datetime(2026, 11, 20, 3, tzinfo=timezone.utc)
-        states = (Status.DRAFT, Status.LAO_CERTIFIED, Status.PROVINCE_CERTIFIED)
-        subs = []
-        for i, (org_id, org) in enumerate(zip(org_ids, orgs, strict=True)):
-            status = states[i % 3]
-            subs.append(dict(organization_id=org_id, fiscal_year=year, province_code=province,
-                             district_code=org["district_code"], org_type=OrgType.SAO,
-                             status=status, sections_complete=8 if status is not Status.DRAFT else 3,
-                             received_at=None if status is Status.DRAFT else at,
-                             lao_certified_at=None if status is Status.DRAFT else at, version=2))
-        db.session.execute(insert(Submission), subs)
-        db.session.commit()
+        factories.add_laos(count, province, year, states=(
+            Status.DRAFT, Status.LAO_CERTIFIED, Status.PROVINCE_CERTIFIED))
         db.session.remove()
 
 
