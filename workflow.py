@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 
 class Status(str, enum.Enum):
@@ -198,6 +198,15 @@ def _wrong_state_message(status: Status, rule: Transition) -> str:
         return ("จังหวัดรับรองข้อมูลแล้ว กรุณาประสานสำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด"
                 "ให้ยกเลิกการรับรองข้อมูลระดับจังหวัดก่อน")
     return (f"ไม่สามารถ{rule.action.label_th}ได้ เพราะสถานะปัจจุบันคือ “{status.label_th}”")
+
+
+# Thailand keeps UTC+7 all year (no daylight saving), so a fixed offset is exact.
+BANGKOK = timezone(timedelta(hours=7))
+
+
+def today_in_thailand() -> date:
+    """Deadlines are Thai calendar days, whatever the server's time zone."""
+    return datetime.now(BANGKOK).date()
 
 
 THAI_MONTHS_SHORT = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectinload
 
 from workflow import (Action, Context, Role, Status, TRANSITIONS, TransitionNotAllowed,
-                      next_status)
+                      next_status, today_in_thailand)
 
 from .base import db, utcnow
 from .completeness import missing_fields
@@ -30,7 +30,6 @@ from .submissions import CertificationEvent, FiscalYear, Submission, YearStatus
 
 NOT_FOUND = "ไม่พบข้อมูล หรือไม่มีสิทธิ์ดำเนินการกับข้อมูลนี้"
 RACED = "สถานะข้อมูลถูกเปลี่ยนโดยผู้อื่นระหว่างดำเนินการ กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง"
-BANGKOK = timezone(timedelta(hours=7))
 
 
 @dataclass(frozen=True)
@@ -44,9 +43,6 @@ class Outcome:
     from_status: Status | None = None
     to_status: Status | None = None
 
-
-def today_in_thailand() -> date:
-    return datetime.now(BANGKOK).date()
 
 
 def submission_scope(user: Any):

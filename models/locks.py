@@ -45,7 +45,7 @@ def refuse_locked_writes(session: Session, _flush_context, _instances) -> None:
     ids = _touched_submissions(session)
     if not ids:
         return
-    from .certification import today_in_thailand
+    from workflow import today_in_thailand
     rows = session.execute(
         select(Submission.id, Submission.status, Submission.extension_until,
                FiscalYear.status.label("year_status"), FiscalYear.deadline)

@@ -130,7 +130,7 @@ def open_year(be_year: int, deadline: date, *, opens_on: date | None = None) -> 
     year is re-opened (status open, new deadline, `closed_at` cleared) without touching its
     submissions.  Raises RoundError, writing nothing, on implausible input.
     """
-    from .certification import today_in_thailand
+    from workflow import today_in_thailand
 
     _check_be_year(be_year)
     _check_ce_date(deadline, "กำหนดส่งข้อมูล")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from models import InfoAdministrator, LaoWebsite, Organization, TouristPlace, User, db
@@ -74,3 +76,32 @@ def test_officers_read_but_do_not_write_lao_records(app, client, login_as, demo)
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalars(select(LaoWebsite)).all() == []
+
+
+def test_impossible_coordinates_get_a_thai_message_not_sql(app, client, login_as, demo):
+    login_as("lao-6610103")
+    data = form_fields(client.get("/admin/tourist_place/new/").get_data(as_text=True))
+    data.update({"name": "จุดชมวิว", "latitude": "99", "longitude": "1" + "0" * 30})
+    body = client.post("/admin/tourist_place/new/", data=data).get_data(as_text=True)
+    assert "INSERT" not in body and "CHECK" not in body
+    assert "ต้องอยู่ระหว่าง" in body
+    with app.app_context():
+        assert db.session.scalars(select(TouristPlace)).all() == []
+
+
+def test_a_database_refusal_is_a_thai_message_not_sql(app):
+    """Every back-office view turns refused saves into Thai messages, never the SQL text."""
+    from flask import get_flashed_messages
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    from models import SubmissionLocked
+    admin = app.extensions["admin"][0]
+    view = next(v for v in admin._views if v.endpoint == "user_account")
+    errors = [IntegrityError("INSERT INTO user_account …", {}, Exception("UNIQUE")),
+              DataError("INSERT INTO tourist_place …", {}, Exception("numeric overflow")),
+              SubmissionLocked("ข้อมูลได้รับการรับรองแล้ว ต้องยกเลิกการรับรองก่อนแก้ไข")]
+    for error in errors:
+        with app.test_request_context("/admin/user_account/new/", method="POST"):
+            assert view.handle_view_exception(error) is True
+            (message,) = get_flashed_messages()
+            assert "INSERT" not in message and re.search("[ก-๙]", message)

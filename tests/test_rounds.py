@@ -345,7 +345,7 @@ def test_refusals_are_round_errors_in_thai_and_write_nothing(demo, app_ctx, call
 
 
 def test_deadline_defaults_to_a_window_from_today(demo, app_ctx):
-    from models.certification import today_in_thailand
+    from workflow import today_in_thailand
     with pytest.raises(RoundError):
         open_year(NEW, today_in_thailand() - timedelta(days=1))
     report = open_year(NEW, DEADLINE)

@@ -44,10 +44,6 @@ class HomeView(AdminIndexView):
         return self.render("admin/home.html", counts=counts, years=years, Status=Status)
 
 
-def _enum_label(view, context, model, name):
-    value = getattr(model, name)
-    return getattr(value, "label_th", value) if value is not None else ""
-
 
 class MasterDataView(ScopedModelView):
     """Reference tables: everyone signed in may read, only a dla_admin reaches them here."""
@@ -88,7 +84,6 @@ class OrganizationView(ScopedModelView):
     column_filters = ("org_type", "province_code", "district_code", "active")
     column_default_sort = "dla_code"
     column_select_related_list = (Organization.district, Organization.province)
-    column_formatters = {"org_type": _enum_label}
     form_columns = ("dla_code", "name_th", "name_en", "org_type", "district", "subdistrict",
                     "active")
     form_ajax_refs = {
@@ -111,8 +106,7 @@ class UserView(ScopedModelView):
     column_list = ("username", "full_name", "role", "scope", "status", "last_login_at")
     column_searchable_list = ("username", "full_name", "email")
     column_filters = ("role", "status", "province_code")
-    column_formatters = {"role": _enum_label, "status": _enum_label,
-                         "scope": lambda v, c, m, n: m.scope_label}
+    column_formatters = {"scope": lambda v, c, m, n: m.scope_label}
     column_select_related_list = (User.organization, User.district, User.province)
     form_columns = ("username", "full_name", "position", "email", "phone", "role",
                     "organization", "district", "province", "status", "new_password")
@@ -148,7 +142,6 @@ class FiscalYearView(ScopedModelView):
 
     can_edit = True
     column_list = ("be_year", "status", "opens_on", "deadline", "opened_at", "closed_at")
-    column_formatters = {"status": _enum_label}
     column_default_sort = ("be_year", True)
     form_columns = ("status", "opens_on", "deadline")
 
@@ -158,8 +151,6 @@ class EventView(ScopedModelView):
                    "actor", "reason")
     column_default_sort = ("id", True)
     column_select_related_list = (CertificationEvent.actor,)
-    column_formatters = {"action": _enum_label, "from_status": _enum_label,
-                         "to_status": _enum_label}
 
 
 class AuditLogView(ScopedModelView):

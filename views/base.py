@@ -8,6 +8,7 @@ user's LAO, district or province, and every path below goes through it.
 from __future__ import annotations
 
 import os
+import logging
 import re
 from typing import Any, ClassVar
 
@@ -21,6 +22,8 @@ from flask_admin.form import BaseForm
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import Integer
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import InstrumentedAttribute
 from wtforms.i18n import messages_path
 
@@ -30,6 +33,9 @@ from workflow import Role
 
 from .labels import TYPE_FORMATTERS
 
+log = logging.getLogger(__name__)
+STALE = ("มีผู้อื่นบันทึกข้อมูลนี้ไปก่อนหน้าท่านเมื่อไม่กี่วินาทีที่ผ่านมา ข้อมูลของท่านยังไม่ถูกบันทึก "
+         "กรุณาโหลดหน้าใหม่แล้วแก้ไขอีกครั้ง")
 _INT_ID = re.compile(r"^[0-9]{1,18}$")
 _CODE_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 
@@ -191,6 +197,29 @@ class ScopedModelView(ModelView):
             db.session.rollback()
             flash("ไม่สามารถดำเนินการได้ ข้อมูลไม่ถูกเปลี่ยนแปลง", "error")
             return redirect(self.get_url(".index_view"))
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        """Saves that the database or the lock guard refuses: a Thai message, never raw SQL.
+
+        Flask-Admin's default flashes str(exc) — the SQL statement — for IntegrityError and
+        for any other error of a create / update / delete.
+        """
+        from models import SubmissionLocked
+        if isinstance(exc, SubmissionLocked):
+            message = str(exc)
+        elif isinstance(exc, StaleDataError):
+            message = STALE
+        elif isinstance(exc, IntegrityError):
+            message = ("บันทึกไม่ได้ ข้อมูลขัดกับเงื่อนไขของระบบ (เช่น ค่าซ้ำกับที่มีอยู่ "
+                       "หรือค่าไม่อยู่ในช่วงที่กำหนด) กรุณาตรวจสอบแล้วลองใหม่")
+        elif isinstance(exc, DBAPIError):
+            message = "บันทึกไม่ได้ ค่าที่กรอกไม่ถูกต้องตามรูปแบบที่ระบบรับได้ กรุณาตรวจสอบแล้วลองใหม่"
+        else:
+            return super().handle_view_exception(exc)
+        db.session.rollback()
+        log.warning("save refused in %s: %s", self.endpoint, exc)
+        flash(message, "error")
+        return True
 
     def action_delete(self, ids):
         # The library passes raw ids to the database; drop malformed ones first.

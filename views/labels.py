@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from flask import has_request_context
 from flask_admin.model.typefmt import BASE_FORMATTERS
 from flask_babel import LazyString, get_locale
 
-from workflow import thai_date
+from workflow import BANGKOK, thai_date
 
 
 def current_lang() -> str:
@@ -44,8 +44,6 @@ def column_descriptions(model: type) -> dict[str, str]:
     return {c.key: c.info["help"] for c in model.__table__.columns if c.info.get("help")}
 
 
-# Thailand keeps UTC+7 all year (no daylight saving), so a fixed offset is exact.
-BANGKOK = timezone(timedelta(hours=7))
 
 
 def thai_datetime(value: datetime | None) -> str:

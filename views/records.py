@@ -9,11 +9,11 @@ from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
-from models import Organization, Subdistrict, db
+from models import Organization, Subdistrict, TouristPlace, db
 from workflow import Role
 
 from .base import ScopedModelView
-from .forms import BLANK, choices
+from .forms import BLANK, choices, field_for
 from .labels import bilingual
 
 
@@ -103,13 +103,17 @@ class TouristPlaceView(LaoRecordView):
                      "subdistrict": bilingual("ตำบล", "Subdistrict")}
     form_columns = ("name", "category", "description", "subdistrict_code", "latitude",
                     "longitude", "contact")
+    form_overrides = {"latitude": field_for(TouristPlace.__table__.c.latitude)[0],
+                      "longitude": field_for(TouristPlace.__table__.c.longitude)[0]}
     form_extra_fields = {"subdistrict_code": SelectField("ตำบล", coerce=lambda v: v or None,
                                                          choices=[BLANK])}
     form_args = {
         "name": dict(label="ชื่อสถานที่ท่องเที่ยว",
                      validators=[DataRequired("กรุณากรอกชื่อสถานที่"), Length(max=200)]),
-        "latitude": dict(label="ละติจูด", description="5.6–20.5 เช่น 15.379420"),
-        "longitude": dict(label="ลองจิจูด", description="97.3–105.7 เช่น 100.024547"),
+        "latitude": {**field_for(TouristPlace.__table__.c.latitude)[1],
+                     "description": "5.6–20.5 เช่น 15.379420"},
+        "longitude": {**field_for(TouristPlace.__table__.c.longitude)[1],
+                      "description": "97.3–105.7 เช่น 100.024547"},
         "contact": dict(label="ติดต่อ", validators=[Optional(), Length(max=200)]),
         "description": dict(label="รายละเอียด"),
         "category": dict(label="ประเภท"),

@@ -17,21 +17,19 @@ from flask_admin.model.form import InlineFormAdmin
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
-from models import Subdistrict, Submission, SubmissionLocked, db, utcnow
-from models.certification import today_in_thailand
+from models import Subdistrict, Submission, db, utcnow
 from models.completeness import sections_complete
 from models.rules import RuleContext, check_section
 from models.sections import CHILDREN, SECTIONS, Section1General
-from workflow import Context, Role, edit_refusal
+from workflow import Role
 
 from .base import InfoBaseForm, ScopedModelView
 from .forms import BLANK, choices, form_spec
 from .labels import thai_datetime
-from .submissions import section_overview
+from .submissions import _edit_refusal, section_overview
 
 CONFLICT = ("มีผู้อื่นบันทึกข้อมูลด้านนี้ไปแล้วเมื่อ {when} ข้อมูลของท่านยังไม่ถูกบันทึก "
             "กรุณาโหลดหน้าใหม่เพื่อดูข้อมูลล่าสุดแล้วแก้ไขอีกครั้ง")
@@ -180,26 +178,11 @@ class SectionEditView(ScopedModelView):
     def get_save_return_url(self, model, is_created=False):
         return _workspace_url(model.submission_id, self.section_cls.SECTION_NO)
 
-    def handle_view_exception(self, exc: Exception) -> bool:
-        if isinstance(exc, StaleDataError):
-            db.session.rollback()
-            flash(CONFLICT.format(when="ไม่กี่วินาทีที่ผ่านมา"), "error")
-            return True
-        if isinstance(exc, SubmissionLocked):
-            flash(str(exc), "error")
-            return True
-        return super().handle_view_exception(exc)
 
 
 def _workspace_url(submission_id: int, tab: Any) -> str:
     return url_for("lao_years.workspace_view", id=submission_id, tab=tab)
 
-
-def _edit_refusal(submission: Submission) -> str | None:
-    year = submission.year
-    return edit_refusal(Context(status=submission.status, year_open=year.is_open,
-                                today=today_in_thailand(), deadline=year.deadline,
-                                extension_until=submission.extension_until))
 
 
 def _form_values(form, section_cls) -> dict[str, Any]:
