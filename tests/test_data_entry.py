@@ -208,3 +208,10 @@ def test_refused_save_lists_the_problems_at_the_top(app, client, clerk):
     data["waste_collected"] = "0.01"  # below what was disposed correctly
     body = _post(client, 7, clerk, data).get_data(as_text=True)
     assert "กรุณาแก้ไข 1 รายการ" in body
+
+
+def test_workspace_shows_coordinates_with_their_six_places(app, client, clerk):
+    with app.app_context():
+        latitude = db.session.get(Section1General, clerk).latitude
+    page = client.get(f"/admin/lao_years/workspace/?id={clerk}&tab=1").get_data(as_text=True)
+    assert f"{latitude:,}" in page and len(str(latitude).split(".")[1]) == 6

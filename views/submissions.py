@@ -8,6 +8,8 @@ preview).
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, has_request_context, redirect, request, url_for
@@ -27,7 +29,7 @@ from models.meta import catalogue_columns
 from models.scoping import scope_filter
 from models.sections import CHILDREN, SECTIONS
 from workflow import (Action, Context, PROVINCE_ROLES, Role, Status, TRANSITIONS,
-                      TransitionNotAllowed, edit_refusal, next_status)
+                      TransitionNotAllowed, edit_refusal, next_status, thai_date)
 
 from .base import ScopedModelView
 from .labels import bilingual, thai_datetime
@@ -324,7 +326,6 @@ class SubmissionReviewView(SubmissionBase):
             row.extension_until = until
             changed += 1
         db.session.commit()
-        from workflow import thai_date
         flash(f"ขยายเวลาให้ {changed} แห่ง ถึงวันที่ {thai_date(until)} แล้ว"
               + (f" (ข้าม {len(rows) - changed} แห่งที่ปีงบประมาณปิดแล้ว)"
                  if changed < len(rows) else ""), "success")
@@ -478,6 +479,7 @@ def _history(submission_id: int, section_cls) -> list[dict[str, Any]]:
 
 
 def _display(value: Any) -> str:
+    """A stored value as the workspace and the report show it (Thai, BE, separators)."""
     if value is None or value == "":
         return "–"
     if isinstance(value, bool):
@@ -486,12 +488,9 @@ def _display(value: Any) -> str:
         return value.label_th
     if isinstance(value, int):
         return f"{value:,}"
-    from datetime import date
-    from decimal import Decimal
     if isinstance(value, Decimal):
-        return f"{value:,.2f}"
+        return f"{value:,}"  # the column's own scale: coordinates keep their 6 places
     if isinstance(value, date):
-        from workflow import thai_date
         return thai_date(value)
     return str(value)
 
