@@ -1,7 +1,7 @@
 """INFO — ระบบข้อมูลกลางองค์กรปกครองส่วนท้องถิ่น.
 
 `create_app()` reads like a table of contents: configuration, database, extensions, security,
-blueprints, the Flask-Admin back office, the CLI.  Nothing runs at import time.
+templates, blueprints, the Flask-Admin back office, the CLI.  Nothing runs at import time.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from sqlalchemy import event, select
 
 from models import AccountStatus, User, db
 from models.audit import current_actor
-from workflow import thai_date
 
 LANGUAGES = ("th", "en")
 
@@ -43,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_database(app)
     init_extensions(app)
     init_security(app)
+    init_templates(app)
     register_blueprints(app)
     init_admin(app)
     register_cli(app)
@@ -157,8 +157,6 @@ def init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
 
-    app.add_template_filter(lambda d: thai_date(d) if d else "", "thai_date")
-
     @app.context_processor
     def _inject_locale():
         return {"current_locale": select_locale(), "languages": LANGUAGES}
@@ -218,7 +216,13 @@ def init_security(app: Flask) -> None:
         return response
 
 
-# --- blueprints, admin, cli ------------------------------------------------------------------
+# --- templates, blueprints, admin, cli -------------------------------------------------------
+
+def init_templates(app: Flask) -> None:
+    """The filters and globals every template uses (views/presentation.py)."""
+    from views.presentation import init_templates as register
+    register(app)
+
 
 def register_blueprints(app: Flask) -> None:
     from views import auth, errors, public

@@ -1,6 +1,15 @@
 """The certification rulebook of SPEC §3: states, actions, who may do what, and the guards.
 
 Standard library only: this file is the table a DLA officer can check against the letter.
+Three tables say everything the screens, the services and the tests need to know:
+
+- `TRANSITIONS`: each action's source and target states, the roles that may take it, its guards
+  (complete, reason, deadline) and its effects (which timestamps and actors it sets or clears);
+- `PERMISSIONS`: who may do what outside a transition (edit sections, extend a deadline, review
+  the province, manage users …), read through `may(user, permission)` by views and templates;
+- the labelled enums (`Status`, `Role`, `Action`, `Permission`): the Thai and English names and
+  the badge colour a screen shows for each value.
+
 Refusals raise `TransitionNotAllowed` with a message the user reads; nothing returns a quiet
 False.
 """
@@ -8,111 +17,237 @@ False.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from types import MappingProxyType
+from typing import Any
+
+# The letter's "ข้อมูล อปท. 8 ด้าน": the only place the number of sections is written.
+SECTION_COUNT = 8
 
 
-class Status(str, enum.Enum):
-    """สถานะการรับรองข้อมูล of one LAO-year."""
+class LabeledEnum(str, enum.Enum):
+    """A string enum whose members carry their Thai and English names and a badge colour.
 
-    DRAFT = "draft"
-    LAO_CERTIFIED = "lao_certified"
-    PROVINCE_CERTIFIED = "province_certified"
+    Declared as `MEMBER = ("value", "ไทย", "English", "badge")`; the English name and the badge
+    are optional.  Every enum a screen shows is one of these, so a label is written once.
+    """
 
-    @property
-    def label_th(self) -> str:
-        return STATUS_LABELS[self]
+    label_th: str
+    label_en: str
+    badge: str
+
+    def __new__(cls, value: str, label_th: str, label_en: str | None = None,
+                badge: str = "secondary"):
+        obj = str.__new__(cls, value)
+        obj._value_ = value
+        obj.label_th = label_th
+        obj.label_en = label_en or label_th
+        obj.badge = badge
+        return obj
+
+    def label(self, lang: str = "th") -> str:
+        """The member's name in `lang` ("th" or "en")."""
+        return self.label_en if lang == "en" else self.label_th
 
     def __str__(self) -> str:
         return self.value
 
 
-STATUS_LABELS = {
-    Status.DRAFT: "อปท. ยังไม่รับรองข้อมูล",
-    Status.LAO_CERTIFIED: "อปท. รับรองข้อมูลแล้ว",
-    Status.PROVINCE_CERTIFIED: "จังหวัดรับรองข้อมูลแล้ว",
-}
+class Status(LabeledEnum):
+    """สถานะการรับรองข้อมูล of one LAO-year."""
+
+    DRAFT = ("draft", "อปท. ยังไม่รับรองข้อมูล", "Not yet certified by the LAO", "secondary")
+    LAO_CERTIFIED = ("lao_certified", "อปท. รับรองข้อมูลแล้ว", "Certified by the LAO", "info")
+    PROVINCE_CERTIFIED = ("province_certified", "จังหวัดรับรองข้อมูลแล้ว",
+                          "Certified by the province", "success")
+
 
 # What the public may see (letter step 7: an LAO that has not certified cannot be found).
 PUBLIC_STATUSES = frozenset({Status.LAO_CERTIFIED, Status.PROVINCE_CERTIFIED})
+# LAO data changes only in these states (SPEC §3, first rule).
+EDITABLE_STATUSES = frozenset({Status.DRAFT})
 
 
-class Role(str, enum.Enum):
+class Role(LabeledEnum):
     """The four signed-in roles of SPEC §1."""
 
-    LAO_EDITOR = "lao_editor"
-    DISTRICT_OFFICER = "district_officer"
-    PROVINCE_OFFICER = "province_officer"
-    DLA_ADMIN = "dla_admin"
-
-    @property
-    def label_th(self) -> str:
-        return ROLE_LABELS[self]
-
-    def __str__(self) -> str:
-        return self.value
+    LAO_EDITOR = ("lao_editor", "เจ้าหน้าที่ อปท.", "LAO clerk")
+    DISTRICT_OFFICER = ("district_officer", "ท้องถิ่นอำเภอ", "District officer")
+    PROVINCE_OFFICER = ("province_officer", "สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด",
+                        "Provincial local administration office")
+    DLA_ADMIN = ("dla_admin", "ผู้ดูแลระบบ INFO (กรม)", "INFO administrator (DLA)")
 
 
-ROLE_LABELS = {
-    Role.LAO_EDITOR: "เจ้าหน้าที่ อปท.",
-    Role.DISTRICT_OFFICER: "ท้องถิ่นอำเภอ",
-    Role.PROVINCE_OFFICER: "สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด",
-    Role.DLA_ADMIN: "ผู้ดูแลระบบ INFO (กรม)",
-}
+class Action(LabeledEnum):
+    """The certification actions of SPEC §3."""
+
+    CERTIFY_LAO = ("certify_lao", "รับรองข้อมูลระดับ อปท.", "Certify (LAO)")
+    REVOKE_LAO = ("revoke_lao", "ยกเลิกการรับรองข้อมูลระดับ อปท.", "Revoke certification (LAO)")
+    CERTIFY_PROVINCE = ("certify_province", "รับรองข้อมูลระดับจังหวัด", "Certify (province)")
+    REVOKE_PROVINCE = ("revoke_province", "ยกเลิกการรับรองข้อมูลระดับจังหวัด",
+                       "Revoke certification (province)")
+    RETURN_TO_LAO = ("return_to_lao", "ส่งคืน อปท. เพื่อแก้ไข", "Return to the LAO")
 
 
-class Action(str, enum.Enum):
-    CERTIFY_LAO = "certify_lao"
-    REVOKE_LAO = "revoke_lao"
-    CERTIFY_PROVINCE = "certify_province"
-    REVOKE_PROVINCE = "revoke_province"
-    RETURN_TO_LAO = "return_to_lao"
+class Stamp(enum.Enum):
+    """What a transition writes into a submission column (see `Transition.stamps`)."""
 
-    @property
-    def label_th(self) -> str:
-        return ACTION_LABELS[self]
-
-    def __str__(self) -> str:
-        return self.value
-
-
-ACTION_LABELS = {
-    Action.CERTIFY_LAO: "รับรองข้อมูลระดับ อปท.",
-    Action.REVOKE_LAO: "ยกเลิกการรับรองข้อมูลระดับ อปท.",
-    Action.CERTIFY_PROVINCE: "รับรองข้อมูลระดับจังหวัด",
-    Action.REVOKE_PROVINCE: "ยกเลิกการรับรองข้อมูลระดับจังหวัด",
-    Action.RETURN_TO_LAO: "ส่งคืน อปท. เพื่อแก้ไข",
-}
+    NOW = "now"          # the time of the transition
+    ACTOR = "actor"      # the id of the user who took it
+    REASON = "reason"    # the reason the user gave
+    CLEAR = "clear"      # NULL
 
 
 @dataclass(frozen=True)
 class Transition:
+    """One row of the rulebook: from which states, to which, by whom, under which guards, with
+    which effects on the submission's columns."""
+
     action: Action
     sources: frozenset[Status]
     target: Status
     roles: frozenset[Role]
-    needs_complete: bool = False
-    needs_reason: bool = False
-    within_deadline: bool = False
+    needs_complete: bool = False        # every section complete, no blocking rule failing
+    needs_reason: bool = False          # the user must say why (shown to the LAO)
+    within_deadline: bool = False       # the LAO's deadline or extension has not passed
+    stamps: Mapping[str, Stamp] = field(default_factory=dict)
+    confirms_carried: bool = False      # carried-forward values count as confirmed after it
+    # The message for a refused source state that needs more than "the status is now …".
+    state_messages: Mapping[Status, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.action.value
+
+    @property
+    def label_th(self) -> str:
+        return self.action.label_th
 
 
-PROVINCE_ROLES = frozenset({Role.PROVINCE_OFFICER, Role.DLA_ADMIN})
+PROVINCE_LEVEL = frozenset({Role.PROVINCE_OFFICER, Role.DLA_ADMIN})
+_LAO = frozenset({Role.LAO_EDITOR})
 
 TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
-    Transition(Action.CERTIFY_LAO, frozenset({Status.DRAFT}), Status.LAO_CERTIFIED,
-               frozenset({Role.LAO_EDITOR}), needs_complete=True, within_deadline=True),
-    Transition(Action.REVOKE_LAO, frozenset({Status.LAO_CERTIFIED}), Status.DRAFT,
-               frozenset({Role.LAO_EDITOR}), within_deadline=True),
+    Transition(Action.CERTIFY_LAO, frozenset({Status.DRAFT}), Status.LAO_CERTIFIED, _LAO,
+               needs_complete=True, within_deadline=True, confirms_carried=True,
+               # received_at ("วันที่รับข้อมูลได้") is the time of the latest LAO certification.
+               stamps={"received_at": Stamp.NOW, "lao_certified_at": Stamp.NOW,
+                       "lao_certified_by_id": Stamp.ACTOR, "return_reason": Stamp.CLEAR}),
+    Transition(Action.REVOKE_LAO, frozenset({Status.LAO_CERTIFIED}), Status.DRAFT, _LAO,
+               within_deadline=True,
+               stamps={"received_at": Stamp.CLEAR, "lao_certified_at": Stamp.CLEAR,
+                       "lao_certified_by_id": Stamp.CLEAR},
+               # Letter §8: the LAO must ask the province to revoke first.
+               state_messages={Status.PROVINCE_CERTIFIED: (
+                   "จังหวัดรับรองข้อมูลแล้ว กรุณาประสานสำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด"
+                   "ให้ยกเลิกการรับรองข้อมูลระดับจังหวัดก่อน")}),
     Transition(Action.CERTIFY_PROVINCE, frozenset({Status.LAO_CERTIFIED}),
-               Status.PROVINCE_CERTIFIED, PROVINCE_ROLES),
+               Status.PROVINCE_CERTIFIED, PROVINCE_LEVEL,
+               stamps={"province_certified_at": Stamp.NOW,
+                       "province_certified_by_id": Stamp.ACTOR}),
     Transition(Action.REVOKE_PROVINCE, frozenset({Status.PROVINCE_CERTIFIED}),
-               Status.LAO_CERTIFIED, PROVINCE_ROLES, needs_reason=True),
+               Status.LAO_CERTIFIED, PROVINCE_LEVEL, needs_reason=True,
+               stamps={"province_certified_at": Stamp.CLEAR,
+                       "province_certified_by_id": Stamp.CLEAR}),
     Transition(Action.RETURN_TO_LAO, frozenset({Status.LAO_CERTIFIED}), Status.DRAFT,
-               PROVINCE_ROLES, needs_reason=True),
+               PROVINCE_LEVEL, needs_reason=True,
+               stamps={"received_at": Stamp.CLEAR, "lao_certified_at": Stamp.CLEAR,
+                       "lao_certified_by_id": Stamp.CLEAR, "return_reason": Stamp.REASON}),
 )}
 
-SECTION_COUNT = 8
 
+def transition_named(name: Any) -> Transition | None:
+    """The rulebook row for an action name from a form or URL ("certify_province"), or None."""
+    for rule in TRANSITIONS.values():
+        if rule.name == str(getattr(name, "value", name)):
+            return rule
+    return None
+
+
+def transitions_for(role: Role | str) -> list[Transition]:
+    """The transitions `role` may take, in table order."""
+    return [t for t in TRANSITIONS.values() if Role(role) in t.roles]
+
+
+# --- permissions outside the transitions -------------------------------------------------------
+
+class Permission(LabeledEnum):
+    """What a role may do besides the transitions of the table above."""
+
+    ENTER_DATA = ("enter_data", "บันทึกและปรับปรุงข้อมูล 8 ด้านของ อปท. ตนเอง",
+                  "Record the LAO's own data")
+    KEEP_LAO_RECORDS = ("keep_lao_records", "บันทึกเว็บไซต์ ผู้ดูแลระบบ และสถานที่ท่องเที่ยวของ อปท.",
+                        "Keep the LAO's website, administrators and tourist places")
+    READ_LAO_RECORDS = ("read_lao_records", "ดูข้อมูลเว็บไซต์ ผู้ดูแลระบบ และสถานที่ท่องเที่ยว",
+                        "Read LAO records")
+    REVIEW = ("review", "ติดตามและตรวจสอบข้อมูลของ อปท. ในพื้นที่", "Review the LAOs in scope")
+    CERTIFY_IN_BULK = ("certify_in_bulk", "รับรองข้อมูลระดับจังหวัดทั้งจังหวัด",
+                       "Certify a whole province")
+    EXTEND_DEADLINE = ("extend_deadline", "ขยายเวลาให้ อปท. บันทึกข้อมูล",
+                       "Extend an LAO's deadline")
+    SEE_DASHBOARDS = ("see_dashboards", "ดูความก้าวหน้าการบันทึกและรับรองข้อมูล",
+                      "See progress dashboards")
+    IMPORT_DATA = ("import_data", "นำเข้าข้อมูลจากไฟล์", "Import data from files")
+    MANAGE_USERS = ("manage_users", "จัดการผู้ใช้งาน", "Manage user accounts")
+    MANAGE_ROUNDS = ("manage_rounds", "เปิด/ปิดปีงบประมาณ และกำหนดส่งข้อมูล",
+                     "Open and close fiscal years")
+    MANAGE_MASTER_DATA = ("manage_master_data", "จัดการข้อมูลหลัก (อปท. จังหวัด อำเภอ ตำบล)",
+                          "Manage master data")
+    READ_AUDIT = ("read_audit", "ดูบันทึกการเปลี่ยนแปลงข้อมูลและประวัติการรับรองทั้งประเทศ",
+                  "Read the audit trail")
+    BROWSE_SECTION_TABLES = ("browse_section_tables", "ดูตารางข้อมูลแต่ละด้านทั้งประเทศ",
+                             "Browse the section tables")
+
+
+_ALL = frozenset(Role)
+_REVIEWERS = frozenset({Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER, Role.DLA_ADMIN})
+_DLA = frozenset({Role.DLA_ADMIN})
+
+PERMISSIONS: Mapping[Permission, frozenset[Role]] = MappingProxyType({
+    Permission.ENTER_DATA: _LAO,
+    Permission.KEEP_LAO_RECORDS: _LAO,
+    Permission.READ_LAO_RECORDS: _ALL,
+    Permission.REVIEW: _REVIEWERS,
+    Permission.CERTIFY_IN_BULK: PROVINCE_LEVEL,
+    Permission.EXTEND_DEADLINE: PROVINCE_LEVEL,
+    Permission.SEE_DASHBOARDS: _REVIEWERS,
+    Permission.IMPORT_DATA: frozenset({Role.LAO_EDITOR, *PROVINCE_LEVEL}),
+    Permission.MANAGE_USERS: _DLA,
+    Permission.MANAGE_ROUNDS: _DLA,
+    Permission.MANAGE_MASTER_DATA: _DLA,
+    Permission.READ_AUDIT: _DLA,
+    Permission.BROWSE_SECTION_TABLES: _DLA,
+})
+
+
+def roles_for(what: Permission | Action | str) -> frozenset[Role]:
+    """The roles that hold a permission, or that may take an action of the rulebook."""
+    if isinstance(what, Permission):
+        return PERMISSIONS[what]
+    rule = transition_named(what)
+    if rule is not None:
+        return rule.roles
+    return PERMISSIONS[Permission(str(what))]
+
+
+def may(user: Any, what: Permission | Action | str) -> bool:
+    """Whether a signed-in, active `user` holds `what` (a permission or an action's name).
+
+    Scope (which LAO, district or province) is not decided here: that is the one scope rule
+    of models/scoping.py, applied to every row the user reads or writes.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) \
+            or not getattr(user, "is_active", False):
+        return False
+    try:
+        return Role(user.role) in roles_for(what)
+    except ValueError:
+        return False
+
+
+# --- guards ------------------------------------------------------------------------------------
 
 class TransitionNotAllowed(Exception):
     """A refused transition; `str(error)` is the Thai message shown to the user."""
@@ -141,16 +276,17 @@ def editable_until(deadline: date | None, extension_until: date | None) -> date 
     return max(days) if days else None
 
 
-def edit_refusal(ctx: Context) -> str | None:
-    """Why LAO data cannot be changed now, or None when it can (SPEC §3 first rule)."""
-    status = Status(ctx.status)
-    if not ctx.year_open:
-        return "ปีงบประมาณนี้ปิดแล้ว ดูข้อมูลได้อย่างเดียว แก้ไขไม่ได้"
-    if status is Status.PROVINCE_CERTIFIED:
-        return ("จังหวัดรับรองข้อมูลแล้ว ต้องให้จังหวัดยกเลิกการรับรองข้อมูลระดับจังหวัด"
-                "และ อปท. ยกเลิกการรับรองก่อนแก้ไข")
-    if status is Status.LAO_CERTIFIED:
-        return "ข้อมูลได้รับการรับรองแล้ว ต้องยกเลิกการรับรองก่อนแก้ไข"
+YEAR_CLOSED_EDIT = "ปีงบประมาณนี้ปิดแล้ว ดูข้อมูลได้อย่างเดียว แก้ไขไม่ได้"
+YEAR_CLOSED_TRANSITION = "ปีงบประมาณนี้ปิดแล้ว ไม่สามารถเปลี่ยนสถานะการรับรองได้"
+_NOT_EDITABLE = {
+    Status.PROVINCE_CERTIFIED: ("จังหวัดรับรองข้อมูลแล้ว ต้องให้จังหวัดยกเลิกการรับรองข้อมูลระดับจังหวัด"
+                                "และ อปท. ยกเลิกการรับรองก่อนแก้ไข"),
+    Status.LAO_CERTIFIED: "ข้อมูลได้รับการรับรองแล้ว ต้องยกเลิกการรับรองก่อนแก้ไข",
+}
+
+
+def deadline_refusal(ctx: Context) -> str | None:
+    """The one deadline guard: why the LAO's time is over, or None while it is not."""
     last_day = editable_until(ctx.deadline, ctx.extension_until)
     if last_day is not None and ctx.today > last_day:
         return (f"เลยกำหนดส่งข้อมูลแล้ว (ภายใน {thai_date(last_day)}) "
@@ -158,47 +294,50 @@ def edit_refusal(ctx: Context) -> str | None:
     return None
 
 
-def next_status(ctx: Context, action: Action, role: Role, reason: str | None = None) -> Status:
+def edit_refusal(ctx: Context) -> str | None:
+    """Why LAO data cannot be changed now, or None when it can (SPEC §3 first rule)."""
+    if not ctx.year_open:
+        return YEAR_CLOSED_EDIT
+    status = Status(ctx.status)
+    if status not in EDITABLE_STATUSES:
+        return _NOT_EDITABLE.get(status, f"แก้ไขไม่ได้ในสถานะ “{status.label_th}”")
+    return deadline_refusal(ctx)
+
+
+def next_status(ctx: Context, action: Action | str, role: Role | str,
+                reason: str | None = None) -> Status:
     """Return the status after `action`, or raise TransitionNotAllowed with a readable reason.
 
     Scope (is this the officer's own LAO / province?) is checked by the caller, which knows
     the user; this function checks role, state and the guards of the transition table.
     """
-    rule = TRANSITIONS[Action(action)]
+    rule = transition_named(action)
+    if rule is None:
+        raise TransitionNotAllowed(f"ไม่รู้จักการดำเนินการ {action}", code="unknown")
     role = Role(role)
     if role not in rule.roles:
         raise TransitionNotAllowed(
-            f"ผู้ใช้ในบทบาท {Role(role).label_th} ไม่มีสิทธิ์{rule.action.label_th}", code="role")
+            f"ผู้ใช้ในบทบาท {role.label_th} ไม่มีสิทธิ์{rule.label_th}", code="role")
     if not ctx.year_open:
-        raise TransitionNotAllowed("ปีงบประมาณนี้ปิดแล้ว ไม่สามารถเปลี่ยนสถานะการรับรองได้",
-                                   code="year_closed")
+        raise TransitionNotAllowed(YEAR_CLOSED_TRANSITION, code="year_closed")
     status = Status(ctx.status)
     if status not in rule.sources:
-        raise TransitionNotAllowed(_wrong_state_message(status, rule), code="state")
-    if rule.within_deadline:
-        last_day = editable_until(ctx.deadline, ctx.extension_until)
-        if last_day is not None and ctx.today > last_day:
-            raise TransitionNotAllowed(
-                f"เลยกำหนดส่งข้อมูลแล้ว (ภายใน {thai_date(last_day)}) "
-                "กรุณาติดต่อจังหวัดเพื่อขอขยายเวลา", code="deadline")
+        raise TransitionNotAllowed(rule.state_messages.get(status) or (
+            f"ไม่สามารถ{rule.label_th}ได้ เพราะสถานะปัจจุบันคือ “{status.label_th}”"),
+            code="state")
+    if rule.within_deadline and (late := deadline_refusal(ctx)):
+        raise TransitionNotAllowed(late, code="deadline")
     if rule.needs_complete and ctx.sections_complete < SECTION_COUNT:
-        missing = ", ".join(ctx.missing) if ctx.missing else ""
-        detail = f": {missing}" if missing else ""
+        detail = f": {', '.join(ctx.missing)}" if ctx.missing else ""
         raise TransitionNotAllowed(
-            f"บันทึกข้อมูลยังไม่ครบ 8 ด้าน (ครบ {ctx.sections_complete}/8){detail}",
-            code="incomplete")
+            f"บันทึกข้อมูลยังไม่ครบ {SECTION_COUNT} ด้าน "
+            f"(ครบ {ctx.sections_complete}/{SECTION_COUNT}){detail}", code="incomplete")
     if rule.needs_reason and not (reason or "").strip():
         raise TransitionNotAllowed("กรุณาระบุเหตุผล", code="reason")
     return rule.target
 
 
-def _wrong_state_message(status: Status, rule: Transition) -> str:
-    if rule.action is Action.REVOKE_LAO and status is Status.PROVINCE_CERTIFIED:
-        # Letter §8: the LAO must ask the province to revoke first.
-        return ("จังหวัดรับรองข้อมูลแล้ว กรุณาประสานสำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด"
-                "ให้ยกเลิกการรับรองข้อมูลระดับจังหวัดก่อน")
-    return (f"ไม่สามารถ{rule.action.label_th}ได้ เพราะสถานะปัจจุบันคือ “{status.label_th}”")
-
+# --- dates -------------------------------------------------------------------------------------
 
 # Thailand keeps UTC+7 all year (no daylight saving), so a fixed offset is exact.
 BANGKOK = timezone(timedelta(hours=7))

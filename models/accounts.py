@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import secrets
 from datetime import datetime
 
@@ -12,7 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workflow import Role
+from workflow import LabeledEnum, Role
 
 from .base import db, utcnow
 from .geography import District, Province
@@ -40,14 +39,11 @@ def _scope_check_sql() -> str:
     return " OR ".join(clauses)
 
 
-class AccountStatus(str, enum.Enum):
-    PENDING = "pending"     # requested through สมัครสมาชิก, waiting for approval
-    ACTIVE = "active"
-    DISABLED = "disabled"
-
-    @property
-    def label_th(self) -> str:
-        return {"pending": "รออนุมัติ", "active": "ใช้งาน", "disabled": "ระงับการใช้งาน"}[self.value]
+class AccountStatus(LabeledEnum):
+    # PENDING: requested through สมัครสมาชิก, waiting for approval.
+    PENDING = ("pending", "รออนุมัติ", "Pending approval", "warning")
+    ACTIVE = ("active", "ใช้งาน", "Active", "success")
+    DISABLED = ("disabled", "ระงับการใช้งาน", "Disabled", "secondary")
 
 
 class User(UserMixin, db.Model):

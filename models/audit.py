@@ -10,14 +10,16 @@ from typing import Any
 from sqlalchemy import DateTime, ForeignKey, Index, String, Text, event, insert, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from workflow import LabeledEnum
+
 from .base import db, utcnow
 from .meta import enum_type
 
 
-class AuditOp(str, enum.Enum):
-    CREATE = "create"
-    UPDATE = "update"
-    DELETE = "delete"
+class AuditOp(LabeledEnum):
+    CREATE = ("create", "เพิ่ม", "Created", "success")
+    UPDATE = ("update", "แก้ไข", "Changed", "info")
+    DELETE = ("delete", "ลบ", "Deleted", "danger")
 
 
 class AuditLog(db.Model):

@@ -10,6 +10,7 @@ number of SQL statements does not grow with the number of submissions.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,17 +19,21 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectinload
 
-from workflow import (Action, Context, Role, Status, TRANSITIONS, TransitionNotAllowed,
-                      next_status, today_in_thailand)
+from workflow import (SECTION_COUNT, Action, Context, Permission, Role, Stamp, Status,
+                      Transition, TransitionNotAllowed, may, next_status, thai_date,
+                      today_in_thailand, transition_named)
 
+from .audit import AuditLog, AuditOp, current_actor
 from .base import db, utcnow
 from .completeness import missing_fields
 from .organizations import Organization
-from .scoping import scope_filter
+from .ids import parse_int_ids
+from .scoping import row_scope
 from .sections import CHILDREN, SECTIONS
 from .submissions import CertificationEvent, FiscalYear, Submission, YearStatus
 
 NOT_FOUND = "ไม่พบข้อมูล หรือไม่มีสิทธิ์ดำเนินการกับข้อมูลนี้"
+MAX_REASON = 1000
 RACED = "สถานะข้อมูลถูกเปลี่ยนโดยผู้อื่นระหว่างดำเนินการ กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง"
 
 
@@ -47,8 +52,7 @@ class Outcome:
 
 def submission_scope(user: Any):
     """The scope rule applied to submissions (the same rule every view uses)."""
-    return scope_filter(user, org=Submission.organization_id, district=Submission.district_code,
-                        province=Submission.province_code)
+    return row_scope(user, Submission)
 
 
 def missing_by_submission(ids: Iterable[int]) -> dict[int, list[str]]:
@@ -79,14 +83,13 @@ def describe_missing(section_cls: type, gaps: list[str]) -> str:
 def transition(action: Action | str, submission_ids: Iterable[int | str], actor: Any, *,
                reason: str | None = None, today: date | None = None) -> list[Outcome]:
     """Apply `action` to each submission the actor may act on; commit; report per submission."""
-    action = Action(action)
-    rule = TRANSITIONS[action]
+    rule = transition_named(action)
+    if rule is None:
+        raise TransitionNotAllowed(f"ไม่รู้จักการดำเนินการ {action}", code="unknown")
     role = Role(actor.role)
     today = today or today_in_thailand()
-    reason = (reason or "").strip() or None
-    if reason is not None and len(reason) > 1000:
-        reason = reason[:1000]
-    ids = sorted({int(i) for i in submission_ids if str(i).isdigit() and len(str(i)) <= 18})
+    reason = (reason or "").strip()[:MAX_REASON] or None
+    ids = parse_int_ids(submission_ids)
 
     rows = db.session.execute(
         select(Submission.id, Submission.status, Submission.sections_complete,
@@ -101,11 +104,11 @@ def transition(action: Action | str, submission_ids: Iterable[int | str], actor:
         .order_by(Submission.id)
         .with_for_update(of=Submission)).all() if ids else []
     by_id = {r.id: r for r in rows}
-    missing = (missing_by_submission(r.id for r in rows if r.status is Status.DRAFT)
+    missing = (missing_by_submission(r.id for r in rows if r.status in rule.sources)
                if rule.needs_complete else {})
 
     outcomes: dict[int, Outcome] = {}
-    allowed: list[int] = []
+    allowed: dict[Status, list[int]] = defaultdict(list)
     for sub_id in ids:
         row = by_id.get(sub_id)
         if row is None:
@@ -115,64 +118,53 @@ def transition(action: Action | str, submission_ids: Iterable[int | str], actor:
         ctx = Context(status=row.status, year_open=row.year_status is YearStatus.OPEN,
                       today=today, deadline=row.deadline, extension_until=row.extension_until,
                       # The stored counter is a cache; the live check of what is missing wins.
-                      sections_complete=8 - len(gaps) if rule.needs_complete
+                      sections_complete=SECTION_COUNT - len(gaps) if rule.needs_complete
                       else row.sections_complete,
                       missing=gaps)
         try:
-            next_status(ctx, action, role, reason)
+            next_status(ctx, rule.action, role, reason)
         except TransitionNotAllowed as refusal:
             outcomes[sub_id] = Outcome(sub_id, False, str(refusal), row.name_th, row.status)
             continue
-        allowed.append(sub_id)
+        allowed[row.status].append(sub_id)
 
-    changed: list[int] = []
-    if allowed:
-        (source,) = rule.sources
-        now = utcnow()
-        changed = list(db.session.scalars(
+    now = utcnow()
+    values = stamp_values(rule, actor_id=actor.id, now=now, reason=reason)
+    for source, group in allowed.items():
+        # The guard: only rows still in `source` and still in scope change (one statement per
+        # source state, whatever the number of rows).
+        changed = set(db.session.scalars(
             update(Submission)
-            .where(Submission.id.in_(allowed), Submission.status == source,
+            .where(Submission.id.in_(group), Submission.status == source,
                    submission_scope(actor))
             .values(status=rule.target, version=Submission.version + 1, updated_at=now,
-                    **_stamps(action, actor, now, reason))
+                    **values)
             .returning(Submission.id)
             .execution_options(synchronize_session=False)))
-        if changed and action is Action.CERTIFY_LAO:
-            # Certifying confirms every value, carried-forward ones included.
+        if changed and rule.confirms_carried:
             for section_cls in SECTIONS:
                 db.session.execute(update(section_cls).where(
                     section_cls.submission_id.in_(changed), section_cls.carried_forward)
                     .values(carried_forward=False).execution_options(synchronize_session=False))
         if changed:
             db.session.execute(insert(CertificationEvent), [
-                dict(submission_id=sub_id, action=action, from_status=source,
+                dict(submission_id=sub_id, action=rule.action, from_status=source,
                      to_status=rule.target, actor_id=actor.id, actor_role=role, reason=reason,
-                     created_at=now) for sub_id in changed])
-        done = set(changed)
-        for sub_id in allowed:
+                     created_at=now) for sub_id in sorted(changed)])
+        for sub_id in group:
             name = by_id[sub_id].name_th
             outcomes[sub_id] = (
-                Outcome(sub_id, True, f"{action.label_th}แล้ว", name, source, rule.target)
-                if sub_id in done else Outcome(sub_id, False, RACED, name, by_id[sub_id].status))
+                Outcome(sub_id, True, f"{rule.label_th}แล้ว", name, source, rule.target)
+                if sub_id in changed else Outcome(sub_id, False, RACED, name, source))
     db.session.commit()
     return [outcomes[i] for i in ids]
 
 
-def _stamps(action: Action, actor: Any, now: datetime, reason: str | None) -> dict[str, Any]:
-    """The timestamp and actor columns each action sets (received_at = latest LAO certification)."""
-    if action is Action.CERTIFY_LAO:
-        return dict(received_at=now, lao_certified_at=now, lao_certified_by_id=actor.id,
-                    return_reason=None)
-    if action is Action.REVOKE_LAO:
-        return dict(received_at=None, lao_certified_at=None, lao_certified_by_id=None)
-    if action is Action.CERTIFY_PROVINCE:
-        return dict(province_certified_at=now, province_certified_by_id=actor.id)
-    if action is Action.REVOKE_PROVINCE:
-        return dict(province_certified_at=None, province_certified_by_id=None)
-    if action is Action.RETURN_TO_LAO:
-        return dict(received_at=None, lao_certified_at=None, lao_certified_by_id=None,
-                    return_reason=reason)
-    raise AssertionError(action)
+def stamp_values(rule: Transition, *, actor_id: int | None, now: datetime,
+                 reason: str | None) -> dict[str, Any]:
+    """The submission columns `rule` sets, from its `stamps` in the rulebook."""
+    given = {Stamp.NOW: now, Stamp.ACTOR: actor_id, Stamp.REASON: reason, Stamp.CLEAR: None}
+    return {column: given[stamp] for column, stamp in rule.stamps.items()}
 
 
 def transition_one(action: Action | str, submission_id: int, actor: Any, *,
@@ -195,3 +187,53 @@ def bulk_candidates(actor: Any, be_year: int, district_code: str | None = None):
     if district_code:
         query = query.where(Submission.district_code == district_code)
     return db.session.execute(query).all()
+
+
+PAST_EXTENSION = "วันที่ขยายเวลาต้องไม่เป็นวันที่ผ่านมาแล้ว"
+
+
+def extend_deadline(submission_ids: Iterable[int | str], actor: Any, until: date, *,
+                    today: date | None = None) -> list[Outcome]:
+    """Let LAOs keep editing and certifying until `until` (SPEC §2 per-LAO extensions).
+
+    Only the actor's own LAOs (the scope rule) and only in open years; one audit row per
+    changed submission; one commit.  Raises TransitionNotAllowed when the actor may not extend
+    deadlines at all or the date has passed.
+    """
+    if not may(actor, Permission.EXTEND_DEADLINE):
+        raise TransitionNotAllowed(f"ผู้ใช้ในบทบาท {Role(actor.role).label_th} ไม่มีสิทธิ์"
+                                   f"{Permission.EXTEND_DEADLINE.label_th}", code="role")
+    if until < (today or today_in_thailand()):
+        raise TransitionNotAllowed(PAST_EXTENSION, code="past")
+    ids = parse_int_ids(submission_ids)
+    rows = {r.id: r for r in db.session.execute(
+        select(Submission.id, Submission.organization_id, Submission.extension_until,
+               FiscalYear.status.label("year_status"), Organization.name_th)
+        .join(FiscalYear, Submission.fiscal_year == FiscalYear.be_year)
+        .join(Organization, Submission.organization_id == Organization.id)
+        .where(Submission.id.in_(ids), submission_scope(actor))
+        .order_by(Submission.id).with_for_update(of=Submission))} if ids else {}
+    outcomes, changed, audit = [], [], []
+    for sub_id in ids:
+        row = rows.get(sub_id)
+        if row is None:
+            outcomes.append(Outcome(sub_id, False, NOT_FOUND))
+        elif row.year_status is not YearStatus.OPEN:
+            outcomes.append(Outcome(sub_id, False, "ปีงบประมาณปิดแล้ว ขยายเวลาไม่ได้", row.name_th))
+        else:
+            changed.append(sub_id)
+            outcomes.append(Outcome(sub_id, True, f"ขยายเวลาถึง {thai_date(until)} แล้ว",
+                                    row.name_th))
+            audit.append(dict(created_at=utcnow(), user_id=actor.id,
+                              organization_id=row.organization_id, submission_id=sub_id,
+                              op=AuditOp.UPDATE, table_name=Submission.__tablename__,
+                              row_id=str(sub_id), field="extension_until",
+                              old_value=str(row.extension_until) if row.extension_until else None,
+                              new_value=str(until), request_id=current_actor.get()[1]))
+    if changed:
+        db.session.execute(update(Submission).where(Submission.id.in_(changed))
+                           .values(extension_until=until, updated_at=utcnow())
+                           .execution_options(synchronize_session=False))
+        db.session.execute(insert(AuditLog), audit)
+    db.session.commit()
+    return outcomes

@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import mapped_column
 
+from workflow import LabeledEnum  # noqa: F401  (the one labelled-enum pattern; models use meta.LabeledEnum)
+
 from .base import Base
 
 # Kinds a column can be; forms and the demo-data generator switch on this.
@@ -132,21 +134,6 @@ def year_be(label_th: str, label_en: str, **kw: Any):
     kw.setdefault("min", 2400)
     kw.setdefault("max", 2700)
     return _column("year_be", Integer, label_th, label_en, unit="พ.ศ.", **kw)
-
-
-class LabeledEnum(str, enum.Enum):
-    """An enum whose members carry a Thai label: `Member = ("value", "ไทย")`."""
-
-    label_th: str
-
-    def __new__(cls, value: str, label_th: str):
-        obj = str.__new__(cls, value)
-        obj._value_ = value
-        obj.label_th = label_th
-        return obj
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @event.listens_for(Column, "after_parent_attach")

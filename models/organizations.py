@@ -15,13 +15,13 @@ from .geography import District, Province, Subdistrict
 class OrgType(meta.LabeledEnum):
     """ประเภท อปท. — never derived from the first digit of the DLA code."""
 
-    PAO = ("pao", "องค์การบริหารส่วนจังหวัด")
-    CITY_MUNICIPALITY = ("city_municipality", "เทศบาลนคร")
-    TOWN_MUNICIPALITY = ("town_municipality", "เทศบาลเมือง")
-    SUBDISTRICT_MUNICIPALITY = ("subdistrict_municipality", "เทศบาลตำบล")
-    SAO = ("sao", "องค์การบริหารส่วนตำบล")
-    BANGKOK = ("bangkok", "กรุงเทพมหานคร")
-    PATTAYA = ("pattaya", "เมืองพัทยา")
+    PAO = ("pao", "องค์การบริหารส่วนจังหวัด", "Provincial Administrative Organization")
+    CITY_MUNICIPALITY = ("city_municipality", "เทศบาลนคร", "City municipality")
+    TOWN_MUNICIPALITY = ("town_municipality", "เทศบาลเมือง", "Town municipality")
+    SUBDISTRICT_MUNICIPALITY = ("subdistrict_municipality", "เทศบาลตำบล", "Subdistrict municipality")
+    SAO = ("sao", "องค์การบริหารส่วนตำบล", "Subdistrict Administrative Organization")
+    BANGKOK = ("bangkok", "กรุงเทพมหานคร", "Bangkok Metropolitan Administration")
+    PATTAYA = ("pattaya", "เมืองพัทยา", "Pattaya City")
 
 
 # Short forms Thai officials write in lists (อบจ., ทน., ทม., ทต., อบต.).
@@ -97,13 +97,13 @@ class InfoAdministrator(db.Model):
 
 
 class TouristCategory(meta.LabeledEnum):
-    NATURE = ("nature", "ธรรมชาติ")
-    HISTORY = ("history", "ประวัติศาสตร์ โบราณสถาน")
-    RELIGION = ("religion", "ศาสนสถาน")
-    CULTURE = ("culture", "ศิลปวัฒนธรรม ประเพณี")
-    RECREATION = ("recreation", "นันทนาการ")
-    AGRO = ("agro", "เกษตร")
-    OTHER = ("other", "อื่น ๆ")
+    NATURE = ("nature", "ธรรมชาติ", "Nature")
+    HISTORY = ("history", "ประวัติศาสตร์ โบราณสถาน", "History and ancient sites")
+    RELIGION = ("religion", "ศาสนสถาน", "Religious site")
+    CULTURE = ("culture", "ศิลปวัฒนธรรม ประเพณี", "Arts, culture and festivals")
+    RECREATION = ("recreation", "นันทนาการ", "Recreation")
+    AGRO = ("agro", "เกษตร", "Agro-tourism")
+    OTHER = ("other", "อื่น ๆ", "Other")
 
 
 class TouristPlace(db.Model):

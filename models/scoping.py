@@ -1,13 +1,36 @@
-"""The one row-scope rule: which LAO, district or province a user's rows come from (SPEC §1)."""
+"""The one row-scope rule: which LAO, district or province a user's rows come from (SPEC §1).
+
+`placement(model)` says, once per model, where its rows live: the columns holding the row's
+LAO, district and province, reached through a joined model when the row does not hold them
+itself (a section row through its submission, a tourist place through its organization).
+`scoped(query, model, user)` applies it to a query; every view, relation dropdown, ajax lookup,
+service and export goes through it, so a new screen cannot forget a path.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import false, true
 from sqlalchemy.sql import ColumnElement
 
 from workflow import Role
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where rows of one model live: the placing columns, and the join that reaches them."""
+
+    org: Any = None
+    district: Any = None
+    province: Any = None
+    via: Any = None          # the model holding the columns, joined first (None: the row's own)
+    on: Any = None           # the join condition to `via`
+
+    def columns(self) -> dict[str, Any]:
+        return dict(org=self.org, district=self.district, province=self.province)
 
 
 def scope_filter(user: Any, *, org: Any = None, district: Any = None,
@@ -32,29 +55,81 @@ def scope_filter(user: Any, *, org: Any = None, district: Any = None,
     return column == value
 
 
-def placement(model: type) -> dict[str, Any]:
-    """The columns that place a row of `model` in the hierarchy, for `scope_filter(**…)`.
-
-    Models not listed here are reference data (provinces, districts …) or unscoped, and a view
-    or a relation over them must say its own rule.
-    """
+@cache
+def _placements() -> dict[type, Placement]:
     from .accounts import User
+    from .audit import AuditLog
     from .geography import District, Province, Subdistrict
     from .organizations import InfoAdministrator, LaoWebsite, Organization, TouristPlace
-    from .submissions import Submission
+    from .sections import CHILDREN, SECTIONS
+    from .submissions import CertificationEvent, FiscalYear, Submission
+
+    own_submission = Placement(org=Submission.organization_id,
+                               district=Submission.district_code,
+                               province=Submission.province_code)
+    own_org = Placement(org=Organization.id, district=Organization.district_code,
+                        province=Organization.province_code)
+
+    def through_submission(column) -> Placement:
+        return Placement(**own_submission.columns(), via=Submission,
+                         on=column == Submission.id)
+
+    def through_organization(column) -> Placement:
+        return Placement(**own_org.columns(), via=Organization, on=column == Organization.id)
 
     table = {
-        Submission: dict(org=Submission.organization_id, district=Submission.district_code,
-                         province=Submission.province_code),
-        Organization: dict(org=Organization.id, district=Organization.district_code,
-                           province=Organization.province_code),
-        User: dict(org=User.organization_id, district=User.district_code,
-                   province=User.province_code),
-        District: dict(district=District.code, province=District.province_code),
-        Subdistrict: dict(district=Subdistrict.district_code,
-                          province=Subdistrict.province_code),
-        Province: dict(province=Province.code),
+        Submission: own_submission,
+        Organization: own_org,
+        User: Placement(org=User.organization_id, district=User.district_code,
+                        province=User.province_code),
+        Province: Placement(province=Province.code),
+        District: Placement(district=District.code, province=District.province_code),
+        Subdistrict: Placement(district=Subdistrict.district_code,
+                               province=Subdistrict.province_code),
+        # National reference data: no place, so only the whole-country scope reads it.
+        FiscalYear: Placement(),
+        CertificationEvent: through_submission(CertificationEvent.submission_id),
+        AuditLog: through_organization(AuditLog.organization_id),
     }
-    for model_cls in (LaoWebsite, InfoAdministrator, TouristPlace):
-        table[model_cls] = dict(org=model_cls.organization_id)
-    return table.get(model, {})
+    # The yearly sections and their repeating rows belong to their submission's LAO.
+    for section_cls in SECTIONS:
+        table[section_cls] = through_submission(section_cls.submission_id)
+        for _name, child_cls in CHILDREN.get(section_cls, ()):
+            table[child_cls] = through_submission(child_cls.submission_id)
+    # Per-LAO records belong to their organization.
+    for record_cls in (LaoWebsite, InfoAdministrator, TouristPlace):
+        table[record_cls] = through_organization(record_cls.organization_id)
+    return table
+
+
+def placement(model: type) -> Placement | None:
+    """Where rows of `model` live; None for a model the rule does not know (nobody but a
+    dla_admin reads it through a scoped path).  An empty Placement is national data."""
+    return _placements().get(model)
+
+
+def scoped_models() -> tuple[type, ...]:
+    """Every model the scope rule knows."""
+    return tuple(_placements())
+
+
+def row_scope(user: Any, model: type) -> ColumnElement[bool]:
+    """The WHERE clause of `user`'s rows of `model` (its `via` model must be in the query)."""
+    place = placement(model)
+    if place is None:
+        return scope_filter(user)
+    return scope_filter(user, **place.columns())
+
+
+def scoped(query: Any, model: type, user: Any) -> Any:
+    """`query` (a Select or an ORM Query over `model`) narrowed to `user`'s rows.
+
+    The join to the placing model is added only when the filter needs it: a dla_admin's scope
+    is the whole country, and an anonymous user's is nothing.
+    """
+    clause = row_scope(user, model)
+    place = placement(model)
+    if place is not None and place.via is not None \
+            and clause is not true() and clause is not false():
+        query = query.join(place.via, place.on)
+    return query.where(clause)

@@ -39,50 +39,50 @@ __all__ = [
 class OrgSize(meta.LabeledEnum):
     """ขนาด อปท. in the year."""
 
-    LARGE = ("large", "ใหญ่")
-    MEDIUM = ("medium", "กลาง")
-    SMALL = ("small", "เล็ก")
+    LARGE = ("large", "ใหญ่", "Large")
+    MEDIUM = ("medium", "กลาง", "Medium")
+    SMALL = ("small", "เล็ก", "Small")
 
 
 class EducationLevel(meta.LabeledEnum):
     """ระดับการศึกษา of an education row."""
 
-    CHILD_DEVELOPMENT = ("child_development", "ศูนย์พัฒนาเด็กเล็ก")
-    PRE_PRIMARY = ("pre_primary", "ก่อนประถมศึกษา")
-    PRIMARY = ("primary", "ประถมศึกษา")
-    SECONDARY = ("secondary", "มัธยมศึกษา")
-    VOCATIONAL = ("vocational", "อาชีวศึกษา")
+    CHILD_DEVELOPMENT = ("child_development", "ศูนย์พัฒนาเด็กเล็ก", "Child development centre")
+    PRE_PRIMARY = ("pre_primary", "ก่อนประถมศึกษา", "Pre-primary")
+    PRIMARY = ("primary", "ประถมศึกษา", "Primary")
+    SECONDARY = ("secondary", "มัธยมศึกษา", "Secondary")
+    VOCATIONAL = ("vocational", "อาชีวศึกษา", "Vocational")
 
 
 class EducationAffiliation(meta.LabeledEnum):
     """สังกัด of an education row."""
 
-    LAO = ("lao", "สังกัด อปท.")
-    OBEC = ("obec", "สังกัด สพฐ.")
-    OTHER = ("other", "สังกัดอื่น")
+    LAO = ("lao", "สังกัด อปท.", "LAO")
+    OBEC = ("obec", "สังกัด สพฐ.", "OBEC")
+    OTHER = ("other", "สังกัดอื่น", "Other")
 
 
 class VehicleKind(meta.LabeledEnum):
     """ประเภทรถและอุปกรณ์ป้องกันและบรรเทาสาธารณภัย."""
 
-    FIRE_ENGINE = ("fire_engine", "รถยนต์ดับเพลิง")
-    WATER_TENDER = ("water_tender", "รถบรรทุกน้ำ")
-    LADDER_TRUCK = ("ladder_truck", "รถบันได/รถกระเช้า")
-    RESCUE_VEHICLE = ("rescue_vehicle", "รถกู้ภัย")
-    FIRE_BOAT = ("fire_boat", "เรือดับเพลิง")
-    PORTABLE_PUMP = ("portable_pump", "เครื่องดับเพลิงชนิดหาบหาม")
+    FIRE_ENGINE = ("fire_engine", "รถยนต์ดับเพลิง", "Fire engine")
+    WATER_TENDER = ("water_tender", "รถบรรทุกน้ำ", "Water tender")
+    LADDER_TRUCK = ("ladder_truck", "รถบันได/รถกระเช้า", "Ladder truck")
+    RESCUE_VEHICLE = ("rescue_vehicle", "รถกู้ภัย", "Rescue vehicle")
+    FIRE_BOAT = ("fire_boat", "เรือดับเพลิง", "Fire boat")
+    PORTABLE_PUMP = ("portable_pump", "เครื่องดับเพลิงชนิดหาบหาม", "Portable fire pump")
 
 
 class WasteDisposal(meta.LabeledEnum):
     """วิธีกำจัดขยะมูลฝอย."""
 
-    OPEN_DUMP = ("open_dump", "กองบนพื้นกลางแจ้ง")
-    OPEN_BURNING = ("open_burning", "เผากลางแจ้ง")
-    COMPOST = ("compost", "หมักทำปุ๋ย")
-    SANITARY_LANDFILL = ("sanitary_landfill", "ฝังกลบอย่างถูกหลักสุขาภิบาล")
-    INCINERATOR = ("incinerator", "เตาเผา")
-    OTHER_LAO = ("other_lao", "ส่งไปกำจัดที่ อปท. อื่น")
-    OTHER = ("other", "อื่น ๆ")
+    OPEN_DUMP = ("open_dump", "กองบนพื้นกลางแจ้ง", "Open dump")
+    OPEN_BURNING = ("open_burning", "เผากลางแจ้ง", "Open burning")
+    COMPOST = ("compost", "หมักทำปุ๋ย", "Compost")
+    SANITARY_LANDFILL = ("sanitary_landfill", "ฝังกลบอย่างถูกหลักสุขาภิบาล", "Sanitary landfill")
+    INCINERATOR = ("incinerator", "เตาเผา", "Incinerator")
+    OTHER_LAO = ("other_lao", "ส่งไปกำจัดที่ อปท. อื่น", "Sent to another LAO")
+    OTHER = ("other", "อื่น ๆ", "Other")
 
 
 # --- plumbing ------------------------------------------------------------------------------

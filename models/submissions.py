@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workflow import Action, Role, Status
+from workflow import SECTION_COUNT, Action, LabeledEnum, Role, Status
 
 from .base import db, utcnow
 from .meta import enum_type
@@ -16,13 +15,9 @@ from .geography import District
 from .organizations import Organization, OrgType
 
 
-class YearStatus(str, enum.Enum):
-    OPEN = "open"
-    CLOSED = "closed"
-
-    @property
-    def label_th(self) -> str:
-        return {"open": "เปิดรับข้อมูล", "closed": "ปิดแล้ว"}[self.value]
+class YearStatus(LabeledEnum):
+    OPEN = ("open", "เปิดรับข้อมูล", "Open", "success")
+    CLOSED = ("closed", "ปิดแล้ว", "Closed", "secondary")
 
 
 class FiscalYear(db.Model):
@@ -55,7 +50,8 @@ class Submission(db.Model):
     __tablename__ = "submission"
     __table_args__ = (
         UniqueConstraint("organization_id", "fiscal_year", name="uq_submission_org_year"),
-        CheckConstraint("sections_complete BETWEEN 0 AND 8", name="sections_complete_range"),
+        CheckConstraint(f"sections_complete BETWEEN 0 AND {SECTION_COUNT}",
+                        name="sections_complete_range"),
         # The scoping filters and their usual sort orders (SPEC §6).
         Index("ix_submission_year_province_status", "fiscal_year", "province_code", "status"),
         Index("ix_submission_year_district_status", "fiscal_year", "district_code", "status"),

@@ -198,7 +198,7 @@ def test_sweep_no_500_no_leak_no_write(app, world, who):
                 response = client.get(url)
             else:
                 data = {"csrf_token": token, "id": str(ident), "rowid": [str(ident)],
-                        "reason": "ทดสอบ", "confirm": "0", "year": "2570",
+                        "reason": "ทดสอบ", "confirmed": "0", "year": "2570",
                         "province": OTHER_PROVINCE, "list_form_pk": str(ident),
                         "action": "certify_province"}
                 response = client.post(url, data=data)
@@ -327,8 +327,11 @@ def test_bulk_certification_stays_in_the_officers_province(app, world):
     preview = client.get(f"/admin/submission/bulk/?year=2570&province={OTHER_PROVINCE}")
     assert preview.status_code == 200
     assert f"{len(own):,}" in preview.get_data(as_text=True)
+    # Post the confirmation as the browser would, the previewed rows included.
+    rowids = re.findall(r'name="rowid" value="(\d+)"', preview.get_data(as_text=True))
     response = client.post("/admin/submission/bulk/", data={
-        "csrf_token": client.token, "year": "2570", "province": OTHER_PROVINCE, "confirm": "1"})
+        "csrf_token": client.token, "year": "2570", "province": OTHER_PROVINCE,
+        "confirmed": "1", "rowid": rowids})
     assert response.status_code == 200
     with app.app_context():
         assert waiting(OWN_PROVINCE) == set() and waiting(OTHER_PROVINCE) == foreign

@@ -47,7 +47,10 @@ def _add_lao_certified(count: int, start: int) -> list[int]:
 
 def _certify_whole_province(client) -> tuple[int, str]:
     """POST the bulk page's confirm form; return (SQL statements during the POST, page)."""
+    preview = client.get(f"{BULK_URL}?year={YEAR}").get_data(as_text=True)
     token = csrf_token(client, f"{BULK_URL}?year={YEAR}")
+    # The confirmation posts the previewed rows, as the browser does.
+    rowids = re.findall(r'name="rowid" value="(\d+)"', preview)
     statements: list[str] = []
 
     def count(conn, cursor, statement, parameters, context, executemany):
@@ -57,7 +60,7 @@ def _certify_whole_province(client) -> tuple[int, str]:
     event.listen(engine, "before_cursor_execute", count)
     try:
         response = client.post(BULK_URL, data={"year": str(YEAR), "province": PROVINCE,
-                                               "district": "", "confirm": "1",
+                                               "district": "", "confirmed": "1", "rowid": rowids,
                                                "csrf_token": token})
     finally:
         event.remove(engine, "before_cursor_execute", count)

@@ -16,13 +16,13 @@ from models import (AuditLog, CertificationEvent, District, FiscalYear, InfoAdmi
 from models.accounts import SCOPE_COLUMN
 from models.certification import submission_scope
 from models.sections import CHILDREN, SECTIONS
-from workflow import Role, Status
+from workflow import SECTION_COUNT, Permission, Role, Status, roles_for
 
 from .base import ScopedModelView
 from .records import InfoAdministratorView, LaoWebsiteView, TouristPlaceView
 from .sections import section_view
 from .submissions import LaoYearListView, SubmissionReviewView
-from .labels import column_descriptions, column_labels
+from .i18n import column_descriptions, column_labels
 
 
 class HomeView(AdminIndexView):
@@ -48,6 +48,7 @@ class HomeView(AdminIndexView):
 class MasterDataView(ScopedModelView):
     """Reference tables: everyone signed in may read, only a dla_admin reaches them here."""
 
+    roles = roles_for(Permission.MANAGE_MASTER_DATA)
     can_view_details = True
     column_display_pk = True
 
@@ -77,6 +78,7 @@ class SubdistrictView(MasterDataView):
 class OrganizationView(ScopedModelView):
     """อปท. master data (dla_admin)."""
 
+    roles = roles_for(Permission.MANAGE_MASTER_DATA)
     can_create = can_edit = True
     can_view_details = True
     column_list = ("dla_code", "name_th", "org_type", "district", "province", "active")
@@ -102,6 +104,7 @@ class OrganizationView(ScopedModelView):
 class UserView(ScopedModelView):
     """ผู้ใช้งาน: one role, one scope; passwords are set here and stored as argon2id hashes."""
 
+    roles = roles_for(Permission.MANAGE_USERS)
     can_create = can_edit = True
     column_list = ("username", "full_name", "role", "scope", "status", "last_login_at")
     column_searchable_list = ("username", "full_name", "email")
@@ -140,6 +143,7 @@ class UserView(ScopedModelView):
 class FiscalYearView(ScopedModelView):
     """ปีงบประมาณ (dla_admin): open / close and the deadline."""
 
+    roles = roles_for(Permission.MANAGE_ROUNDS)
     can_edit = True
     column_list = ("be_year", "status", "opens_on", "deadline", "opened_at", "closed_at")
     column_default_sort = ("be_year", True)
@@ -147,6 +151,7 @@ class FiscalYearView(ScopedModelView):
 
 
 class EventView(ScopedModelView):
+    roles = roles_for(Permission.READ_AUDIT)
     column_list = ("created_at", "submission_id", "action", "from_status", "to_status",
                    "actor", "reason")
     column_default_sort = ("id", True)
@@ -154,6 +159,7 @@ class EventView(ScopedModelView):
 
 
 class AuditLogView(ScopedModelView):
+    roles = roles_for(Permission.READ_AUDIT)
     column_list = ("created_at", "user", "op", "table_name", "row_id", "field", "old_value",
                    "new_value", "request_id")
     column_default_sort = ("id", True)
@@ -164,10 +170,7 @@ class AuditLogView(ScopedModelView):
 class SectionBrowseView(ScopedModelView):
     """Read-only browse of one section table (the editing forms belong to the LAO screens)."""
 
-    scope_join = Submission
-    org_column = Submission.organization_id
-    district_column = Submission.district_code
-    province_column = Submission.province_code
+    roles = roles_for(Permission.BROWSE_SECTION_TABLES)
     can_view_details = True
     column_display_pk = True
 
@@ -193,23 +196,19 @@ def build_admin(app: Flask) -> Admin:
         admin.add_view(view(model, name=name, category=category,
                             endpoint=endpoint or model.__tablename__))
 
-    data = "ข้อมูล อปท. 8 ด้าน"
+    data = f"ข้อมูล อปท. {SECTION_COUNT} ด้าน"
     # The LAO clerk's menu item is the year list itself (letter step 3).
     add(LaoYearListView, Submission, data, None, endpoint="lao_years")
     add(SubmissionReviewView, Submission, "รายการ อปท. รายปี", data)
     for section in SECTIONS:
         add(SectionBrowseView, section, f"{section.SECTION_NO}. {section.TITLE_TH}", data)
         for _attr, child in CHILDREN.get(section, ()):
-            add(SectionBrowseView, child, f"{section.SECTION_NO}. {child.TITLE_TH}",
-                data, scope_join=(Submission, child.submission_id == Submission.id))
+            add(SectionBrowseView, child, f"{section.SECTION_NO}. {child.TITLE_TH}", data)
     add(EventView, CertificationEvent, "ประวัติการรับรองข้อมูล", data)
 
     for section in SECTIONS:
         admin.add_view(section_view(section)(section, name=section.TITLE_TH,
                                              endpoint=f"edit_s{section.SECTION_NO}"))
-    app.jinja_env.globals["section_titles"] = {
-        s.SECTION_NO: s.TITLE_TH.replace("ข้อมูลด้าน", "").replace("ข้อมูล", "")
-        for s in SECTIONS}
 
     records = "ข้อมูลของ อปท."
     add(LaoWebsiteView, LaoWebsite, "บันทึกเว็บไซต์ อปท.", records)

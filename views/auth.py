@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length
 from models import AccountStatus, User, db, utcnow
 from models.accounts import dummy_password_check
 
-from .base import WTFormsCatalogueMeta
+from .i18n import WTFormsCatalogueMeta
 
 bp = Blueprint("auth", __name__)
 # Initialised by the factory; storage from RATELIMIT_STORAGE_URI (memory:// per process by default).

@@ -7,109 +7,40 @@ user's LAO, district or province, and every path below goes through it.
 
 from __future__ import annotations
 
-import os
 import logging
-import re
 from typing import Any, ClassVar
 
-from babel import support
-from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import tools
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader, create_ajax_loader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
-from flask_admin.form import BaseForm
-from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import Integer
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.orm import InstrumentedAttribute
-from wtforms.i18n import messages_path
 
 from models import db
-from models.scoping import placement, scope_filter
+from models.ids import parse_code, parse_int_id
+from models.scoping import scoped
 from workflow import Role
 
-from .labels import TYPE_FORMATTERS
+from .i18n import InfoBaseForm
+from .presentation import TYPE_FORMATTERS
 
 log = logging.getLogger(__name__)
 STALE = ("มีผู้อื่นบันทึกข้อมูลนี้ไปก่อนหน้าท่านเมื่อไม่กี่วินาทีที่ผ่านมา ข้อมูลของท่านยังไม่ถูกบันทึก "
          "กรุณาโหลดหน้าใหม่แล้วแก้ไขอีกครั้ง")
-_INT_ID = re.compile(r"^[0-9]{1,18}$")
-_CODE_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
-
-
-# --- WTForms messages in Thai ----------------------------------------------------------------
-# WTForms ships no Thai catalogue, and both Flask-Admin (flask_admin.babel.Translations) and
-# Flask-WTF (flask_wtf.i18n) look for the `wtforms` domain only in WTForms' own locale folder.
-# Forms that use WTFormsCatalogueMeta read INFO's translations/<locale>/LC_MESSAGES/wtforms.mo
-# first and fall back to WTForms' own catalogue (English and the other shipped languages), for
-# the locale Flask-Babel picked for the request (app.select_locale).
-_wtforms_catalogues: dict[tuple[str, str], support.NullTranslations] = {}
-
-
-def _wtforms_catalogue() -> support.NullTranslations | None:
-    if not has_request_context():
-        return None
-    locale = str(get_locale())
-    ours = os.path.join(current_app.root_path, "translations")
-    key = (ours, locale)
-    if key not in _wtforms_catalogues:
-        theirs = support.Translations.load(messages_path(), [locale], domain="wtforms")
-        catalogue = support.Translations.load(ours, [locale], domain="wtforms")
-        if isinstance(catalogue, support.Translations):  # ours exists: WTForms' is the fallback
-            catalogue.add_fallback(theirs)
-        else:
-            catalogue = theirs
-        _wtforms_catalogues[key] = catalogue
-    return _wtforms_catalogues[key]
-
-
-class WTFormsTranslations:
-    """What a WTForms `Meta.get_translations` returns: gettext/ngettext for the request."""
-
-    def gettext(self, string: str) -> str:
-        catalogue = _wtforms_catalogue()
-        return string if catalogue is None else catalogue.ugettext(string)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        catalogue = _wtforms_catalogue()
-        if catalogue is None:
-            return singular if n == 1 else plural
-        return catalogue.ungettext(singular, plural, n)
-
-
-wtforms_translations = WTFormsTranslations()
-
-
-class WTFormsCatalogueMeta:
-    """Form `Meta` mix-in: validation messages from the catalogue above (admin and FlaskForm)."""
-
-    def get_translations(self, form: Any) -> WTFormsTranslations:
-        return wtforms_translations
-
-
-class InfoBaseForm(BaseForm):
-    """Flask-Admin's BaseForm with INFO's `wtforms` catalogue (Thai validation messages)."""
-
-    Meta = WTFormsCatalogueMeta
 
 
 class ScopedModelView(ModelView):
     """Login + role check, and one row scope used by list, count, record pages and actions.
 
-    Subclasses say who may open them (`roles`) and how a row is placed in the hierarchy: the
-    columns holding its LAO, district and province (`org_column`, `district_column`,
-    `province_column`), optionally through `scope_join` (a model joined on the query first).
-    A role whose column is missing sees nothing.
+    Subclasses say only who may open them (`roles`, from the permission table of workflow.py);
+    where a row lives is the model's entry in `models.scoping.placement()`.
     """
 
     roles: ClassVar[frozenset[Role]] = frozenset({Role.DLA_ADMIN})
-    org_column: ClassVar[InstrumentedAttribute | None] = None
-    district_column: ClassVar[InstrumentedAttribute | None] = None
-    province_column: ClassVar[InstrumentedAttribute | None] = None
-    scope_join: ClassVar[Any] = None
 
     page_size = 50
     column_type_formatters = TYPE_FORMATTERS
@@ -139,20 +70,7 @@ class ScopedModelView(ModelView):
     # --- the one scope ---------------------------------------------------------------------
     def scope(self, query):
         """Narrow `query` to the rows the current user may see (models.scoping is the rule)."""
-        if isinstance(self.scope_join, tuple):
-            query = query.join(*self.scope_join)
-        elif self.scope_join is not None:
-            query = query.join(self.scope_join)
-        return query.filter(scope_filter(current_user, **self.scope_columns()))
-
-    def scope_columns(self) -> dict[str, Any]:
-        """The view's own placement columns, else the model's entry in models.scoping."""
-        cls = type(self)  # class access: a mapped attribute on an instance is a descriptor
-        own = dict(org=cls.org_column, district=cls.district_column,
-                   province=cls.province_column)
-        if any(v is not None for v in own.values()):
-            return own
-        return placement(self.model)
+        return scoped(query, self.model, current_user)
 
     def get_query(self):
         return self.scope(super().get_query())
@@ -176,11 +94,7 @@ class ScopedModelView(ModelView):
 
     def parse_id(self, raw: Any) -> Any | None:
         """A primary key from a URL or form, or None when it is malformed."""
-        raw = str(raw or "")
-        column = self._pk_column()
-        if isinstance(column.type, Integer):
-            return int(raw) if _INT_ID.match(raw) else None
-        return raw if _CODE_ID.match(raw) else None
+        return parse_key(self._pk_column(), raw)
 
     def scoped_rows(self, ids: list[str]):
         """Rows of `ids` (raw strings from a list action) that the current user may touch."""
@@ -256,11 +170,16 @@ class ScopedModelView(ModelView):
         return value
 
 
-def _scoped_factory(model: type):
-    columns = placement(model)
+def parse_key(column: Any, raw: Any) -> Any | None:
+    """A value for primary-key `column` from a request, or None (models.ids is the parser)."""
+    if isinstance(column.type, Integer):
+        return parse_int_id(raw)
+    return parse_code(raw)
 
+
+def _scoped_factory(model: type):
     def factory():
-        return db.session.query(model).filter(scope_filter(current_user, **columns))
+        return scoped(db.session.query(model), model, current_user)
     return factory
 
 
@@ -268,16 +187,12 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     """Ajax lookups (search-as-you-type dropdowns) through the same scope rule."""
 
     def get_query(self):
-        return super().get_query().filter(scope_filter(current_user, **placement(self.model)))
+        return scoped(super().get_query(), self.model, current_user)
 
     def get_one(self, pk: Any):
-        pk = str(pk or "")
-        if not _CODE_ID.match(pk):
-            return None
         column = getattr(self.model, self.pk)
-        if isinstance(column.type, Integer):
-            if not _INT_ID.match(pk):
-                return None
-            pk = int(pk)
+        key = parse_key(column, pk)
+        if key is None:
+            return None
         with db.session.no_autoflush:
-            return self.get_query().filter(column == pk).one_or_none()
+            return self.get_query().filter(column == key).one_or_none()

@@ -10,26 +10,22 @@ from wtforms import SelectField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
 from models import Organization, Subdistrict, TouristPlace, db
-from workflow import Role
+from workflow import Permission, may, roles_for
 
 from .base import ScopedModelView
 from .forms import BLANK, choices, field_for
-from .labels import bilingual
+from .i18n import bilingual
 
 
 def _is_clerk() -> bool:
-    return (has_request_context() and current_user.is_authenticated
-            and Role(current_user.role) is Role.LAO_EDITOR)
+    """Whether the signed-in user keeps their own LAO's records (only clerks write here)."""
+    return has_request_context() and may(current_user, Permission.KEEP_LAO_RECORDS)
 
 
 class LaoRecordView(ScopedModelView):
     """Base: rows belong to one LAO, set server-side from the clerk's account, never a form."""
 
-    roles = frozenset(Role)
-    scope_join = Organization
-    org_column = Organization.id
-    district_column = Organization.district_code
-    province_column = Organization.province_code
+    roles = roles_for(Permission.READ_LAO_RECORDS)
     column_filters = ()
     form_excluded_columns = ("organization",)
     column_labels = {"organization": bilingual("อปท.", "LAO")}

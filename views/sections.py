@@ -24,12 +24,13 @@ from models import Subdistrict, Submission, db, utcnow
 from models.completeness import sections_complete
 from models.rules import RuleContext, check_section
 from models.sections import CHILDREN, SECTIONS, Section1General
-from workflow import Role
+from models.overview import SubmissionOverview
+from workflow import Permission, roles_for
 
-from .base import InfoBaseForm, ScopedModelView
+from .base import ScopedModelView
 from .forms import BLANK, choices, form_spec
-from .labels import thai_datetime
-from .submissions import _edit_refusal, section_overview
+from .i18n import InfoBaseForm
+from .presentation import thai_datetime
 
 CONFLICT = ("มีผู้อื่นบันทึกข้อมูลด้านนี้ไปแล้วเมื่อ {when} ข้อมูลของท่านยังไม่ถูกบันทึก "
             "กรุณาโหลดหน้าใหม่เพื่อดูข้อมูลล่าสุดแล้วแก้ไขอีกครั้ง")
@@ -85,10 +86,8 @@ class ChildRows(InlineFormAdmin):
 class SectionEditView(ScopedModelView):
     """Edit one section of one LAO-year (the LAO clerk's own, while editable)."""
 
-    roles = frozenset({Role.LAO_EDITOR})
+    roles = roles_for(Permission.ENTER_DATA)
     section_cls: ClassVar[type]
-    scope_join = Submission
-    org_column = Submission.organization_id
     can_edit = True
     can_create = can_delete = can_view_details = can_export = False
     edit_template = "admin/section/edit.html"
@@ -99,7 +98,7 @@ class SectionEditView(ScopedModelView):
     def render(self, template, **kwargs):
         model = kwargs.get("model")
         if model is not None:
-            kwargs["missing"], kwargs["carried"] = section_overview(model.submission_id)
+            kwargs["overview"] = SubmissionOverview.load(model.submission)
         return super().render(template, **kwargs)
 
     @expose("/")
@@ -152,7 +151,7 @@ class SectionEditView(ScopedModelView):
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
         section = self.get_one(request.args.get("id"))
-        refusal = _edit_refusal(section.submission)
+        refusal = SubmissionOverview(section.submission).edit_refusal
         if refusal:
             flash(refusal, "warning")
             return redirect(_workspace_url(section.submission_id, self.section_cls.SECTION_NO))

@@ -1,0 +1,160 @@
+"""SubmissionOverview: what one LAO-year holds, read once for the screens that show it.
+
+The workspace, the section form's header, the status tab and the report all ask the same
+questions of one submission — which sections are complete and what each still misses, which
+still hold values carried from last year, the child rows, the field history, the certification
+history, whether it can be edited now and why not.  This read model answers them with one query
+per section table (child rows loaded with it), whatever the number of child rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from workflow import SECTION_COUNT, Context, edit_refusal, today_in_thailand
+
+from .accounts import User
+from .audit import AuditLog
+from .base import db
+from .completeness import missing_fields
+from .meta import catalogue_columns
+from .sections import CHILDREN, SECTIONS, section_by_no
+from .submissions import Submission, YearStatus
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """One catalogue field of a section as a screen shows it."""
+
+    key: str
+    label: str
+    unit: str | None
+    value: Any
+    required: bool
+
+    @property
+    def empty(self) -> bool:
+        return self.value is None or self.value == ""
+
+
+@dataclass(frozen=True)
+class ChildTable:
+    """The repeating rows of one child model (vehicles, education rows …)."""
+
+    title: str
+    headers: list[str]
+    rows: list[list[Any]]
+
+
+@dataclass
+class SubmissionOverview:
+    """The state of one submission's sections; build it with `SubmissionOverview.load()`."""
+
+    submission: Submission
+    rows: dict[int, Any] = field(default_factory=dict)    # section no → ORM row (or None)
+
+    @classmethod
+    def load(cls, submission: Submission) -> SubmissionOverview:
+        """Read the sections of `submission` with their child rows."""
+        rows: dict[int, Any] = {}
+        for section_cls in SECTIONS:
+            options = [selectinload(getattr(section_cls, name))
+                       for name, _c in CHILDREN.get(section_cls, ())]
+            rows[section_cls.SECTION_NO] = db.session.scalars(
+                select(section_cls).where(section_cls.submission_id == submission.id)
+                .options(*options)).first()
+        return cls(submission, rows)
+
+    # --- completeness and carried-forward values -----------------------------------------
+    @cached_property
+    def missing(self) -> dict[int, list[str]]:
+        """Section no → what it still misses ([] when complete)."""
+        return {no: (["ยังไม่ได้บันทึก"] if row is None else missing_fields(section_by_no(no), row))
+                for no, row in self.rows.items()}
+
+    @property
+    def complete_count(self) -> int:
+        return sum(1 for gaps in self.missing.values() if not gaps)
+
+    @property
+    def carried(self) -> set[int]:
+        """Numbers of the sections still holding values carried from last year."""
+        return {no for no, row in self.rows.items() if row is not None and row.carried_forward}
+
+    def missing_descriptions(self) -> tuple[str, ...]:
+        """ "ด้านที่ 7 ข้อมูลด้านสิ่งแวดล้อม: a, b …" for each incomplete section."""
+        from .certification import describe_missing
+        return tuple(describe_missing(section_by_no(no), gaps)
+                     for no, gaps in self.missing.items() if gaps)
+
+    # --- the rulebook's view ---------------------------------------------------------------
+    def context(self, *, live: bool = True) -> Context:
+        """The guards' view of the submission; `live` counts what the sections hold now
+        instead of the stored counter."""
+        sub, year = self.submission, self.submission.year
+        gaps = self.missing_descriptions() if live else ()
+        return Context(status=sub.status, year_open=year.status is YearStatus.OPEN,
+                       today=today_in_thailand(), deadline=year.deadline,
+                       extension_until=sub.extension_until,
+                       sections_complete=SECTION_COUNT - len(gaps) if live
+                       else sub.sections_complete, missing=gaps)
+
+    @property
+    def edit_refusal(self) -> str | None:
+        """Why the LAO data cannot be changed now, or None."""
+        return edit_refusal(self.context(live=False))
+
+    # --- what a section shows ------------------------------------------------------------
+    def fields(self, section_no: int) -> list[tuple[str, list[FieldValue]]]:
+        """[(group, [FieldValue …])] of one section, in declaration order."""
+        section_cls, row = section_by_no(section_no), self.rows.get(section_no)
+        groups: dict[str, list[FieldValue]] = {}
+        for column in catalogue_columns(section_cls):
+            info = column.info
+            value = getattr(row, column.key, None) if row is not None else None
+            if column.key == "office_subdistrict_code" and row is not None \
+                    and row.office_subdistrict is not None:
+                value = row.office_subdistrict.name_th
+            groups.setdefault(info.get("group") or "", []).append(FieldValue(
+                column.key, info["label_th"], info.get("unit"), value,
+                bool(info.get("required"))))
+        return list(groups.items())
+
+    def children(self, section_no: int) -> list[ChildTable]:
+        section_cls, row = section_by_no(section_no), self.rows.get(section_no)
+        tables = []
+        for name, child_cls in CHILDREN.get(section_cls, ()):
+            columns = catalogue_columns(child_cls)
+            kids = getattr(row, name) if row is not None else []
+            tables.append(ChildTable(
+                child_cls.TITLE_TH,
+                [c.info["label_th"] + (f" ({c.info['unit']})" if c.info.get("unit") else "")
+                 for c in columns],
+                [[getattr(kid, c.key) for c in columns] for kid in kids]))
+        return tables
+
+    def history(self, section_no: int, limit: int = 100) -> list[dict[str, Any]]:
+        """The latest changes of one section and its child rows: when, who, field, old → new."""
+        section_cls = section_by_no(section_no)
+        tables = {section_cls.__tablename__: section_cls}
+        tables.update({c.__tablename__: c for _n, c in CHILDREN.get(section_cls, ())})
+        found = db.session.execute(
+            select(AuditLog, User.full_name).outerjoin(User, AuditLog.user_id == User.id)
+            .where(AuditLog.submission_id == self.submission.id,
+                   AuditLog.table_name.in_(tables))
+            .order_by(AuditLog.id.desc()).limit(limit)).all()
+        history = []
+        for log, who in found:
+            model = tables[log.table_name]
+            column = model.__table__.columns.get(log.field or "")
+            label = column.info.get("label_th", log.field) if column is not None else log.field
+            if model is not section_cls:
+                label = f"{model.TITLE_TH}: {label}"
+            history.append(dict(when=log.created_at, who=who or "", label=label, op=log.op,
+                                old=log.old_value, new=log.new_value))
+        return history

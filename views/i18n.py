@@ -1,0 +1,105 @@
+"""The language of a request and the catalogues behind it (Thai by default, English available).
+
+- `current_lang()` / `bilingual()`: INFO's own strings in the request's language;
+- `column_labels()` / `column_descriptions()`: Flask-Admin labels from the models' metadata;
+- `WTFormsCatalogueMeta`: WTForms' validation messages from INFO's `wtforms` catalogue.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from babel import support
+from flask import current_app, has_request_context
+from flask_admin.form import BaseForm
+from flask_babel import LazyString, get_locale
+from wtforms.i18n import messages_path
+
+
+def current_lang() -> str:
+    """ "th" or "en" for the request (Thai outside a request)."""
+    if not has_request_context():
+        return "th"
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "th"
+
+
+def bilingual(th: str, en: str) -> LazyString:
+    """A string that renders in Thai or English depending on the request's language."""
+    return LazyString(lambda: en if current_lang() == "en" else th)
+
+
+def column_labels(model: type, **extra: tuple[str, str]) -> dict[str, Any]:
+    """{column: lazy label} for every mapped column that carries label_th/label_en."""
+    labels: dict[str, Any] = {}
+    for column in model.__table__.columns:
+        info = column.info
+        if "label_th" in info:
+            label_th, label_en = info["label_th"], info.get("label_en", info["label_th"])
+            if info.get("unit"):
+                label_th, label_en = f"{label_th} ({info['unit']})", f"{label_en} ({info['unit']})"
+            labels[column.key] = bilingual(label_th, label_en)
+    for name, (th, en) in extra.items():
+        labels[name] = bilingual(th, en)
+    return labels
+
+
+def column_descriptions(model: type) -> dict[str, str]:
+    return {c.key: c.info["help"] for c in model.__table__.columns if c.info.get("help")}
+
+
+# --- WTForms messages in Thai ----------------------------------------------------------------
+# WTForms ships no Thai catalogue, and both Flask-Admin (flask_admin.babel.Translations) and
+# Flask-WTF (flask_wtf.i18n) look for the `wtforms` domain only in WTForms' own locale folder.
+# Forms that use WTFormsCatalogueMeta read INFO's translations/<locale>/LC_MESSAGES/wtforms.mo
+# first and fall back to WTForms' own catalogue (English and the other shipped languages), for
+# the locale Flask-Babel picked for the request (app.select_locale).
+_wtforms_catalogues: dict[tuple[str, str], support.NullTranslations] = {}
+
+
+def _wtforms_catalogue() -> support.NullTranslations | None:
+    if not has_request_context():
+        return None
+    locale = str(get_locale())
+    ours = os.path.join(current_app.root_path, "translations")
+    key = (ours, locale)
+    if key not in _wtforms_catalogues:
+        theirs = support.Translations.load(messages_path(), [locale], domain="wtforms")
+        catalogue = support.Translations.load(ours, [locale], domain="wtforms")
+        if isinstance(catalogue, support.Translations):  # ours exists: WTForms' is the fallback
+            catalogue.add_fallback(theirs)
+        else:
+            catalogue = theirs
+        _wtforms_catalogues[key] = catalogue
+    return _wtforms_catalogues[key]
+
+
+class WTFormsTranslations:
+    """What a WTForms `Meta.get_translations` returns: gettext/ngettext for the request."""
+
+    def gettext(self, string: str) -> str:
+        catalogue = _wtforms_catalogue()
+        return string if catalogue is None else catalogue.ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        catalogue = _wtforms_catalogue()
+        if catalogue is None:
+            return singular if n == 1 else plural
+        return catalogue.ungettext(singular, plural, n)
+
+
+wtforms_translations = WTFormsTranslations()
+
+
+class WTFormsCatalogueMeta:
+    """Form `Meta` mix-in: validation messages from the catalogue above (admin and FlaskForm)."""
+
+    def get_translations(self, form: Any) -> WTFormsTranslations:
+        return wtforms_translations
+
+
+class InfoBaseForm(BaseForm):
+    """Flask-Admin's BaseForm with INFO's `wtforms` catalogue (Thai validation messages)."""
+
+    Meta = WTFormsCatalogueMeta

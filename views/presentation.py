@@ -1,0 +1,106 @@
+"""How values look on a screen: labelled enums and badges, BE dates, Bangkok times, numbers.
+
+One home for presentation: Flask-Admin's column formatters, the templates (through the filters
+and globals `init_templates` registers) and the report all format a value the same way.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask
+from flask_admin.model.typefmt import BASE_FORMATTERS
+from flask_login import current_user
+from markupsafe import Markup
+
+from models.sections import SECTIONS
+from workflow import (BANGKOK, SECTION_COUNT, Action, LabeledEnum, Permission, Status, may,
+                      thai_date)
+
+from .i18n import current_lang
+
+
+def thai_datetime(value: datetime | None) -> str:
+    """16 ธ.ค. 2569 10:06 — Bangkok time, Buddhist Era, the style used across INFO."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:  # SQLite hands back naive UTC
+        value = value.replace(tzinfo=timezone.utc)
+    local = value.astimezone(BANGKOK)
+    return f"{thai_date(local.date())} {local:%H:%M}"
+
+
+def enum_label(value: Any) -> str:
+    """The name of an enum member in the request's language."""
+    if isinstance(value, LabeledEnum):
+        return value.label(current_lang())
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return "" if value is None else str(value)
+
+
+def badge(value: LabeledEnum, text: Any = None, title: str | None = None) -> Markup:
+    """A Bootstrap badge in the member's colour, reading its label (or `text`)."""
+    shown = enum_label(value) if text is None else text
+    if title:
+        return Markup('<span class="badge badge-{}" title="{}">{}</span>').format(
+            value.badge, title, shown)
+    return Markup('<span class="badge badge-{}">{}</span>').format(value.badge, shown)
+
+
+def display(value: Any) -> str:
+    """A stored value as the workspace and the report show it (Thai, BE, separators)."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return "มี" if value else "ไม่มี"
+    if isinstance(value, enum.Enum):
+        return enum_label(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, Decimal):
+        return f"{value:,}"  # the column's own scale: coordinates keep their 6 places
+    if isinstance(value, datetime):
+        return thai_datetime(value)
+    if isinstance(value, date):
+        return thai_date(value)
+    return str(value)
+
+
+def sections_badge(count: int) -> Markup:
+    """ "5/8" in green when every section is complete, amber otherwise."""
+    css = "success" if count == SECTION_COUNT else "warning"
+    return Markup('<span class="badge badge-{}">{}/{}</span>').format(css, count, SECTION_COUNT)
+
+
+def section_title(section_cls: type, lang: str | None = None) -> str:
+    """The short name of a section for tabs ("สภาพทั่วไป", "General information")."""
+    if (lang or current_lang()) == "en":
+        return section_cls.TITLE_EN
+    return section_cls.TITLE_TH.replace("ข้อมูลด้าน", "").replace("ข้อมูล", "")
+
+
+# Flask-Admin column_type_formatters: BE dates, Bangkok times, labels of enums.
+TYPE_FORMATTERS = {
+    **BASE_FORMATTERS,
+    datetime: lambda view, value, name: thai_datetime(value),
+    date: lambda view, value, name: thai_date(value),
+    enum.Enum: lambda view, value, name: enum_label(value),
+}
+
+
+def init_templates(app: Flask) -> None:
+    """Register the filters and globals every template uses."""
+    app.add_template_filter(lambda d: thai_date(d) if d else "", "thai_date")
+    app.add_template_filter(thai_datetime, "thai_datetime")
+    app.add_template_filter(display, "display")
+    app.add_template_filter(enum_label, "label")
+    app.add_template_filter(badge, "badge")
+    app.jinja_env.globals.update(
+        may=lambda what: may(current_user, what),
+        Permission=Permission, Status=Status, Action=Action,
+        SECTION_COUNT=SECTION_COUNT, SECTIONS=SECTIONS, section_title=section_title,
+        sections_badge=sections_badge)

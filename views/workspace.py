@@ -1,0 +1,136 @@
+"""The pages of one LAO-year: the workspace (tabs 1–8 and the status tab), the report, and the
+status tab's buttons.  Shared by the clerk's year list and the officers' review list.
+
+Rows come through the scoped `get_one()`; what the sections hold comes from the read model
+`SubmissionOverview`; the buttons come from the rulebook; every status change goes through
+`models.certification.transition()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+from markupsafe import Markup
+
+from models import utcnow
+from models.certification import transition
+from models.overview import SubmissionOverview
+from models.sections import SECTIONS
+from workflow import (Permission, Status, TransitionNotAllowed, may,
+                      next_status, transition_named, transitions_for)
+
+from .action_forms import TransitionForm
+from .base import ScopedModelView
+from .presentation import badge, sections_badge, thai_datetime
+
+TABS = tuple(str(s.SECTION_NO) for s in SECTIONS) + ("status",)
+_RANK = {status: rank for rank, status in enumerate(Status)}
+
+
+# --- list columns shared by the year list and the review list -----------------------------------
+
+def status_badge(view, context, model, name):
+    return badge(model.status)
+
+
+def sections_column(view, context, model, name):
+    return sections_badge(model.sections_complete)
+
+
+def received_column(view, context, model, name):
+    """วันที่รับข้อมูลได้: the latest LAO certification, shown while it stands."""
+    if model.status is Status.DRAFT or model.received_at is None:
+        return ""
+    return thai_datetime(model.received_at)
+
+
+def carried_column(view, context, model, name):
+    count = getattr(model, "carried_sections", 0)
+    if not count:
+        return ""
+    return Markup('<span class="badge badge-light border" title="{}">ยกมา {} ด้าน</span>').format(
+        "ค่าที่ยกมาจากปีก่อน ยังไม่ได้บันทึกยืนยัน", count)
+
+
+def workspace_link(view, context, model, name):
+    return Markup('<a href="{}">ดูข้อมูล</a>').format(url_for(".workspace_view", id=model.id))
+
+
+def report_link(view, context, model, name):
+    return Markup('<a href="{}">รายงาน</a>').format(url_for(".report_view", id=model.id))
+
+
+class SubmissionPages(ScopedModelView):
+    """The workspace, the report and the status tab of one submission in the user's scope."""
+
+    can_view_details = False
+
+    def workspace_url(self, submission_id: int, tab: Any = 1) -> str:
+        return url_for(".workspace_view", id=submission_id, tab=tab)
+
+    @expose("/workspace/")
+    def workspace_view(self):
+        submission = self.get_one(request.args.get("id"))
+        tab = request.args.get("tab", "1")
+        tab = tab if tab in TABS else "1"
+        overview = SubmissionOverview.load(submission)
+        section_no = int(tab) if tab != "status" else None
+        edit_url = None
+        if section_no is not None and overview.edit_refusal is None \
+                and may(current_user, Permission.ENTER_DATA):
+            edit_url = url_for(f"edit_s{section_no}.edit_view", id=submission.id)
+        return self.render(
+            "admin/submission/workspace.html", submission=submission, overview=overview,
+            tab=tab, section_no=section_no, edit_url=edit_url,
+            section_cls=SECTIONS[section_no - 1] if section_no else None,
+            section=overview.rows.get(section_no) if section_no else None,
+            history=overview.history(section_no) if section_no else [],
+            events=submission.events, buttons=self.status_buttons(overview) if not section_no
+            else [], list_url=self.get_url(".index_view"), form=TransitionForm())
+
+    @expose("/report/")
+    def report_view(self):
+        """รายงาน: all sections of one LAO-year on one print-ready page (A4, Sarabun)."""
+        submission = self.get_one(request.args.get("id"))
+        return self.render("admin/submission/report.html", submission=submission,
+                           overview=SubmissionOverview.load(submission),
+                           events=submission.events, printed=utcnow())
+
+    def status_buttons(self, overview: SubmissionOverview) -> list[dict[str, Any]]:
+        """The status tab's buttons: each action of this role, enabled or with why not."""
+        ctx = overview.context()
+        buttons = []
+        for rule in transitions_for(current_user.role):
+            try:
+                next_status(ctx, rule.action, current_user.role, reason="(checked on submit)")
+                why_not = None
+            except TransitionNotAllowed as refusal:
+                why_not = str(refusal)
+            buttons.append({"action": rule.name, "label": rule.label_th, "why_not": why_not,
+                            "needs_reason": rule.needs_reason,
+                            # A step forward (certify) or back (revoke, return) in the table.
+                            "forward": all(_RANK[rule.target] > _RANK[s] for s in rule.sources)})
+        return buttons
+
+    @expose("/transition/", methods=["POST"])
+    def transition_view(self):
+        submission = self.get_one(request.form.get("id"))
+        rule = transition_named(request.form.get("action"))
+        if rule is None:
+            abort(400)
+        if not may(current_user, rule.action):
+            abort(403)
+        form = TransitionForm()
+        if not form.validate():
+            for errors in form.errors.values():
+                for error in errors:
+                    flash(error, "error")
+        else:
+            (outcome,) = transition(rule.action, [submission.id], current_user,
+                                    reason=form.reason.data)
+            flash(outcome.message, "success" if outcome.done else "error")
+        return redirect(self.workspace_url(submission.id, "status"))
+
