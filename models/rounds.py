@@ -25,7 +25,7 @@ from datetime import date, datetime
 from sqlalchemy import (Integer, bindparam, case, exists, func, insert, literal, select, true,
                         update)
 
-from workflow import Status
+from workflow import SECTION_COUNT, Status
 
 from .base import db, utcnow
 from .completeness import sections_complete
@@ -68,7 +68,7 @@ class OpenReport:
         if self.reopened:
             return f"{head}: submissions untouched"
         return (f"{head}: {self.created} submissions created — {self.carried} carried forward, "
-                f"{self.empty} empty; {self.complete} with all 8 sections complete")
+                f"{self.empty} empty; {self.complete} with all {SECTION_COUNT} sections complete")
 
 
 # --- input checks ----------------------------------------------------------------------------
@@ -261,7 +261,7 @@ def _create_submissions(be_year: int, now: datetime) -> dict[str, int]:
                                              for n, ids in sorted(by_count.items())],
                                            else_=sub.c.sections_complete)))
     return {"created": len(new_ids), "carried": len(carried),
-            "empty": len(new_ids) - len(carried), "complete": len(by_count.get(8, ()))}
+            "empty": len(new_ids) - len(carried), "complete": len(by_count.get(SECTION_COUNT, ()))}
 
 
 # --- close -----------------------------------------------------------------------------------

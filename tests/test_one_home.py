@@ -313,7 +313,8 @@ def test_no_template_spells_a_label_or_a_badge_colour_of_its_own():
 
 # Spellings of the section count outside SECTION_COUNT (the catalogue itself numbers its
 # sections 1–8, and the migration is history).
-_EIGHT = re.compile(r"range\(1,\s*9\)|/8\b|==\s*8\b|\b8\s*-\s*len|BETWEEN 0 AND 8|\b8 ด้าน")
+_EIGHT = re.compile(r"range\(1,\s*9\)|/8\b|==\s*8\b|\b8\s*-\s*len|BETWEEN 0 AND 8|\b8 ด้าน"
+                    r"|get\(8\b|all 8 sections")
 
 
 def _code_without_docstrings_and_comments(source: str) -> str:
