@@ -5,7 +5,7 @@ from .geography import District, Province, Subdistrict
 from .organizations import (ORG_TYPE_SHORT, InfoAdministrator, LaoWebsite, Organization,
                             OrgType, TouristCategory, TouristPlace)
 from .accounts import AccountStatus, User
-from .submissions import CertificationEvent, FiscalYear, Submission, YearStatus
+from .submissions import CertificationEvent, FiscalYear, SectionWarning, Submission, YearStatus
 from .audit import AuditLog, AuditOp
 from . import sections  # noqa: F401  (registers the 8 section tables)
 from . import locks  # noqa: F401  (installs the before_flush lock guard)
@@ -15,5 +15,6 @@ __all__ = [
     "db", "utcnow", "Province", "District", "Subdistrict", "Organization", "OrgType",
     "ORG_TYPE_SHORT", "LaoWebsite", "InfoAdministrator", "TouristPlace", "TouristCategory",
     "User", "AccountStatus", "FiscalYear", "YearStatus", "Submission", "CertificationEvent",
+    "SectionWarning",
     "AuditLog", "AuditOp", "SubmissionLocked",
 ]

@@ -26,6 +26,7 @@ from workflow import (SECTION_COUNT, Action, Context, Permission, Role, Stamp, S
 from .audit import AuditLog, AuditOp, current_actor
 from .base import db, utcnow
 from .completeness import missing_fields
+from .geography import District
 from .organizations import Organization
 from .ids import parse_int_ids
 from .scoping import row_scope
@@ -179,8 +180,11 @@ def transition_one(action: Action | str, submission_id: int, actor: Any, *,
 def bulk_candidates(actor: Any, be_year: int, district_code: str | None = None):
     """Submissions a province officer's bulk certification would act on (LAO-certified ones)."""
     query = (select(Submission.id, Organization.dla_code, Organization.name_th,
-                    Submission.district_code, Submission.received_at)
+                    Submission.district_code, District.name_th.label("district_name"),
+                    Submission.sections_complete, Submission.warnings_count,
+                    Submission.received_at)
              .join(Organization, Submission.organization_id == Organization.id)
+             .join(District, Submission.district_code == District.code)
              .where(Submission.fiscal_year == be_year,
                     Submission.status == Status.LAO_CERTIFIED, submission_scope(actor))
              .order_by(Submission.district_code, Organization.dla_code))

@@ -62,3 +62,33 @@ def sections_complete(rows: Mapping[type, Any],
         if not missing_fields(section_cls, values, kids):
             done += 1
     return done
+
+
+def refresh_section_state(submission_id: int, section_no: int | None = None,
+                          warnings: Sequence[tuple[str, str]] = ()) -> None:
+    """After a section is saved: keep its ⚠ findings (field, message), and the submission's
+    counters — sections complete and warnings — equal to what the sections hold now.
+
+    Every path that writes a section (the form, and later the import) calls this in the same
+    transaction as the write; it does not commit.
+    """
+    from sqlalchemy import delete, func, insert, select, update
+
+    from .base import db
+    from .submissions import SectionWarning, Submission
+
+    if section_no is not None:
+        db.session.execute(delete(SectionWarning).where(
+            SectionWarning.submission_id == submission_id,
+            SectionWarning.section_no == section_no))
+        if warnings:
+            db.session.execute(insert(SectionWarning), [
+                dict(submission_id=submission_id, section_no=section_no, field=field or "",
+                     message=message) for field, message in warnings])
+    rows = {cls: db.session.get(cls, submission_id) for cls in SECTIONS}
+    complete = sections_complete({cls: row for cls, row in rows.items() if row is not None})
+    count = select(func.count()).select_from(SectionWarning).where(
+        SectionWarning.submission_id == submission_id).scalar_subquery()
+    db.session.execute(update(Submission).where(Submission.id == submission_id)
+                       .values(sections_complete=complete, warnings_count=count)
+                       .execution_options(synchronize_session=False))

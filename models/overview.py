@@ -24,7 +24,7 @@ from .base import db
 from .completeness import missing_fields
 from .meta import catalogue_columns
 from .sections import CHILDREN, SECTIONS, section_by_no
-from .submissions import Submission, YearStatus
+from .submissions import SectionWarning, Submission, YearStatus
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,17 @@ class SubmissionOverview:
         from .certification import describe_missing
         return tuple(describe_missing(section_by_no(no), gaps)
                      for no, gaps in self.missing.items() if gaps)
+
+    @cached_property
+    def warnings(self) -> dict[int, list[str]]:
+        """Section no → the ⚠ findings kept from its last save (one query)."""
+        found: dict[int, list[str]] = {no: [] for no in self.rows}
+        for no, message in db.session.execute(
+                select(SectionWarning.section_no, SectionWarning.message)
+                .where(SectionWarning.submission_id == self.submission.id)
+                .order_by(SectionWarning.section_no, SectionWarning.id)):
+            found.setdefault(no, []).append(message)
+        return found
 
     # --- the rulebook's view ---------------------------------------------------------------
     def context(self, *, live: bool = True) -> Context:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Text, UniqueConstraint)
+from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow import SECTION_COUNT, Action, LabeledEnum, Role, Status
@@ -80,6 +81,11 @@ class Submission(db.Model):
     province_certified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     sections_complete: Mapped[int] = mapped_column(
         Integer, default=0, info={"label_th": "บันทึกครบ (ด้าน)", "label_en": "Sections complete"})
+    # ⚠ findings (year over year > 50 % …) kept with their sections (SectionWarning), counted
+    # here so the province's lists show them without a join.
+    warnings_count: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0",
+        info={"label_th": "ข้อสังเกต ⚠", "label_en": "Warnings"})
     extension_until: Mapped[date | None] = mapped_column(
         Date, info={"label_th": "ขยายเวลาถึง", "label_en": "Extended until"})
     return_reason: Mapped[str | None] = mapped_column(
@@ -97,6 +103,23 @@ class Submission(db.Model):
 
     def __str__(self) -> str:
         return f"{self.organization.name_th} ปี {self.fiscal_year}"
+
+
+class SectionWarning(db.Model):
+    """A ⚠ finding of the rules on a saved section: shown to the clerk and to the reviewer.
+
+    Replaced whenever the section is saved; the province certifies seeing them, not blind.
+    """
+
+    __tablename__ = "section_warning"
+    __table_args__ = (Index("ix_section_warning_submission", "submission_id", "section_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
+    section_no: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(64), default="")
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class CertificationEvent(db.Model):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from flask import flash, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.form import rules
 from flask_admin.model.form import InlineFormAdmin
@@ -21,9 +21,9 @@ from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
 from models import Subdistrict, Submission, db, utcnow
-from models.completeness import sections_complete
+from models.completeness import refresh_section_state
 from models.rules import RuleContext, check_section
-from models.sections import CHILDREN, SECTIONS, Section1General
+from models.sections import CHILDREN, Section1General
 from models.overview import SubmissionOverview
 from workflow import Permission, roles_for
 
@@ -136,7 +136,8 @@ class SectionEditView(ScopedModelView):
                 target.errors = [*target.errors, finding.message]
             else:
                 flash(finding.message, "error")
-        self._warnings = [f.message for f in findings if not f.blocking]
+        # Per request (g), never on the view: one view object serves every thread.
+        g.section_warnings = [(f.field, f.message) for f in findings if not f.blocking]
         if not valid:
             # Say what to fix at the top too: the field messages may be far below the fold.
             problems = [f"{field.label.text}: {error}" for field in form
@@ -155,7 +156,7 @@ class SectionEditView(ScopedModelView):
         if refusal:
             flash(refusal, "warning")
             return redirect(_workspace_url(section.submission_id, self.section_cls.SECTION_NO))
-        self._warnings = []
+        g.section_warnings = []
         return super().edit_view()
 
     def on_model_change(self, form, model, is_created):
@@ -170,8 +171,10 @@ class SectionEditView(ScopedModelView):
             model.compute_totals()
 
     def after_model_change(self, form, model, is_created):
-        _refresh_completeness(model.submission_id)
-        for message in getattr(self, "_warnings", []):
+        found = g.get("section_warnings", [])
+        refresh_section_state(model.submission_id, self.section_cls.SECTION_NO, found)
+        db.session.commit()
+        for _field, message in found:
             flash("⚠ " + message, "warning")
 
     def get_save_return_url(self, model, is_created=False):
@@ -218,16 +221,6 @@ def _rule_context(section_cls, section) -> RuleContext:
             previous = {c.key: getattr(row, c.key) for c in section_cls.__table__.columns}
     return RuleContext(fiscal_year=submission.fiscal_year, households_section1=households,
                        previous=previous)
-
-
-def _refresh_completeness(submission_id: int) -> None:
-    """Keep Submission.sections_complete equal to what the 8 sections hold now."""
-    rows = {cls: db.session.get(cls, submission_id) for cls in SECTIONS}
-    complete = sections_complete({cls: row for cls, row in rows.items() if row is not None})
-    db.session.execute(Submission.__table__.update()
-                       .where(Submission.__table__.c.id == submission_id)
-                       .values(sections_complete=complete))
-    db.session.commit()
 
 
 def section_view(section_cls: type) -> type[SectionEditView]:

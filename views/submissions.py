@@ -30,7 +30,7 @@ from .auth import safe_next
 from .i18n import bilingual
 from .presentation import enum_label
 from .workspace import (SubmissionPages, carried_column, received_column, report_link,
-                        sections_column, status_badge, workspace_link)
+                        sections_column, status_badge, warnings_column, workspace_link)
 
 
 class SubmissionBase(SubmissionPages):
@@ -40,6 +40,7 @@ class SubmissionBase(SubmissionPages):
     column_formatters = {
         "status": status_badge, "sections_complete": sections_column, "view": workspace_link,
         "report": report_link, "received_at": received_column, "carried": carried_column,
+        "warnings_count": warnings_column,
         "organization": lambda v, c, m, n: m.organization.name_th,
         "district": lambda v, c, m, n: m.district.name_th,
         "org_type": lambda v, c, m, n: f"{ORG_TYPE_SHORT[m.org_type]}",
@@ -107,15 +108,15 @@ class SubmissionReviewView(SubmissionBase):
 
     roles = roles_for(Permission.REVIEW)
     column_list = ("fiscal_year", "organization", "district", "org_type", "sections_complete",
-                   "carried", "status", "received_at", "view")
+                   "warnings_count", "carried", "status", "received_at", "view")
     column_default_sort = [("fiscal_year", True), ("district_code", False), ("id", False)]
-    column_sortable_list = ("fiscal_year", "org_type", "sections_complete", "status",
-                            "received_at")
+    column_sortable_list = ("fiscal_year", "org_type", "sections_complete", "warnings_count",
+                            "status", "received_at")
     column_display_actions = False
     can_export = True
     export_types = ["csv"]
     column_export_list = ("fiscal_year", "organization", "district", "org_type",
-                          "sections_complete", "status", "received_at")
+                          "sections_complete", "warnings_count", "status", "received_at")
     # Exports are plain text (the list's badges and links are HTML).
     column_formatters_export = {
         "organization": lambda v, c, m, n: m.organization.name_th,

@@ -55,6 +55,14 @@ def carried_column(view, context, model, name):
         "ค่าที่ยกมาจากปีก่อน ยังไม่ได้บันทึกยืนยัน", count)
 
 
+def warnings_column(view, context, model, name):
+    """⚠ n: findings the clerk saved past, for the reviewer to look at before certifying."""
+    if not model.warnings_count:
+        return ""
+    return Markup('<span class="badge badge-warning" title="{}">⚠ {}</span>').format(
+        "ข้อสังเกตที่ควรตรวจสอบ เช่น ค่าเปลี่ยนจากปีก่อนเกินร้อยละ 50", model.warnings_count)
+
+
 def workspace_link(view, context, model, name):
     return Markup('<a href="{}">ดูข้อมูล</a>').format(url_for(".workspace_view", id=model.id))
 

@@ -1,0 +1,108 @@
+"""What the reviewer sees before certifying (issue 8): the ⚠ findings of a clerk's save are
+kept with the section, counted on the submission, and shown in the province list, the bulk
+preview and the workspace; saving the section again without them clears them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from models import SectionWarning, Submission, db
+from workflow import SECTION_COUNT, Status
+
+from .conftest import login
+from .formdata import form_fields
+
+YOY = "เปลี่ยนแปลงจากปีก่อนเกินร้อยละ 50"
+
+
+@pytest.fixture()
+def complete_draft(app, demo):
+    with app.app_context():
+        sub = db.session.scalars(select(Submission).where(
+            Submission.fiscal_year == 2570, Submission.status == Status.DRAFT,
+            Submission.sections_complete == SECTION_COUNT).order_by(Submission.id)).first()
+        return sub.id, f"lao-{sub.organization.dla_code}", sub.organization.name_th
+
+
+def _save_section1(client, sub_id, double_the_men: bool):
+    page = client.get(f"/admin/edit_s1/edit/?id={sub_id}").get_data(as_text=True)
+    data = form_fields(page)
+    if double_the_men:
+        male = int(data["population_male"].replace(",", ""))
+        female = int(data["population_female"].replace(",", ""))
+        data["population_male"] = str(male * 2)
+        data["population_total"] = str(male * 2 + female)
+        for band in ("pop_age_0_17", "pop_age_18_25", "pop_age_26_60", "pop_age_over_60"):
+            data[band] = ""
+    response = client.post(f"/admin/edit_s1/edit/?id={sub_id}", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    return response
+
+
+def _stored(app, sub_id):
+    with app.app_context():
+        rows = db.session.scalars(select(SectionWarning).where(
+            SectionWarning.submission_id == sub_id)).all()
+        return [(w.section_no, w.field, w.message) for w in rows], \
+            db.session.get(Submission, sub_id).warnings_count
+
+
+def test_warnings_of_a_save_are_kept_counted_and_cleared_by_a_clean_save(app, complete_draft):
+    sub_id, clerk, _name = complete_draft
+    client = app.test_client()
+    assert login(client, clerk).status_code == 302
+    _save_section1(client, sub_id, double_the_men=True)
+    kept, count = _stored(app, sub_id)
+    assert count == len(kept) >= 1
+    assert {no for no, _f, _m in kept} == {1}
+    assert all(YOY in message for _n, _f, message in kept)
+    assert "population_male" in {f for _n, f, _m in kept}
+    # The clerk sees them on the workspace tab, after the flash is gone.
+    tab = client.get(f"/admin/lao_years/workspace/?id={sub_id}&tab=1").get_data(as_text=True)
+    assert YOY in tab and f"⚠ {count}" in tab
+    # A save without the big change removes them.
+    _save_section1_back(client, sub_id)
+    assert _stored(app, sub_id) == ([], 0)
+
+
+def _save_section1_back(client, sub_id):
+    page = client.get(f"/admin/edit_s1/edit/?id={sub_id}").get_data(as_text=True)
+    data = form_fields(page)
+    male = int(data["population_male"].replace(",", "")) // 2
+    female = int(data["population_female"].replace(",", ""))
+    data["population_male"], data["population_total"] = str(male), str(male + female)
+    response = client.post(f"/admin/edit_s1/edit/?id={sub_id}", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+
+
+def test_the_province_sees_the_warnings_in_its_list_and_bulk_preview(app, complete_draft):
+    sub_id, clerk, name = complete_draft
+    client = app.test_client()
+    assert login(client, clerk).status_code == 302
+    _save_section1(client, sub_id, double_the_men=True)
+    _kept, count = _stored(app, sub_id)
+    token_page = client.get(f"/admin/lao_years/workspace/?id={sub_id}&tab=status")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                      token_page.get_data(as_text=True)).group(1)
+    certified = client.post("/admin/lao_years/transition/", data={
+        "csrf_token": token, "id": str(sub_id), "action": "certify_lao"})
+    assert certified.status_code == 302
+    with app.app_context():
+        assert db.session.get(Submission, sub_id).status is Status.LAO_CERTIFIED
+
+    officer = app.test_client()
+    assert login(officer, "prov-61").status_code == 302
+    listing = officer.get("/admin/submission/?flt0_0=2570&flt3_3=lao_certified").get_data(
+        as_text=True)
+    row = next(r for r in listing.split("<tr") if name in r)
+    assert f"⚠ {count}" in row
+    preview = officer.get("/admin/submission/bulk/?year=2570").get_data(as_text=True)
+    row = next(r for r in preview.split("<tr") if name in r)
+    assert f"⚠ {count}" in row and f"{SECTION_COUNT}/{SECTION_COUNT}" in row
+    assert "มีข้อสังเกตที่ควรตรวจสอบก่อนรับรอง" in preview
+    workspace = officer.get(f"/admin/submission/workspace/?id={sub_id}&tab=1").get_data(
+        as_text=True)
+    assert YOY in workspace
