@@ -106,3 +106,29 @@ def test_the_province_sees_the_warnings_in_its_list_and_bulk_preview(app, comple
     workspace = officer.get(f"/admin/submission/workspace/?id={sub_id}&tab=1").get_data(
         as_text=True)
     assert YOY in workspace
+
+
+def test_a_return_is_on_the_clerks_home_page_with_reason_who_and_the_way_to_fix(app, demo):
+    from models import User
+    from models.certification import transition
+    reason = "ข้อมูลประชากรไม่ตรงกับทะเบียนราษฎร ณ 31 ธ.ค."
+    with app.app_context():
+        sub = db.session.scalars(select(Submission).where(
+            Submission.fiscal_year == 2570, Submission.status == Status.LAO_CERTIFIED,
+            Submission.province_code == "61").order_by(Submission.id)).first()
+        sub_id, clerk = sub.id, f"lao-{sub.organization.dla_code}"
+        officer = db.session.scalar(select(User).where(User.username == "prov-61"))
+        client = app.test_client()
+        assert login(client, clerk).status_code == 302
+        assert reason not in client.get("/admin/").get_data(as_text=True)
+        (done,) = transition("return_to_lao", [sub_id], officer, reason=reason)
+        assert done.done
+        name = officer.full_name
+    home = client.get("/admin/").get_data(as_text=True)
+    assert reason in home and "ส่งคืนข้อมูลเพื่อแก้ไข" in home and name in home
+    assert f"/admin/lao_years/workspace/?id={sub_id}" in home
+    # Once the clerk certifies again, the notice is gone.
+    with app.app_context():
+        db.session.get(Submission, sub_id).status = Status.LAO_CERTIFIED
+        db.session.commit()
+    assert reason not in client.get("/admin/").get_data(as_text=True)

@@ -12,11 +12,11 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from models import (AuditLog, CertificationEvent, District, FiscalYear, InfoAdministrator,
                     LaoWebsite, Organization, Province, Subdistrict, Submission, TouristPlace,
-                    User, db)
+                    User, YearStatus, db)
 from models.accounts import SCOPE_COLUMN
 from models.certification import submission_scope
 from models.sections import CHILDREN, SECTIONS
-from workflow import SECTION_COUNT, Permission, Role, Status, roles_for
+from workflow import SECTION_COUNT, Action, Permission, Role, Status, may, roles_for
 
 from .base import ScopedModelView
 from .records import InfoAdministratorView, LaoWebsiteView, TouristPlaceView
@@ -38,11 +38,31 @@ class HomeView(AdminIndexView):
     def index(self):
         counts = dict(db.session.execute(
             select(Submission.status, func.count()).join(FiscalYear)
-            .where(FiscalYear.status == "open", submission_scope(current_user))
+            .where(FiscalYear.status == YearStatus.OPEN, submission_scope(current_user))
             .group_by(Submission.status)).all())
         years = db.session.scalars(select(FiscalYear).order_by(FiscalYear.be_year.desc())).all()
-        return self.render("admin/home.html", counts=counts, years=years, Status=Status)
+        return self.render("admin/home.html", counts=counts, years=years,
+                           returned=returned_to_clerk(current_user))
 
+
+
+def returned_to_clerk(user) -> list:
+    """The clerk's LAO-years the province returned for correction: reason, who, when."""
+    if not may(user, Permission.ENTER_DATA):
+        return []
+    latest = (select(func.max(CertificationEvent.id)).where(
+        CertificationEvent.submission_id == Submission.id,
+        CertificationEvent.action == Action.RETURN_TO_LAO).correlate(Submission)
+        .scalar_subquery())
+    return db.session.execute(
+        select(Submission.id, Submission.fiscal_year, Submission.return_reason,
+               CertificationEvent.created_at, User.full_name.label("who"))
+        .join(FiscalYear, Submission.fiscal_year == FiscalYear.be_year)
+        .join(CertificationEvent, CertificationEvent.id == latest)
+        .outerjoin(User, CertificationEvent.actor_id == User.id)
+        .where(submission_scope(user), Submission.status == Status.DRAFT,
+               Submission.return_reason.is_not(None), FiscalYear.status == YearStatus.OPEN)
+        .order_by(Submission.fiscal_year.desc())).all()
 
 
 class MasterDataView(ScopedModelView):
