@@ -116,6 +116,8 @@ class Transition:
     confirms_carried: bool = False      # carried-forward values count as confirmed after it
     # The message for a refused source state that needs more than "the status is now …".
     state_messages: Mapping[Status, str] = field(default_factory=dict)
+    # Certifications are numbered (the letter's "หมายเลข:"): "อปท. 6100101/2570-1".
+    reference_prefix: str | None = None
 
     @property
     def name(self) -> str:
@@ -132,6 +134,7 @@ _LAO = frozenset({Role.LAO_EDITOR})
 TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
     Transition(Action.CERTIFY_LAO, frozenset({Status.DRAFT}), Status.LAO_CERTIFIED, _LAO,
                needs_complete=True, within_deadline=True, confirms_carried=True,
+               reference_prefix="อปท.",
                # received_at ("วันที่รับข้อมูลได้") is the time of the latest LAO certification.
                stamps={"received_at": Stamp.NOW, "lao_certified_at": Stamp.NOW,
                        "lao_certified_by_id": Stamp.ACTOR, "return_reason": Stamp.CLEAR}),
@@ -144,7 +147,7 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
                    "จังหวัดรับรองข้อมูลแล้ว กรุณาประสานสำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด"
                    "ให้ยกเลิกการรับรองข้อมูลระดับจังหวัดก่อน")}),
     Transition(Action.CERTIFY_PROVINCE, frozenset({Status.LAO_CERTIFIED}),
-               Status.PROVINCE_CERTIFIED, PROVINCE_LEVEL,
+               Status.PROVINCE_CERTIFIED, PROVINCE_LEVEL, reference_prefix="จ.",
                stamps={"province_certified_at": Stamp.NOW,
                        "province_certified_by_id": Stamp.ACTOR}),
     Transition(Action.REVOKE_PROVINCE, frozenset({Status.PROVINCE_CERTIFIED}),
@@ -164,6 +167,11 @@ def transition_named(name: Any) -> Transition | None:
         if rule.name == str(getattr(name, "value", name)):
             return rule
     return None
+
+
+def certification_reference(rule: Transition, dla_code: str, be_year: int, n: int) -> str:
+    """The reference number of the `n`-th certification by `rule` of one LAO-year."""
+    return f"{rule.reference_prefix} {dla_code}/{be_year}-{n}"
 
 
 def transitions_for(role: Role | str) -> list[Transition]:

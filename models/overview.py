@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from workflow import SECTION_COUNT, Context, edit_refusal, today_in_thailand
+from workflow import (SECTION_COUNT, TRANSITIONS, Context, Status, certification_reference,
+                      edit_refusal, today_in_thailand, transition_named)
 
 from .accounts import User
 from .audit import AuditLog
@@ -103,6 +104,35 @@ class SubmissionOverview:
             found.setdefault(no, []).append(message)
         return found
 
+    @cached_property
+    def references(self) -> dict[int, str]:
+        """Certification event id → its reference number, in the order they happened.
+
+        Derived from the append-only history, so a number never changes once given.
+        """
+        numbers: dict[int, str] = {}
+        seen: dict[Any, int] = {}
+        sub = self.submission
+        for event in sub.events:
+            rule = transition_named(event.action)
+            if rule is None or rule.reference_prefix is None:
+                continue
+            seen[rule.action] = seen.get(rule.action, 0) + 1
+            numbers[event.id] = certification_reference(
+                rule, sub.organization.dla_code, sub.fiscal_year, seen[rule.action])
+        return numbers
+
+    @property
+    def current_references(self) -> list[str]:
+        """The numbers of the certifications that stand now (LAO, then province level)."""
+        latest: dict[Any, str] = {}
+        for event in self.submission.events:
+            if event.id in self.references:
+                latest[event.action] = self.references[event.id]
+        rank = _RANK[self.submission.status]
+        return [number for action, number in latest.items()
+                if _RANK[TRANSITIONS[action].target] <= rank]
+
     # --- the rulebook's view ---------------------------------------------------------------
     def context(self, *, live: bool = True) -> Context:
         """The guards' view of the submission; `live` counts what the sections hold now
@@ -169,3 +199,6 @@ class SubmissionOverview:
             history.append(dict(when=log.created_at, who=who or "", label=label, op=log.op,
                                 old=log.old_value, new=log.new_value))
         return history
+
+
+_RANK = {status: rank for rank, status in enumerate(Status)}

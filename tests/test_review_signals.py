@@ -132,3 +132,27 @@ def test_a_return_is_on_the_clerks_home_page_with_reason_who_and_the_way_to_fix(
         db.session.get(Submission, sub_id).status = Status.LAO_CERTIFIED
         db.session.commit()
     assert reason not in client.get("/admin/").get_data(as_text=True)
+
+
+def test_each_certification_has_a_stable_reference_number_on_the_status_tab_and_report(
+        app, complete_draft):
+    from models import User
+    from models.certification import transition
+    sub_id, clerk, _name = complete_draft
+    with app.app_context():
+        dla = db.session.get(Submission, sub_id).organization.dla_code
+        lao = db.session.scalar(select(User).where(User.username == clerk))
+        officer = db.session.scalar(select(User).where(User.username == "prov-61"))
+        for action, who in (("certify_lao", lao), ("revoke_lao", lao), ("certify_lao", lao),
+                            ("certify_province", officer)):
+            (outcome,) = transition(action, [sub_id], who)
+            assert outcome.done, outcome.message
+    client = app.test_client()
+    assert login(client, clerk).status_code == 302
+    tab = client.get(f"/admin/lao_years/workspace/?id={sub_id}&tab=status").get_data(
+        as_text=True)
+    first, second, province = (f"อปท. {dla}/2570-1", f"อปท. {dla}/2570-2", f"จ. {dla}/2570-1")
+    assert f"หมายเลข: <strong>{second} · {province}</strong>" in tab
+    assert first in tab  # the history keeps the revoked one's number
+    report = client.get(f"/admin/lao_years/report/?id={sub_id}").get_data(as_text=True)
+    assert f"หมายเลข: {second} · {province}" in report
