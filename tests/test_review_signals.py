@@ -156,3 +156,31 @@ def test_each_certification_has_a_stable_reference_number_on_the_status_tab_and_
     assert first in tab  # the history keeps the revoked one's number
     report = client.get(f"/admin/lao_years/report/?id={sub_id}").get_data(as_text=True)
     assert f"หมายเลข: {second} · {province}" in report
+
+
+def test_certifying_with_carried_sections_asks_the_clerk_to_confirm_them(app, complete_draft):
+    from models.sections import Section3Economy, Section5Health
+    sub_id, clerk, _name = complete_draft
+    with app.app_context():
+        for cls in (Section3Economy, Section5Health):
+            db.session.get(cls, sub_id).carried_forward = True
+        db.session.commit()
+    client = app.test_client()
+    assert login(client, clerk).status_code == 302
+    tab = client.get(f"/admin/lao_years/workspace/?id={sub_id}&tab=status").get_data(
+        as_text=True)
+    assert "ด้านที่ 3 ข้อมูลด้านเศรษฐกิจ" in tab and "ด้านที่ 5 ข้อมูลด้านสาธารณสุข" in tab
+    assert 'name="carried_ok"' in tab
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', tab).group(1)
+    refused = client.post("/admin/lao_years/transition/", data={
+        "csrf_token": token, "id": str(sub_id), "action": "certify_lao"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "ด้านที่ 3, ด้านที่ 5 ยังเป็นค่าที่ยกมาจากปีก่อน" in refused
+    with app.app_context():
+        assert db.session.get(Submission, sub_id).status is Status.DRAFT
+    done = client.post("/admin/lao_years/transition/", data={
+        "csrf_token": token, "id": str(sub_id), "action": "certify_lao", "carried_ok": "y"})
+    assert done.status_code == 302
+    with app.app_context():
+        assert db.session.get(Submission, sub_id).status is Status.LAO_CERTIFIED
+        assert db.session.get(Section3Economy, sub_id).carried_forward is False

@@ -4,7 +4,7 @@ confirmation.  Flask-WTF (CSRF, Thai messages); the ids they act on are parsed b
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, TextAreaField
+from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from models.certification import MAX_REASON
@@ -33,6 +33,8 @@ class TransitionForm(FlaskForm):
     Meta = WTFormsCatalogueMeta
     id = HiddenField()
     action = HiddenField()
+    # Certifying confirms values carried from last year: the clerk says they still hold.
+    carried_ok = BooleanField("ข้าพเจ้าตรวจสอบแล้ว ข้อมูลที่ยกมาจากปีก่อนในด้านดังกล่าวยังถูกต้องสำหรับปีนี้")
     reason = TextAreaField(validators=[
         Optional(), Length(max=MAX_REASON, message=f"เหตุผลยาวเกิน {MAX_REASON:,} ตัวอักษร")])
 

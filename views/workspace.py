@@ -28,6 +28,8 @@ from .presentation import badge, sections_badge, thai_datetime
 
 TABS = tuple(str(s.SECTION_NO) for s in SECTIONS) + ("status",)
 _RANK = {status: rank for rank, status in enumerate(Status)}
+CONFIRM_CARRIED = ("ยังไม่ได้รับรองข้อมูล: {sections} ยังเป็นค่าที่ยกมาจากปีก่อน กรุณาตรวจสอบ"
+                   "แล้วทำเครื่องหมายยืนยันว่าข้อมูลยังถูกต้อง หรือแก้ไขและบันทึกด้านนั้นก่อน")
 
 
 # --- list columns shared by the year list and the review list -----------------------------------
@@ -119,6 +121,7 @@ class SubmissionPages(ScopedModelView):
                 why_not = str(refusal)
             buttons.append({"action": rule.name, "label": rule.label_th, "why_not": why_not,
                             "needs_reason": rule.needs_reason,
+                            "confirms_carried": rule.confirms_carried and bool(overview.carried),
                             # A step forward (certify) or back (revoke, return) in the table.
                             "forward": all(_RANK[rule.target] > _RANK[s] for s in rule.sources)})
         return buttons
@@ -136,6 +139,10 @@ class SubmissionPages(ScopedModelView):
             for errors in form.errors.values():
                 for error in errors:
                     flash(error, "error")
+        elif rule.confirms_carried and (carried := SubmissionOverview.load(submission).carried) \
+                and not form.carried_ok.data:
+            flash(CONFIRM_CARRIED.format(sections=", ".join(
+                f"ด้านที่ {no}" for no in sorted(carried))), "error")
         else:
             (outcome,) = transition(rule.action, [submission.id], current_user,
                                     reason=form.reason.data)
