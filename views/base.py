@@ -8,6 +8,8 @@ user's LAO, district or province, and every path below goes through it.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from itertools import chain
 from typing import Any, ClassVar
 
 from flask import abort, flash, redirect, request, url_for
@@ -23,7 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import db
 from models.ids import parse_code, parse_int_id
 from models.scoping import scoped
-from workflow import Role
+from workflow import BANGKOK, Role
 
 from .i18n import InfoBaseForm
 from .presentation import TYPE_FORMATTERS
@@ -162,6 +164,22 @@ class ScopedModelView(ModelView):
         return self._scope_relation_fields(super().edit_form(obj))
 
     # --- export ----------------------------------------------------------------------------
+    def get_export_name(self, export_type: str = "csv") -> str:
+        """info-submission-2569-12-01_1620.csv: Bangkok time, Buddhist Era (ASCII, as the
+        Content-Disposition header needs)."""
+        now = datetime.now(BANGKOK)
+        return f"info-{self.endpoint}-{now.year + 543}-{now:%m-%d_%H%M}.{export_type}"
+
+    def _export_csv(self, return_url: Any):
+        """The library's streamed CSV, with a UTF-8 byte-order mark so Excel reads Thai."""
+        response = super()._export_csv(return_url)
+        response.response = chain(("\ufeff",), response.response)
+        return response
+
+    @staticmethod
+    def is_export_request() -> bool:
+        return (request.endpoint or "").endswith(".export")
+
     def get_export_value(self, model, name):
         """CSV cells never start a formula (=, +, -, @): spreadsheets would run them."""
         value = super().get_export_value(model, name)

@@ -1,0 +1,36 @@
+"""The province list's CSV as Excel opens it: a UTF-8 BOM (Thai not garbled), a BE-dated file
+name, plain text cells, nothing from outside the officer's scope."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from sqlalchemy import func, select
+
+from models import Submission, db
+from workflow import today_in_thailand
+
+from .conftest import login
+
+
+def test_csv_export_has_a_bom_a_be_dated_name_and_thai_text(app, demo):
+    client = app.test_client()
+    assert login(client, "prov-61").status_code == 302
+    response = client.get("/admin/submission/export/csv/?flt0_0=2570")
+    assert response.status_code == 200
+    raw = response.get_data()
+    assert raw.startswith("\ufeff".encode())
+    disposition = response.headers["Content-Disposition"]
+    be_year = today_in_thailand().year + 543
+    assert re.search(rf"filename=info-submission-{be_year}-\d\d-\d\d_\d{{4}}\.csv", disposition)
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    header, body = rows[0], rows[1:]
+    assert "อปท." in header and "ข้อสังเกต ⚠" in header
+    with app.app_context():
+        expected = db.session.scalar(select(func.count()).select_from(Submission).where(
+            Submission.fiscal_year == 2570, Submission.province_code == "61"))
+    assert len(body) == expected
+    assert all("<" not in cell for row in body for cell in row)  # no badges or links
+    assert any("องค์การบริหารส่วนตำบล" in row[1] for row in body)
