@@ -34,3 +34,24 @@ def test_csv_export_has_a_bom_a_be_dated_name_and_thai_text(app, demo):
     assert len(body) == expected
     assert all("<" not in cell for row in body for cell in row)  # no badges or links
     assert any("องค์การบริหารส่วนตำบล" in row[1] for row in body)
+
+
+def test_the_province_list_finds_an_lao_by_part_of_its_name_or_its_code(app, demo):
+    from models import Organization
+    with app.app_context():
+        org = db.session.scalars(select(Organization).where(
+            Organization.province_code == "61", Organization.org_type == "sao")
+            .order_by(Organization.dla_code)).first()
+        other = db.session.scalars(select(Organization).where(
+            Organization.province_code == "61", Organization.id != org.id)
+            .order_by(Organization.dla_code.desc())).first()
+        part = org.name_th.removeprefix("องค์การบริหารส่วนตำบล")[:3]
+    client = app.test_client()
+    assert login(client, "prov-61").status_code == 302
+    page = client.get("/admin/submission/?flt0_0=2570&search=" + part).get_data(as_text=True)
+    assert org.name_th in page and "ค้นหาชื่อหรือรหัส อปท." in page
+    if part not in other.name_th:
+        assert other.name_th not in page
+    by_code = client.get(f"/admin/submission/?flt0_0=2570&search={org.dla_code}").get_data(
+        as_text=True)
+    assert org.name_th in by_code and other.name_th not in by_code

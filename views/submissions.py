@@ -17,7 +17,8 @@ from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from flask_login import current_user
 from sqlalchemy import func, select, union_all
 
-from models import ORG_TYPE_SHORT, District, FiscalYear, OrgType, Province, Submission, YearStatus, db
+from models import (ORG_TYPE_SHORT, District, FiscalYear, Organization, OrgType, Province,
+                    Submission, YearStatus, db)
 from models.certification import bulk_candidates, extend_deadline, transition
 from models.ids import parse_code, parse_int_ids, parse_year
 from models.scoping import row_scope
@@ -140,6 +141,8 @@ class SubmissionReviewView(SubmissionBase):
                     options=_scoped_options(Province, Province.code, Province.name_th)),
     )
     list_template = "admin/submission/review_list.html"
+    # Find an LAO by a part of its Thai name or its DLA code ("น้ำซึม", "6100").
+    column_searchable_list = (Organization.name_th, Organization.dla_code)
 
     @expose("/")
     def index_view(self):
@@ -149,6 +152,9 @@ class SubmissionReviewView(SubmissionBase):
             if years:
                 return redirect(self.get_url(".index_view", flt0_0=years[0]))
         return super().index_view()
+
+    def search_placeholder(self) -> str:
+        return "ค้นหาชื่อหรือรหัส อปท."
 
     def _get_filter_groups(self):
         # Filter options depend on the signed-in user's scope: rebuild them per request.
