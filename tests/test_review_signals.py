@@ -184,3 +184,23 @@ def test_certifying_with_carried_sections_asks_the_clerk_to_confirm_them(app, co
     with app.app_context():
         assert db.session.get(Submission, sub_id).status is Status.LAO_CERTIFIED
         assert db.session.get(Section3Economy, sub_id).carried_forward is False
+
+
+def test_no_button_or_link_is_called_just_cancel_next_to_a_revoke(app, complete_draft):
+    sub_id, clerk, _name = complete_draft
+    client = app.test_client()
+    assert login(client, clerk).status_code == 302
+    form = client.get(f"/admin/edit_s1/edit/?id={sub_id}").get_data(as_text=True)
+    assert "กลับโดยไม่บันทึก" in form
+    officer = app.test_client()
+    assert login(officer, "prov-61").status_code == 302
+    with app.app_context():
+        certified = db.session.scalars(select(Submission.id).where(
+            Submission.fiscal_year == 2570, Submission.status == Status.LAO_CERTIFIED)).first()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', officer.get(
+        "/admin/submission/?flt0_0=2570").get_data(as_text=True)).group(1)
+    reason_page = officer.post("/admin/submission/action/", data={
+        "csrf_token": token, "action": "return_to_lao", "rowid": [str(certified)]})
+    pages = (form, reason_page.get_data(as_text=True))
+    for html in pages:
+        assert not re.search(r">\s*ยกเลิก\s*<", html)
