@@ -50,7 +50,10 @@ class _FormReader(HTMLParser):
             self.fields.append((self._select, value or ""))
             self._select = None
         elif tag == "textarea" and self._textarea is not None:
-            self.fields.append((self._textarea, "".join(self._text).lstrip("\n")))
+            # A browser drops one newline right after <textarea> (WTForms writes "\r\n").
+            text = "".join(self._text)
+            text = text[2:] if text.startswith("\r\n") else text.removeprefix("\n")
+            self.fields.append((self._textarea, text))
             self._textarea = None
 
     def handle_data(self, data):

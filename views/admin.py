@@ -6,7 +6,7 @@ from flask import Flask, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional, ValidationError
 
@@ -155,8 +155,11 @@ class UserView(ScopedModelView):
             raise ValidationError("กรุณากำหนดรหัสผ่านสำหรับผู้ใช้ใหม่")
         if password:
             model.set_password(password)
-        elif not is_created:
-            # Role, scope or status changes end the user's open sessions.
+        elif not is_created and any(
+                inspect(model).attrs[key].history.has_changes()
+                for key in ("role", "status", *SCOPE_COLUMN.values()) if key):
+            # Role, scope or status changes end the user's open sessions (an unchanged save,
+            # or a new phone number, does not sign the user out).
             model.rotate_session()
 
 

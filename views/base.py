@@ -17,6 +17,9 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import tools
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader, create_ajax_loader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin import form
+from flask_admin.model.form import converts
 from flask_login import current_user
 from sqlalchemy import Integer
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -25,14 +28,44 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import db
 from models.ids import parse_code, parse_int_id
 from models.scoping import scoped
-from workflow import BANGKOK, Role
+from workflow import BANGKOK, LabeledEnum, Role
 
-from .i18n import InfoBaseForm
+from .i18n import InfoBaseForm, bilingual
 from .presentation import TYPE_FORMATTERS
 
 log = logging.getLogger(__name__)
 STALE = ("มีผู้อื่นบันทึกข้อมูลนี้ไปก่อนหน้าท่านเมื่อไม่กี่วินาทีที่ผ่านมา ข้อมูลของท่านยังไม่ถูกบันทึก "
          "กรุณาโหลดหน้าใหม่แล้วแก้ไขอีกครั้ง")
+
+
+class InfoModelConverter(AdminModelConverter):
+    """Flask-Admin's form converter, with enum selects that show the stored value.
+
+    The library's enum select lists the stored *values* but coerces the row's member to its
+    *name* ("CLOSED" ≠ "closed"), so no option is selected and the browser submits the first
+    one: saving a form unchanged re-opened a closed year, made an active user pending, an อบต.
+    an อบจ. (PITFALLS).  Here the options are (value, Thai or English label) and the data is the
+    member itself, so the stored option is selected and an unchanged save changes nothing.
+    """
+
+    @converts("sqlalchemy.sql.sqltypes.Enum")
+    def convert_enum(self, column, field_args, **extra):
+        enum_cls = getattr(column.type, "enum_class", None)
+        if enum_cls is None:
+            return super().convert_enum(column=column, field_args=field_args, **extra)
+        if column.nullable:
+            field_args["allow_blank"] = True
+            field_args.setdefault("blank_text", "— ไม่ระบุ —")
+        self._nullable_common(column, field_args)
+        field_args["choices"] = [(m.value, bilingual(m.label_th, getattr(m, "label_en", m.label_th))
+                                  if isinstance(m, LabeledEnum) else m.value) for m in enum_cls]
+
+        def coerce(value):
+            if value is None or isinstance(value, enum_cls):
+                return value
+            return enum_cls(str(value))  # ValueError: "not a valid choice", never a 500
+        field_args["coerce"] = coerce
+        return form.Select2Field(**field_args)
 
 
 class ScopedModelView(ModelView):
@@ -44,6 +77,7 @@ class ScopedModelView(ModelView):
 
     roles: ClassVar[frozenset[Role]] = frozenset({Role.DLA_ADMIN})
 
+    model_form_converter = InfoModelConverter
     page_size = 50
     column_type_formatters = TYPE_FORMATTERS
     column_type_formatters_detail = TYPE_FORMATTERS

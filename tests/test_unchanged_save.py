@@ -1,0 +1,100 @@
+"""Saving a form unchanged changes nothing (SPEC §6): every edit form of every back-office
+view is opened, submitted as the browser would submit it, and its row compared."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, select
+
+from models import (FiscalYear, InfoAdministrator, LaoWebsite, Organization, Submission,
+                    TouristPlace, User, YearStatus, db)
+from models.sections import SECTIONS
+from workflow import Role, Status
+
+from .conftest import login
+from .formdata import form_fields
+
+# A row's own bookkeeping; and saving a section is how the clerk confirms values carried
+# from last year ("ตรวจสอบแล้วกดบันทึกเพื่อยืนยัน"), so that flag may go from True to False.
+IGNORED = {"updated_at", "version", "updated_by_id", "carried_forward"}
+
+
+def _row_state(model, pk):
+    row = db.session.get(model, pk)
+    db.session.refresh(row)
+    return {attr.key: getattr(row, attr.key) for attr in inspect(model).column_attrs
+            if attr.key not in IGNORED}
+
+
+def _save_unchanged(client, endpoint, pk):
+    page = client.get(f"/admin/{endpoint}/edit/?id={pk}")
+    assert page.status_code == 200, (endpoint, page.status_code)
+    data = form_fields(page.get_data(as_text=True))
+    assert data, f"{endpoint}: no form found"
+    response = client.post(f"/admin/{endpoint}/edit/?id={pk}", data=data)
+    assert response.status_code == 302, (endpoint, response.get_data(as_text=True)[:1500])
+
+
+@pytest.fixture()
+def cases(app, demo):
+    """(signed-in username, endpoint, model, primary key) for every edit form."""
+    with app.app_context():
+        draft = db.session.scalars(select(Submission).where(
+            Submission.fiscal_year == 2570, Submission.status == Status.DRAFT,
+            Submission.province_code == "61").order_by(Submission.id)).first()
+        clerk = f"lao-{draft.organization.dla_code}"
+        org_id = draft.organization_id
+        for record in (LaoWebsite(organization_id=org_id, url="https://www.example.go.th"),
+                       InfoAdministrator(organization_id=org_id, name="สมชาย ใจดี",
+                                         position="นักวิชาการคอมพิวเตอร์", phone="056-511111",
+                                         email="somchai@example.go.th"),
+                       TouristPlace(organization_id=org_id, name="น้ำตกผาร่อง",
+                                    category="nature", description="น้ำตก 7 ชั้น")):
+            db.session.add(record)
+        db.session.commit()
+        users = {u.role: u.id for u in db.session.scalars(select(User).order_by(User.id))}
+        closed = db.session.scalar(select(FiscalYear.be_year).where(
+            FiscalYear.status == YearStatus.CLOSED))
+        rows = [
+            ("admin", "fiscal_year", FiscalYear, closed),
+            ("admin", "fiscal_year", FiscalYear, 2570),
+            ("admin", "organization", Organization, org_id),
+            *[("admin", "user_account", User, users[role]) for role in Role],
+            (clerk, "lao_website", LaoWebsite, db.session.scalar(select(LaoWebsite.id))),
+            (clerk, "info_administrator", InfoAdministrator,
+             db.session.scalar(select(InfoAdministrator.id))),
+            (clerk, "tourist_place", TouristPlace, db.session.scalar(select(TouristPlace.id))),
+            *[(clerk, f"edit_s{s.SECTION_NO}", s, draft.id) for s in SECTIONS],
+        ]
+        return rows
+
+
+def test_every_edit_form_saved_unchanged_changes_nothing(app, cases):
+    clients = {}
+    for username, endpoint, model, pk in cases:
+        if username not in clients:
+            clients[username] = app.test_client()
+            assert login(clients[username], username).status_code == 302
+        with app.app_context():
+            before = _row_state(model, pk)
+        _save_unchanged(clients[username], endpoint, pk)
+        with app.app_context():
+            after = _row_state(model, pk)
+        changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+        assert changed == {}, f"{endpoint} #{pk}: {changed}"
+
+
+def test_enum_selects_read_thai_labels_and_select_the_stored_value(app, cases):
+    client = app.test_client()
+    assert login(client, "admin").status_code == 302
+    html = client.get("/admin/fiscal_year/edit/?id=2568").get_data(as_text=True)
+    assert '<option selected value="closed">ปิดแล้ว</option>' in html.replace(
+        'value="closed" selected', 'selected value="closed"')
+    assert ">เปิดรับข้อมูล</option>" in html and ">closed<" not in html
+    clerk = next(u for u, endpoint, *_ in cases if endpoint == "tourist_place")
+    client = app.test_client()
+    assert login(client, clerk).status_code == 302
+    with app.app_context():
+        place = db.session.scalar(select(TouristPlace.id))
+    html = client.get(f"/admin/tourist_place/edit/?id={place}").get_data(as_text=True)
+    assert "ธรรมชาติ" in html and "ศาสนสถาน" in html and ">nature<" not in html
