@@ -73,8 +73,10 @@ class User(UserMixin, db.Model):
     # Returned by get_id(); rotating it ends every session of this user (flask-login #480).
     session_token: Mapped[str] = mapped_column(String(64), unique=True,
                                                default=lambda: secrets.token_urlsafe(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 info={"label_th": "สร้างเมื่อ", "label_en": "Created at"})
+    last_login_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), info={"label_th": "เข้าสู่ระบบล่าสุด", "label_en": "Last sign-in"})
 
     organization: Mapped[Organization | None] = relationship()
     district: Mapped[District | None] = relationship()

@@ -32,17 +32,18 @@ class AuditLog(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 info={"label_th": "วันที่/เวลา", "label_en": "When"})
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"), index=True)
-    op: Mapped[AuditOp] = mapped_column(enum_type(AuditOp))
-    table_name: Mapped[str] = mapped_column(String(64))
-    row_id: Mapped[str] = mapped_column(String(64))
-    field: Mapped[str | None] = mapped_column(String(64))
-    old_value: Mapped[str | None] = mapped_column(Text)
-    new_value: Mapped[str | None] = mapped_column(Text)
-    request_id: Mapped[str | None] = mapped_column(String(64))
+    op: Mapped[AuditOp] = mapped_column(enum_type(AuditOp), info={"label_th": "การเปลี่ยนแปลง", "label_en": "Change"})
+    table_name: Mapped[str] = mapped_column(String(64), info={"label_th": "ตาราง", "label_en": "Table"})
+    row_id: Mapped[str] = mapped_column(String(64), info={"label_th": "แถว", "label_en": "Row"})
+    field: Mapped[str | None] = mapped_column(String(64), info={"label_th": "รายการ", "label_en": "Field"})
+    old_value: Mapped[str | None] = mapped_column(Text, info={"label_th": "ค่าเดิม", "label_en": "Old value"})
+    new_value: Mapped[str | None] = mapped_column(Text, info={"label_th": "ค่าใหม่", "label_en": "New value"})
+    request_id: Mapped[str | None] = mapped_column(String(64), info={"label_th": "รหัสคำขอ", "label_en": "Request"})
 
     user = relationship("User")
 

@@ -76,7 +76,8 @@ class LaoWebsite(db.Model):
     url: Mapped[str] = mapped_column(String(300), info={
         "label_th": "ชื่อเว็บไซต์", "label_en": "Website", "help": "เช่น https://www.dla.go.th"})
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                                 onupdate=utcnow)
+                                                 onupdate=utcnow,
+                                                 info={"label_th": "แก้ไขล่าสุด", "label_en": "Last updated"})
 
     organization: Mapped[Organization] = relationship()
 

@@ -34,8 +34,10 @@ class FiscalYear(db.Model):
                                                        "label_en": "Opens on"})
     deadline: Mapped[date] = mapped_column(Date, info={"label_th": "กำหนดส่งข้อมูล",
                                                        "label_en": "Deadline"})
-    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), info={"label_th": "เปิดรับข้อมูลเมื่อ", "label_en": "Opened at"})
+    closed_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), info={"label_th": "ปิดเมื่อ", "label_en": "Closed at"})
 
     @property
     def is_open(self) -> bool:
@@ -129,14 +131,16 @@ class CertificationEvent(db.Model):
     __table_args__ = (Index("ix_certification_event_submission", "submission_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"))
-    action: Mapped[Action] = mapped_column(enum_type(Action))
-    from_status: Mapped[Status] = mapped_column(enum_type(Status))
-    to_status: Mapped[Status] = mapped_column(enum_type(Status))
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"),
+                                               info={"label_th": "รหัสข้อมูลรายปี", "label_en": "Submission"})
+    action: Mapped[Action] = mapped_column(enum_type(Action), info={"label_th": "การดำเนินการ", "label_en": "Action"})
+    from_status: Mapped[Status] = mapped_column(enum_type(Status), info={"label_th": "จากสถานะ", "label_en": "From"})
+    to_status: Mapped[Status] = mapped_column(enum_type(Status), info={"label_th": "เป็นสถานะ", "label_en": "To"})
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
-    actor_role: Mapped[Role | None] = mapped_column(enum_type(Role))
-    reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor_role: Mapped[Role | None] = mapped_column(enum_type(Role), info={"label_th": "บทบาทผู้ดำเนินการ", "label_en": "Role"})
+    reason: Mapped[str | None] = mapped_column(Text, info={"label_th": "เหตุผล", "label_en": "Reason"})
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 info={"label_th": "วันที่/เวลา", "label_en": "When"})
 
     submission: Mapped[Submission] = relationship(back_populates="events")
     actor = relationship("User")

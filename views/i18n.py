@@ -30,9 +30,22 @@ def bilingual(th: str, en: str) -> LazyString:
     return LazyString(lambda: en if current_lang() == "en" else th)
 
 
+# Relations and plumbing columns many lists show, named once.
+COMMON_LABELS = {
+    "id": ("ลำดับ", "Id"), "submission": ("ข้อมูลรายปี", "Submission"),
+    "version": ("ครั้งที่บันทึก", "Version"), "section": ("ด้าน", "Section"),
+    "organization": ("อปท.", "LAO"), "district": ("อำเภอ", "District"),
+    "province": ("จังหวัด", "Province"), "subdistrict": ("ตำบล", "Subdistrict"),
+    "office_subdistrict": ("ตำบลที่ตั้งสำนักงาน", "Office subdistrict"),
+    "user": ("ผู้แก้ไข", "User"), "actor": ("ผู้ดำเนินการ", "Actor"),
+    "scope": ("หน่วยงานที่สังกัด", "Scope"),
+}
+
+
 def column_labels(model: type, **extra: tuple[str, str]) -> dict[str, Any]:
-    """{column: lazy label} for every mapped column that carries label_th/label_en."""
-    labels: dict[str, Any] = {}
+    """{column: lazy label} for every mapped column that carries label_th/label_en, and the
+    common relations."""
+    labels: dict[str, Any] = {name: bilingual(th, en) for name, (th, en) in COMMON_LABELS.items()}
     for column in model.__table__.columns:
         info = column.info
         if "label_th" in info:
