@@ -16,9 +16,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from . import meta
-from .organizations import OrgType
-from .sections import (
+from models import meta
+from models.organizations import OrgType
+from models.sections import (
     CHILDREN, SECTIONS, EducationAffiliation, EducationLevel, OrgSize, Section1General,
     Section1Recorder, Section2Infrastructure, Section3Economy, Section3OccupationGroup,
     Section4Education, Section4Festival, Section4Social, Section5Health, Section6Disaster,
