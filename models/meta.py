@@ -31,16 +31,12 @@ from workflow import LabeledEnum  # noqa: F401  (the one labelled-enum pattern; 
 
 from .base import Base
 
-# Kinds a column can be; forms and the demo-data generator switch on this.
-KINDS = ("count", "money", "decimal", "percent", "text", "longtext", "choice", "flag", "date",
-         "lat", "lon", "year_be")
-
 
 def _column(kind: str, type_: Any, label_th: str, label_en: str, *, unit: str | None = None,
             required: bool = False, help: str | None = None, group: str | None = None,
             min: Decimal | int | float | None = None, max: Decimal | int | float | None = None,
             choices: type[enum.Enum] | None = None, derived: bool = False,
-            readonly: bool = False, **kwargs: Any):
+            readonly: bool = False, range_message: str | None = None, **kwargs: Any):
     info = {
         "kind": kind,
         "label_th": label_th,
@@ -54,6 +50,8 @@ def _column(kind: str, type_: Any, label_th: str, label_en: str, *, unit: str | 
         "choices": choices,
         "derived": derived,
         "readonly": readonly,
+        # Own wording for a value outside min/max: {label}, {lo}, {hi}, {value} (models/rulebook).
+        "range_message": range_message,
     }
     kwargs.setdefault("nullable", True)
     return mapped_column(type_, info=info, **kwargs)
@@ -136,27 +134,28 @@ def year_be(label_th: str, label_en: str, **kw: Any):
     return _column("year_be", Integer, label_th, label_en, unit="พ.ศ.", **kw)
 
 
-@event.listens_for(Column, "after_parent_attach")
-def _add_range_checks(column: Column, table: Any) -> None:
-    """Turn `min`/`max` in a column's info into a named CHECK constraint on its table."""
-    if not isinstance(table, Table):
-        return
+def range_check_sql(column: Column) -> str | None:
+    """The CHECK of a column's `min`/`max`, e.g. "office_moo >= 1 AND office_moo <= 99"."""
     info = column.info
     if "kind" not in info:
-        return
+        return None
     parts = []
     if info.get("min") is not None:
         parts.append(f"{column.name} >= {info['min']}")
     if info.get("max") is not None:
         parts.append(f"{column.name} <= {info['max']}")
+    return " AND ".join(parts) or None
+
+
+@event.listens_for(Column, "after_parent_attach")
+def _add_range_checks(column: Column, table: Any) -> None:
+    """Turn `min`/`max` in a column's info into a named CHECK constraint on its table."""
+    if not isinstance(table, Table):
+        return
+    sql = range_check_sql(column)
     # Only the models' own tables: copies made by Alembic already carry the constraint.
-    if parts and table.metadata is Base.metadata:
-        table.append_constraint(CheckConstraint(" AND ".join(parts), name=f"{column.name}_range"))
-
-
-def column_info(column: Column) -> dict[str, Any]:
-    """The metadata dictionary of a catalogue column (empty for plumbing columns)."""
-    return column.info if "kind" in column.info else {}
+    if sql and table.metadata is Base.metadata:
+        table.append_constraint(CheckConstraint(sql, name=f"{column.name}_range"))
 
 
 def catalogue_columns(model: type) -> list[Column]:

@@ -3,10 +3,12 @@
 One row per submission in each section table.  Every catalogue field is a `meta` helper, so its
 Thai/English label, unit, group (the fieldset on the form), help text and "required" flag live
 on the column.  "Required" is a completeness rule, not NOT NULL: a draft may be half filled.
-Blocking rules that involve only one row (total = male + female, collected ≤ generated …) are
-also CHECK constraints, so no path — form, import, shell — can store them broken; the forms must
-validate them first to show a Thai message.  Rules that span tables (electrified households
-≤ households of ด้าน 1, vehicle year ≤ fiscal year) and the ⚠ warnings live in the forms.
+
+The value rules between columns are declared once per section, in its `RULES` (the kinds are in
+`models/rulebook.py`; a column's min/max is in its metadata).  `models.rules.check_section`
+gives their Thai messages to the forms, the table's CHECK constraints are generated from them
+(so no path — form, import, shell — can store a broken row) and the demo generator repairs its
+values with them.  To add a rule, add it to the section's `RULES`: nothing else changes.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from . import meta
 from .base import db, utcnow
 from .geography import Subdistrict
 from .organizations import OrgType
+from .rulebook import (AtMost, Custom, Inputs, Pattern, RuledTable, RuleContext, SumAtMost,
+                       SumOf, blank, getter, num, truthy, valid_url)
 from .submissions import Submission
 
 __all__ = [
@@ -87,7 +91,7 @@ class WasteDisposal(meta.LabeledEnum):
 
 # --- plumbing ------------------------------------------------------------------------------
 
-class SectionMixin:
+class SectionMixin(RuledTable):
     """One row per submission; optimistic locking; who saved it last; carried-forward marker."""
 
     SECTION_NO: ClassVar[int]
@@ -127,7 +131,7 @@ class SectionMixin:
         return f"ด้านที่ {self.SECTION_NO} {self.TITLE_TH}"
 
 
-class ChildRowMixin:
+class ChildRowMixin(RuledTable):
     """A repeating row under a section: its own id and a position for display order."""
 
     id: Mapped[int] = mapped_column(primary_key=True, sort_order=-10)
@@ -143,18 +147,29 @@ def _parent_fk(table: str) -> Any:
 
 # --- ด้านที่ 1 ---------------------------------------------------------------------------------
 
+def _website(rule: Custom, inputs: Inputs) -> list[str]:
+    """The website of ด้าน 1: required when มีเว็บไซต์, and then a real http(s) address."""
+    has, url = inputs.get("has_website"), inputs.get("website_url")
+    if blank(url):
+        if has is not None and truthy(has):
+            return ["กรุณากรอกที่อยู่เว็บไซต์ เมื่อระบุว่ามีเว็บไซต์"
+                    " (ขึ้นต้นด้วย http:// หรือ https://)"]
+        return []
+    if has is not None and not truthy(has):
+        return []  # ไม่มีเว็บไซต์: the form ignores whatever is left in the box
+    if not valid_url(str(url).strip()):
+        return [rule.message.format(value=url)]
+    return []
+
+
+def _no_scheme(values: dict[str, Any], children: Any, context: RuleContext) -> None:
+    values.update(has_website=True, website_url="www.nakhonsawan.go.th")
+
+
 class Section1General(SectionMixin, db.Model):
     """ด้านที่ 1 ข้อมูลสภาพทั่วไป."""
 
     __tablename__ = "section1_general"
-    __table_args__ = (
-        CheckConstraint("population_total = population_male + population_female",
-                        name="population_sum"),
-        CheckConstraint("households <= population_total", name="households_le_population"),
-        CheckConstraint("pop_age_0_17 + pop_age_18_25 + pop_age_26_60 + pop_age_over_60"
-                        " = population_total", name="age_bands_sum"),
-        CheckConstraint("length(postal_code) = 5", name="postal_code_length"),
-    )
     SECTION_NO = 1
     TITLE_TH = "ข้อมูลสภาพทั่วไป"
     TITLE_EN = "General information"
@@ -202,7 +217,8 @@ class Section1General(SectionMixin, db.Model):
     # พื้นที่และอาณาเขต
     area_sq_km: Mapped[Decimal | None] = meta.decimal(
         "พื้นที่", "Area", unit="ตร.กม.", required=True, min=Decimal("0.01"),
-        help="มากกว่า 0 (1 ตร.กม. = 625 ไร่)", group="พื้นที่และอาณาเขต")
+        help="มากกว่า 0 (1 ตร.กม. = 625 ไร่)", group="พื้นที่และอาณาเขต",
+        range_message="พื้นที่ต้องมากกว่า 0 ตร.กม. (อย่างน้อย {lo} ตร.กม. กรอกไว้ {value})")
     boundary_north: Mapped[str | None] = meta.text(
         "ทิศเหนือ ติดต่อกับ", "Bounded on the north by", group="พื้นที่และอาณาเขต")
     boundary_south: Mapped[str | None] = meta.text(
@@ -289,6 +305,27 @@ class Section1General(SectionMixin, db.Model):
     office_subdistrict: Mapped[Subdistrict | None] = relationship()
     recorders: Mapped[list[Section1Recorder]] = relationship(
         cascade="all, delete-orphan", backref="section", order_by="Section1Recorder.position")
+
+    RULES = (
+        Pattern(column="postal_code", regex="[0-9]{5}", example_bad="6111",
+                message="รหัสไปรษณีย์ต้องเป็นตัวเลข 5 หลัก เช่น 61110 (กรอกไว้ {value})",
+                check="postal_code_length", check_expr="length(postal_code) = 5"),
+        SumOf(total="population_total", parts=("population_male", "population_female"),
+              message="ประชากรรวมต้องเท่ากับชาย + หญิง ({parts} = {sum}) แต่กรอกไว้ {total}",
+              check="population_sum"),
+        SumOf(total="population_total",
+              parts=("pop_age_0_17", "pop_age_18_25", "pop_age_26_60", "pop_age_over_60"),
+              at="pop_age_0_17", repair_by="parts",
+              message="ประชากรตามช่วงอายุรวมกันต้องเท่ากับประชากรรวม ({parts} = {sum}"
+                      " แต่ประชากรรวม {total} คน)", check="age_bands_sum"),
+        AtMost(small="households", big="population_total",
+               message="จำนวนครัวเรือน ({small} ครัวเรือน) ต้องไม่เกินประชากรรวม ({big} คน)",
+               check="households_le_population"),
+        Custom(fn=_website, reads=("has_website", "website_url"), at="website_url",
+               breaks=_no_scheme,
+               message="ที่อยู่เว็บไซต์ไม่ถูกต้อง ต้องขึ้นต้นด้วย http:// หรือ https://"
+                       " เช่น https://www.example.go.th (กรอกไว้ {value})"),
+    )
 
 
 class Section1Recorder(ChildRowMixin, db.Model):
@@ -420,6 +457,17 @@ class Section2Infrastructure(SectionMixin, db.Model):
     land_vacant: Mapped[Decimal | None] = meta.decimal(
         "ที่ว่าง", "Vacant land", unit="ไร่", group="การใช้ที่ดิน")
 
+    RULES = (
+        AtMost(small="households_electricity", big="households_section1",
+               big_from_context=True, blocking=False,
+               message="ครัวเรือนที่ใช้ไฟฟ้า ({small} ครัวเรือน) มากกว่าจำนวนครัวเรือนในด้านที่ 1"
+                       " ({big} ครัวเรือน) โปรดตรวจสอบ"),
+        AtMost(small="households_piped_water", big="households_section1",
+               big_from_context=True, blocking=False,
+               message="ครัวเรือนที่ใช้น้ำประปา ({small} ครัวเรือน)"
+                       " มากกว่าจำนวนครัวเรือนในด้านที่ 1 ({big} ครัวเรือน) โปรดตรวจสอบ"),
+    )
+
 
 # --- ด้านที่ 3 ---------------------------------------------------------------------------------
 
@@ -516,12 +564,6 @@ class Section4Social(SectionMixin, db.Model):
     """ด้านที่ 4 ข้อมูลด้านสังคม."""
 
     __tablename__ = "section4_social"
-    __table_args__ = (
-        # round(): SQLite keeps NUMERIC as floating point, where 99.41 + 0.59 > 100.
-        CheckConstraint("round(coalesce(religion_buddhist_pct, 0)"
-                        " + coalesce(religion_muslim_pct, 0) + coalesce(religion_christian_pct, 0)"
-                        " + coalesce(religion_other_pct, 0), 2) <= 100", name="religion_sum"),
-    )
     SECTION_NO = 4
     TITLE_TH = "ข้อมูลด้านสังคม"
     TITLE_EN = "Social"
@@ -588,6 +630,13 @@ class Section4Social(SectionMixin, db.Model):
     festivals: Mapped[list[Section4Festival]] = relationship(
         cascade="all, delete-orphan", backref="section", order_by="Section4Festival.position")
 
+    RULES = (
+        SumAtMost(parts=(("religion_buddhist_pct", "พุทธ"), ("religion_muslim_pct", "อิสลาม"),
+                         ("religion_christian_pct", "คริสต์"), ("religion_other_pct", "อื่น ๆ")),
+                  limit=100, check="religion_sum",
+                  message="ร้อยละของผู้นับถือศาสนารวมกันต้องไม่เกิน {limit} ({parts} = {sum})"),
+    )
+
 
 class Section4Education(ChildRowMixin, db.Model):
     """สถานศึกษา by level and affiliation — at least one row per LAO-year."""
@@ -627,7 +676,8 @@ class Section4Festival(ChildRowMixin, db.Model):
         "ชื่อประเพณี/งานประจำปี", "Festival", length=200, group="ประเพณีและงานประจำปี")
     month: Mapped[int | None] = meta.count(
         "เดือนที่จัด", "Month", min=1, max=12, help="1 = มกราคม … 12 = ธันวาคม",
-        group="ประเพณีและงานประจำปี")
+        group="ประเพณีและงานประจำปี",
+        range_message="เดือนที่จัดต้องเป็นเลข 1–12 (1 = มกราคม … 12 = ธันวาคม กรอกไว้ {value})")
     activity: Mapped[str | None] = meta.longtext(
         "กิจกรรม", "Activities", group="ประเพณีและงานประจำปี")
 
@@ -697,6 +747,31 @@ class Section5Health(SectionMixin, db.Model):
 
 # --- ด้านที่ 6 ---------------------------------------------------------------------------------
 
+def _vehicle_years(rule: Custom, inputs: Inputs) -> list[str]:
+    """Each vehicle's year acquired ≤ the fiscal year (a row already wrong is skipped)."""
+    fiscal_year = inputs.context.fiscal_year
+    if fiscal_year is None:
+        return []
+    found = []
+    for n, row in enumerate(inputs.children.get("vehicles") or (), start=1):
+        year = num(getter(row)("year_acquired"))
+        if ("vehicles", n) not in inputs.bad_rows and year is not None and year > fiscal_year:
+            found.append(rule.message.format(title=Section6Vehicle.TITLE_TH, n=n, year=year,
+                                             fiscal_year=fiscal_year))
+    return found
+
+
+def _cap_vehicle_years(values: Any, children: Any, context: RuleContext) -> None:
+    for row in children.get("vehicles") or ():
+        if context.fiscal_year is not None and (row.get("year_acquired") or 0) > \
+                context.fiscal_year:
+            row["year_acquired"] = context.fiscal_year
+
+
+def _future_vehicle(values: Any, children: Any, context: RuleContext) -> None:
+    children.setdefault("vehicles", []).append({"year_acquired": context.fiscal_year + 1})
+
+
 class Section6Disaster(SectionMixin, db.Model):
     """ด้านที่ 6 ข้อมูลด้านการป้องกันและบรรเทาสาธารณภัย."""
 
@@ -751,6 +826,13 @@ class Section6Disaster(SectionMixin, db.Model):
     vehicles: Mapped[list[Section6Vehicle]] = relationship(
         cascade="all, delete-orphan", backref="section", order_by="Section6Vehicle.position")
 
+    RULES = (
+        Custom(fn=_vehicle_years, at="vehicles", reads_children=("vehicles",),
+               fix=_cap_vehicle_years, breaks=_future_vehicle,
+               message="{title} รายการที่ {n}: ปีที่ได้มา (พ.ศ. {year})"
+                       " ต้องไม่เกินปีงบประมาณ พ.ศ. {fiscal_year}"),
+    )
+
 
 class Section6Vehicle(ChildRowMixin, db.Model):
     """รถและอุปกรณ์ป้องกันและบรรเทาสาธารณภัย — one row per vehicle or machine."""
@@ -779,17 +861,13 @@ class Section6Vehicle(ChildRowMixin, db.Model):
         return self.kind.label_th if self.kind is not None else "รถ/อุปกรณ์"
 
 
+
 # --- ด้านที่ 7 ---------------------------------------------------------------------------------
 
 class Section7Environment(SectionMixin, db.Model):
     """ด้านที่ 7 ข้อมูลด้านสิ่งแวดล้อม."""
 
     __tablename__ = "section7_environment"
-    __table_args__ = (
-        CheckConstraint("wastewater_treated <= wastewater", name="treated_le_wastewater"),
-        CheckConstraint("waste_collected <= waste_generated", name="collected_le_generated"),
-        CheckConstraint("waste_disposed <= waste_collected", name="disposed_le_collected"),
-    )
     SECTION_NO = 7
     TITLE_TH = "ข้อมูลด้านสิ่งแวดล้อม"
     TITLE_EN = "Environment"
@@ -846,6 +924,18 @@ class Section7Environment(SectionMixin, db.Model):
     # ทรัพยากรธรรมชาติ
     forest_area: Mapped[Decimal | None] = meta.decimal(
         "พื้นที่ป่าไม้", "Forest area", unit="ไร่", group="ทรัพยากรธรรมชาติ")
+
+    RULES = (
+        AtMost(small="wastewater_treated", big="wastewater", check="treated_le_wastewater",
+               message="น้ำเสียที่ได้รับการบำบัด ({small} ลบ.ม./วัน) ต้องไม่เกินปริมาณน้ำเสีย"
+                       " ({big} ลบ.ม./วัน)"),
+        AtMost(small="waste_collected", big="waste_generated", check="collected_le_generated",
+               message="ขยะมูลฝอยที่เก็บขนได้ ({small} ตัน/วัน)"
+                       " ต้องไม่เกินปริมาณขยะมูลฝอยที่เกิดขึ้น ({big} ตัน/วัน)"),
+        AtMost(small="waste_disposed", big="waste_collected", check="disposed_le_collected",
+               message="ขยะมูลฝอยที่กำจัดอย่างถูกต้อง ({small} ตัน/วัน)"
+                       " ต้องไม่เกินปริมาณขยะมูลฝอยที่เก็บขนได้ ({big} ตัน/วัน)"),
+    )
 
 
 # --- ด้านที่ 8 ---------------------------------------------------------------------------------
@@ -933,6 +1023,15 @@ class Section8Finance(SectionMixin, db.Model):
     EXPENDITURE_FIELDS: ClassVar[tuple[str, ...]] = (
         "expenditure_central", "expenditure_personnel", "expenditure_operations",
         "expenditure_investment", "expenditure_subsidies", "expenditure_other")
+
+    RULES = (
+        SumOf(total="revenue_total", parts=REVENUE_FIELDS,
+              message="รวมรายรับจริงต้องเท่ากับผลรวมรายรับทุกหมวด ({sum} บาท)"
+                      " แต่กรอกไว้ {total} บาท"),
+        SumOf(total="expenditure_total", parts=EXPENDITURE_FIELDS,
+              message="รวมรายจ่ายจริงต้องเท่ากับผลรวมรายจ่ายทุกงบ ({sum} บาท)"
+                      " แต่กรอกไว้ {total} บาท"),
+    )
 
     def compute_totals(self) -> None:
         """Set the derived totals from their classes (None while any class is empty)."""

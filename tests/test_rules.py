@@ -11,7 +11,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from models.demo_values import section_rows
+from demo.values import section_rows
 from models.organizations import OrgType
 from models.rules import Finding, RuleContext, blocking, check_section, warnings
 from models.sections import (

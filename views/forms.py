@@ -1,8 +1,12 @@
 """WTForms fields generated from the column metadata of models/meta.py.
 
-One place turns `Column.info` (kind, label, unit, help, min/max, choices) into a form field with
-Thai labels, units, help text, widgets and validators; the section forms, their inline child
-rows and any later import preview all use it.
+One place turns `Column.info` (kind, label, unit, help, choices) into a form field with Thai
+labels, units, help text and widgets; the section forms, their inline child rows and any later
+import preview all use it.  A field parses its value (a number that is not one is its own
+message) but does not re-check the value rules: the section forms run
+`models.rules.check_section` over the whole row, so each mistake has exactly one message.
+A field used outside a section form (`field_for(column)`, e.g. tourist-place coordinates) gets
+one validator that asks the same rulebook about its column.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ from typing import Any
 
 from sqlalchemy import Column, String
 from wtforms import validators
+from wtforms.validators import ValidationError
 from wtforms.fields import DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import TextInput
 
 from models.meta import catalogue_columns
+from models.rulebook import model_of
+from models.rules import column_message
 
 BLANK = SelectChoice("", "— เลือก —")
 
@@ -122,27 +129,36 @@ def _coerce_flag(value):
     return value in ("1", "true", "True")
 
 
-def _range_message(info: dict[str, Any]) -> str:
-    low, high = info.get("min"), info.get("max")
-    if low is not None and high is not None:
-        return f"ต้องอยู่ระหว่าง {low:,} ถึง {high:,}"
-    if low is not None:
-        return "ต้องไม่ติดลบ" if low == 0 else f"ต้องไม่น้อยกว่า {low:,}"
-    return f"ต้องไม่เกิน {high:,}"
+class ColumnRules:
+    """The rulebook's own checks of one column (range, pattern, size), as a WTForms validator.
+
+    Only for a field outside the section forms, which check the whole row instead."""
+
+    def __init__(self, column: Column) -> None:
+        self.column = column
+
+    def __call__(self, form, field) -> None:
+        if field.process_errors or field.data is None:
+            return  # not parsed: the field's own message says so
+        message = column_message(model_of(self.column), self.column, field.data)
+        if message is not None:
+            raise ValidationError(message)
 
 
 def label_of(info: dict[str, Any]) -> str:
     return f"{info['label_th']} ({info['unit']})" if info.get("unit") else info["label_th"]
 
 
-def field_for(column: Column) -> tuple[type, dict[str, Any]]:
-    """(field class, kwargs) for one catalogue column."""
+def field_for(column: Column, *, row_checked: bool = False) -> tuple[type, dict[str, Any]]:
+    """(field class, kwargs) for one catalogue column.
+
+    `row_checked`: the form runs `check_section` over the row (the section forms), so the field
+    adds no validator of the column's value rules."""
     info = column.info
     kind = info["kind"]
     checks: list[Any] = [validators.Optional()]
-    if info.get("min") is not None or info.get("max") is not None:
-        checks.append(validators.NumberRange(min=info.get("min"), max=info.get("max"),
-                                             message=_range_message(info)))
+    if not row_checked:
+        checks.append(ColumnRules(column))
     kwargs: dict[str, Any] = {"label": label_of(info), "description": info.get("help") or "",
                               "validators": checks}
     render: dict[str, Any] = {}
@@ -157,8 +173,6 @@ def field_for(column: Column) -> tuple[type, dict[str, Any]]:
         cls = StringField
         length = column.type.length if isinstance(column.type, String) else None
         if length:
-            checks.append(validators.Length(max=length,
-                                            message=f"ยาวได้ไม่เกิน {length} ตัวอักษร"))
             render = {"maxlength": length}
         kwargs["filters"] = [lambda v: v.strip() if isinstance(v, str) else v]
     elif kind == "longtext":
@@ -190,12 +204,13 @@ def field_for(column: Column) -> tuple[type, dict[str, Any]]:
 
 
 def form_spec(model: type) -> dict[str, Any]:
-    """form_columns, form_overrides, form_args and fieldsets for `model` from its metadata."""
+    """form_columns, form_overrides, form_args and fieldsets for `model` (a section or one of its
+    child rows, whose values `check_section` checks) from its metadata."""
     editable = [c for c in catalogue_columns(model)
                 if not c.info.get("derived") and not c.info.get("readonly")]
     overrides, args, groups = {}, {}, {}
     for column in editable:
-        cls, kwargs = field_for(column)
+        cls, kwargs = field_for(column, row_checked=True)
         overrides[column.key] = cls
         args[column.key] = kwargs
         groups.setdefault(column.info.get("group") or "", []).append(column.key)

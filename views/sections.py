@@ -127,22 +127,30 @@ class SectionEditView(ScopedModelView):
         findings = check_section(self.section_cls, _form_values(form, self.section_cls),
                                  children=_form_children(form, self.section_cls),
                                  context=_rule_context(self.section_cls, section))
+        unplaced = []
         for finding in findings:
             if not finding.blocking:
                 continue
             valid = False
             target = form[finding.field] if finding.field in form else None
-            if target is not None:
+            if target is None:
+                unplaced.append(finding.message)
+            elif not target.process_errors:
+                # A value that did not parse is None to the rules, so they say nothing about
+                # it; the guard keeps it that way: one message per mistake.
                 target.errors = [*target.errors, finding.message]
-            else:
-                flash(finding.message, "error")
         # Per request (g), never on the view: one view object serves every thread.
         g.section_warnings = [(f.field, f.message) for f in findings if not f.blocking]
         if not valid:
             # Say what to fix at the top too: the field messages may be far below the fold.
-            problems = [f"{field.label.text}: {error}" for field in form
-                        for error in (field.errors if isinstance(field.errors, list) else [])
-                        if isinstance(error, str)]
+            problems = [*unplaced]
+            for field in form:
+                errors = field.errors if isinstance(field.errors, list) else []
+                problems += [f"{field.label.text}: {e}" for e in errors if isinstance(e, str)]
+                for entry in getattr(field, "entries", ()):  # inline child rows
+                    for sub in getattr(entry, "form", ()):
+                        problems += [f"{sub.label.text}: {e}" for e in sub.errors
+                                     if isinstance(e, str)]
             if problems:
                 flash("กรุณาแก้ไข " + f"{len(problems)} รายการ: " + " · ".join(problems[:6])
                       + (" …" if len(problems) > 6 else ""), "error")

@@ -5,7 +5,8 @@ plain dictionaries ready for bulk `insert()`, never ORM objects, and stays well 
 millisecond or two per LAO-year.  Values scale with the organization type (an อบต. of 6,000
 people, a เทศบาลนคร of 120,000, Bangkok of 5.5 million) and obey the rules of SPEC §5: total =
 male + female, age bands sum to the total, collected waste ≤ generated, revenue total = sum of
-its classes, and so on.  Passing last year's rows as `base` gives this year's by a small drift,
+its classes, and so on — each section's registered `RULES` repair what generation, drift or
+blanking left broken.  Passing last year's rows as `base` gives this year's by a small drift,
 so year-over-year comparisons look like real data.
 """
 
@@ -16,9 +17,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from . import meta
-from .organizations import OrgType
-from .sections import (
+from models import meta
+from models.organizations import OrgType
+from models.rulebook import RuleContext
+from models.sections import (
     CHILDREN, SECTIONS, EducationAffiliation, EducationLevel, OrgSize, Section1General,
     Section1Recorder, Section2Infrastructure, Section3Economy, Section3OccupationGroup,
     Section4Education, Section4Festival, Section4Social, Section5Health, Section6Disaster,
@@ -187,10 +189,6 @@ SLOW = frozenset({"population_male", "population_female", "households", "pop_age
                   "land_education", "land_vacant", "forest_area", "households_electricity",
                   "households_piped_water", "farm_households", "village_health_volunteers",
                   "allowance_elderly", "allowance_disabled"})
-
-
-RELIGIONS = ("religion_buddhist_pct", "religion_muslim_pct", "religion_christian_pct",
-             "religion_other_pct")
 
 
 def _d2(x: float) -> Decimal:
@@ -730,45 +728,40 @@ def _cap(d: dict[str, Any], key: str, limit: Any) -> None:
 
 
 def _enforce(rows: Rows, be_year: int) -> None:
-    """Re-impose every cross-field rule after generation, drift or blanking."""
+    """Re-impose the registered rules of every section, then the plausibility caps."""
+    context = RuleContext(fiscal_year=be_year)
+    for model in SECTIONS:
+        if model is Section2Infrastructure:  # after ด้าน 1 is repaired: its households count
+            context = RuleContext(fiscal_year=be_year,
+                                  households_section1=rows[Section1General][0]["households"])
+        children = {name: rows[child] for name, child in CHILDREN.get(model, ())}
+        for rule in model.RULES:
+            rule.repair(rows[model][0], children, context)
+        for _name, child in CHILDREN.get(model, ()):
+            for row in rows[child]:
+                for rule in child.RULES:
+                    rule.repair(row, {}, context)
+    _plausible(rows)
+
+
+def _plausible(rows: Rows) -> None:
+    """Caps that are not product rules but keep the demo believable (a clerk may well enter
+    more voters than adults; real data does not have them)."""
     s1 = rows[Section1General][0]
-    male, female = s1["population_male"], s1["population_female"]
-    if male is not None and female is not None:
-        s1["population_total"] = total = male + female
-    else:
-        total = s1["population_total"]
-    bands = ("pop_age_0_17", "pop_age_18_25", "pop_age_26_60", "pop_age_over_60")
-    values = [s1[b] for b in bands]
-    if total is not None and None not in values and sum(values) != total:
-        scaled = [round(x * total / max(1, sum(values))) for x in values[:3]]
-        scaled.append(total - sum(scaled))
-        if scaled[3] < 0:
-            scaled[2] += scaled[3]
-            scaled[3] = 0
-        for b, x in zip(bands, scaled):
-            s1[b] = x
-    _cap(s1, "households", total)
+    total = s1["population_total"]
     adults = total - s1["pop_age_0_17"] if total is not None and s1["pop_age_0_17"] else total
     _cap(s1, "eligible_voters", adults)
     _cap(s1, "disabled_persons", total)
     hh = s1["households"]
     villages = (s1["villages_full"] or 0) + (s1["villages_partial"] or 0)
 
-    s2 = rows[Section2Infrastructure][0]
-    _cap(s2, "households_electricity", hh)
-    _cap(s2, "households_piped_water", hh)
-    _cap(s2, "villages_electricity", villages)
+    _cap(rows[Section2Infrastructure][0], "villages_electricity", villages)
 
     s3 = rows[Section3Economy][0]
     _cap(s3, "farm_households", hh)
     _cap(s3, "fishery_households", hh)
 
     s4 = rows[Section4Social][0]
-    religions = [k for k in RELIGIONS if s4[k] is not None]
-    excess = sum((s4[k] for k in religions), Decimal(0)) - 100
-    if excess > 0:  # the majority religion gives way; small shares keep their value
-        largest = max(religions, key=s4.__getitem__)
-        s4[largest] -= excess
     _cap(s4, "allowance_elderly", s1["pop_age_over_60"])
     _cap(s4, "allowance_disabled", s1["disabled_persons"])
 
@@ -777,13 +770,8 @@ def _enforce(rows: Rows, be_year: int) -> None:
                 "villages_storm_risk"):
         _cap(s6, key, villages)
     _cap(s6, "households_affected", hh)
-    for vehicle in rows[Section6Vehicle]:
-        _cap(vehicle, "year_acquired", be_year)
 
     s7 = rows[Section7Environment][0]
-    _cap(s7, "wastewater_treated", s7["wastewater"])
-    _cap(s7, "waste_collected", s7["waste_generated"])
-    _cap(s7, "waste_disposed", s7["waste_collected"])
     if s7["temperature_min"] is not None and s7["temperature_max"] is not None \
             and s7["temperature_min"] > s7["temperature_max"]:
         s7["temperature_min"], s7["temperature_max"] = s7["temperature_max"], s7["temperature_min"]

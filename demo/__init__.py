@@ -20,7 +20,7 @@ from models import (AccountStatus, CertificationEvent, District, FiscalYear, Org
                     OrgType, Province, Subdistrict, Submission, User, YearStatus, db)
 from models.accounts import _hasher
 from models.completeness import sections_complete
-from models.demo_values import section_rows
+from .values import section_rows
 from models.sections import CHILDREN, SECTIONS
 from workflow import Action, Role, Status
 
@@ -324,13 +324,13 @@ def _seed_submissions(orgs: list[Organization], be_years: list[int], rng: random
             status, events = _history(state, org, be, rng, ids)
             pending.append((rows, status, events, state, org, be))
             if len(pending) >= BATCH // 4:
-                made += _flush_submissions(pending, rng, ids)
+                made += _flush_submissions(pending, rng)
                 pending = []
-    made += _flush_submissions(pending, rng, ids)
+    made += _flush_submissions(pending, rng)
     return made
 
 
-def _flush_submissions(pending, rng: random.Random, ids: dict) -> int:
+def _flush_submissions(pending, rng: random.Random) -> int:
     if not pending:
         return 0
     sub_rows = []
