@@ -36,7 +36,8 @@ def _column(kind: str, type_: Any, label_th: str, label_en: str, *, unit: str | 
             required: bool = False, help: str | None = None, group: str | None = None,
             min: Decimal | int | float | None = None, max: Decimal | int | float | None = None,
             choices: type[enum.Enum] | None = None, derived: bool = False,
-            readonly: bool = False, range_message: str | None = None, **kwargs: Any):
+            readonly: bool = False, range_message: str | None = None,
+            widget: str | None = None, **kwargs: Any):
     info = {
         "kind": kind,
         "label_th": label_th,
@@ -52,6 +53,8 @@ def _column(kind: str, type_: Any, label_th: str, label_en: str, *, unit: str | 
         "readonly": readonly,
         # Own wording for a value outside min/max: {label}, {lo}, {hi}, {value} (models/rulebook).
         "range_message": range_message,
+        # How a form asks for and a page shows the value, when not by its kind ("month").
+        "widget": widget,
     }
     kwargs.setdefault("nullable", True)
     return mapped_column(type_, info=info, **kwargs)
@@ -61,6 +64,13 @@ def count(label_th: str, label_en: str, unit: str | None = None, **kw: Any):
     """A non-negative whole number (persons, places, vehicles …)."""
     kw.setdefault("min", 0)
     return _column("count", Integer, label_th, label_en, unit=unit, **kw)
+
+
+def month(label_th: str, label_en: str, **kw: Any):
+    """A month of the year, 1–12, chosen and shown by its Thai name."""
+    kw.setdefault("range_message",
+                  "{label}ต้องเป็นเลข 1–12 (1 = มกราคม … 12 = ธันวาคม กรอกไว้ {value})")
+    return count(label_th, label_en, min=1, max=12, widget="month", **kw)
 
 
 def money(label_th: str, label_en: str, unit: str = "บาท", **kw: Any):

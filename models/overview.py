@@ -37,6 +37,7 @@ class FieldValue:
     unit: str | None
     value: Any
     required: bool
+    info: dict[str, Any] = field(default_factory=dict)   # the column's metadata
 
     @property
     def empty(self) -> bool:
@@ -50,6 +51,7 @@ class ChildTable:
     title: str
     headers: list[str]
     rows: list[list[Any]]
+    infos: list[dict[str, Any]] = field(default_factory=list)   # each column's metadata
 
 
 @dataclass
@@ -163,7 +165,7 @@ class SubmissionOverview:
                 value = row.office_subdistrict.name_th
             groups.setdefault(info.get("group") or "", []).append(FieldValue(
                 column.key, info["label_th"], info.get("unit"), value,
-                bool(info.get("required"))))
+                bool(info.get("required")), info))
         return list(groups.items())
 
     def children(self, section_no: int) -> list[ChildTable]:
@@ -176,7 +178,8 @@ class SubmissionOverview:
                 child_cls.TITLE_TH,
                 [c.info["label_th"] + (f" ({c.info['unit']})" if c.info.get("unit") else "")
                  for c in columns],
-                [[getattr(kid, c.key) for c in columns] for kid in kids]))
+                [[getattr(kid, c.key) for c in columns] for kid in kids],
+                [c.info for c in columns]))
         return tables
 
     def history(self, section_no: int, limit: int = 100) -> list[dict[str, Any]]:

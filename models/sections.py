@@ -674,9 +674,8 @@ class Section4Festival(ChildRowMixin, db.Model):
     submission_id: Mapped[int] = _parent_fk("section4_social")
     name: Mapped[str | None] = meta.text(
         "ชื่อประเพณี/งานประจำปี", "Festival", length=200, group="ประเพณีและงานประจำปี")
-    month: Mapped[int | None] = meta.count(
-        "เดือนที่จัด", "Month", min=1, max=12, help="1 = มกราคม … 12 = ธันวาคม",
-        group="ประเพณีและงานประจำปี",
+    month: Mapped[int | None] = meta.month(
+        "เดือนที่จัด", "Month", group="ประเพณีและงานประจำปี",
         range_message="เดือนที่จัดต้องเป็นเลข 1–12 (1 = มกราคม … 12 = ธันวาคม กรอกไว้ {value})")
     activity: Mapped[str | None] = meta.longtext(
         "กิจกรรม", "Activities", group="ประเพณีและงานประจำปี")

@@ -37,3 +37,36 @@ def test_every_list_header_is_thai(app, demo, role):
                 as_text=True)
         english += [f"{view.endpoint}: {h}" for h in _headers(html) if h and not THAI.search(h)]
     assert english == []
+
+
+def test_be_years_have_no_separator_and_months_are_thai_names(app, demo):
+    from sqlalchemy import select
+
+    from models import Submission, db
+    from models.sections import Section4Festival, Section6Vehicle
+    from workflow import THAI_MONTHS, Status
+    with app.app_context():
+        sub = next(s for s in db.session.scalars(select(Submission).where(
+            Submission.fiscal_year == 2570, Submission.status == Status.DRAFT)
+            .order_by(Submission.id))
+            if db.session.scalar(select(Section6Vehicle.id).where(
+                Section6Vehicle.submission_id == s.id, Section6Vehicle.year_acquired > 999))
+            and db.session.scalar(select(Section4Festival.id).where(
+                Section4Festival.submission_id == s.id, Section4Festival.month.is_not(None))))
+        year = db.session.scalar(select(Section6Vehicle.year_acquired).where(
+            Section6Vehicle.submission_id == sub.id, Section6Vehicle.year_acquired > 999))
+        month = db.session.scalar(select(Section4Festival.month).where(
+            Section4Festival.submission_id == sub.id, Section4Festival.month.is_not(None)))
+        sub_id, clerk = sub.id, f"lao-{sub.organization.dla_code}"
+    client = app.test_client()
+    assert login(client, clerk).status_code == 302
+    tab6 = client.get(f"/admin/lao_years/workspace/?id={sub_id}&tab=6").get_data(as_text=True)
+    assert f"<td>{year}</td>" in tab6 and f"{year:,}" not in tab6
+    tab4 = client.get(f"/admin/lao_years/workspace/?id={sub_id}&tab=4").get_data(as_text=True)
+    assert f"<td>{THAI_MONTHS[month - 1]}</td>" in tab4
+    form6 = client.get(f"/admin/edit_s6/edit/?id={sub_id}").get_data(as_text=True)
+    assert f'value="{year}"' in form6 and f"{year:,}" not in form6
+    form4 = client.get(f"/admin/edit_s4/edit/?id={sub_id}").get_data(as_text=True)
+    assert re.search(rf'<option selected value="{month}">{THAI_MONTHS[month - 1]}</option>'
+                     rf'|<option value="{month}" selected>{THAI_MONTHS[month - 1]}</option>',
+                     form4)

@@ -26,6 +26,7 @@ from wtforms.widgets import TextInput
 from models.meta import catalogue_columns
 from models.rulebook import model_of
 from models.rules import column_message
+from workflow import THAI_MONTHS
 
 BLANK = SelectChoice("", "— เลือก —")
 
@@ -110,6 +111,17 @@ class ThaiIntegerField(_SeparatedNumber, IntegerField):
     message = "กรุณากรอกจำนวนเต็ม เช่น 1,250"
 
 
+class ThaiYearField(ThaiIntegerField):
+    """A Buddhist Era year: 2551, never "2,551"."""
+
+    message = "กรุณากรอกปี พ.ศ. 4 หลัก เช่น 2551"
+
+    def _value(self) -> str:
+        if self.raw_data is None and isinstance(self.data, int):
+            return str(self.data)
+        return super()._value()
+
+
 def _coerce_enum(enum_cls):
     def coerce(value):
         if value in (None, "") or isinstance(value, enum_cls):
@@ -162,7 +174,16 @@ def field_for(column: Column, *, row_checked: bool = False) -> tuple[type, dict[
     kwargs: dict[str, Any] = {"label": label_of(info), "description": info.get("help") or "",
                               "validators": checks}
     render: dict[str, Any] = {}
-    if kind in ("count", "year_be"):
+    if info.get("widget") == "month":
+        cls = SelectField
+        kwargs["choices"] = choices([BLANK, *((str(n), name) for n, name
+                                              in enumerate(THAI_MONTHS, start=1))])
+        kwargs["coerce"] = lambda v: int(v) if v not in (None, "", "None") else None
+        kwargs["validate_choice"] = True
+    elif kind == "year_be":
+        cls = ThaiYearField
+        render = {"inputmode": "numeric", "maxlength": 4}
+    elif kind == "count":
         cls = ThaiIntegerField
         render = {"inputmode": "numeric"}
     elif kind in ("money", "decimal", "percent", "lat", "lon"):

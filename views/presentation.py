@@ -17,8 +17,8 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from models.sections import SECTIONS
-from workflow import (BANGKOK, SECTION_COUNT, Action, LabeledEnum, Permission, Status, may,
-                      thai_date)
+from workflow import (BANGKOK, SECTION_COUNT, THAI_MONTHS, Action, LabeledEnum, Permission,
+                      Status, may, thai_date)
 
 from .i18n import current_lang
 
@@ -51,10 +51,16 @@ def badge(value: LabeledEnum, text: Any = None, title: str | None = None) -> Mar
     return Markup('<span class="badge badge-{}">{}</span>').format(value.badge, shown)
 
 
-def display(value: Any) -> str:
-    """A stored value as the workspace and the report show it (Thai, BE, separators)."""
+def display(value: Any, info: dict[str, Any] | None = None) -> str:
+    """A stored value as the workspace and the report show it (Thai, BE, separators); `info`,
+    the column's metadata, says when a number is a BE year (2551) or a month (พฤษภาคม)."""
     if value is None or value == "":
         return "–"
+    if info and isinstance(value, int) and not isinstance(value, bool):
+        if info.get("widget") == "month" and 1 <= value <= 12:
+            return THAI_MONTHS[value - 1]
+        if info.get("kind") == "year_be":
+            return str(value)
     if isinstance(value, bool):
         return "มี" if value else "ไม่มี"
     if isinstance(value, enum.Enum):
