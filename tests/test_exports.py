@@ -55,3 +55,19 @@ def test_the_province_list_finds_an_lao_by_part_of_its_name_or_its_code(app, dem
     by_code = client.get(f"/admin/submission/?flt0_0=2570&search={org.dla_code}").get_data(
         as_text=True)
     assert org.name_th in by_code and other.name_th not in by_code
+
+
+def test_one_click_status_filters_keep_the_year_and_district(app, demo):
+    client = app.test_client()
+    assert login(client, "prov-61").status_code == 302
+    html = client.get("/admin/submission/?flt0_0=2570&flt1_1=6102").get_data(as_text=True)
+    links = dict((label, href.replace("&amp;", "&")) for href, label in re.findall(
+        r'<a class="btn btn-sm [^"]*" href="([^"]+)"[^>]*>([^<]+)</a>', html))
+    link = links["อปท. รับรองข้อมูลแล้ว"]
+    assert "flt0_0=2570" in link and "flt1_1=6102" in link and "lao_certified" in link
+    page = client.get(link).get_data(as_text=True)
+    with app.app_context():
+        expected = db.session.scalar(select(func.count()).select_from(Submission).where(
+            Submission.fiscal_year == 2570, Submission.district_code == "6102",
+            Submission.status == "lao_certified"))
+    assert expected > 0 and page.count('name="rowid"') == expected
