@@ -5,9 +5,9 @@ plain dictionaries ready for bulk `insert()`, never ORM objects, and stays well 
 millisecond or two per LAO-year.  Values scale with the organization type (an อบต. of 6,000
 people, a เทศบาลนคร of 120,000, Bangkok of 5.5 million) and obey the rules of SPEC §5: total =
 male + female, age bands sum to the total, collected waste ≤ generated, revenue total = sum of
-its classes, and so on — each section's registered `RULES` repair what generation, drift or
-blanking left broken.  Passing last year's rows as `base` gives this year's by a small drift,
-so year-over-year comparisons look like real data.
+its classes, and so on — each section's registered `RULES` repair what generation or drift
+left broken.  Passing last year's rows as `base` gives this year's by a small drift, so
+year-over-year comparisons look like real data.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from . import meta
 from .base import Base
 
 __all__ = [
-    "Finding", "RuleContext", "Inputs", "Rule", "Range", "Pattern", "AtMost", "SumOf",
+    "Finding", "RuleContext", "Inputs", "Rule", "ColumnRule", "Range", "Pattern", "AtMost", "SumOf",
     "SumAtMost", "Custom", "RuledTable", "rules_of", "registry", "model_of", "valid_url",
 ]
 
@@ -150,13 +150,6 @@ def valid_url(url: str) -> bool:
         ch == "-" or unicodedata.category(ch)[0] in "LMN" for label in labels for ch in label)
 
 
-def _same_type(like: Any, value: Decimal) -> Any:
-    """`value` in the type of `like` (an int stays an int) for a repaired or violating value."""
-    if isinstance(like, int) and not isinstance(like, bool):
-        return int(value)
-    return value
-
-
 @dataclass(frozen=True)
 class Inputs:
     """What a rule is evaluated on."""
@@ -219,10 +212,22 @@ class Rule:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Range(Rule):
-    """A column's min/max from its metadata (`models/meta.py`); built by `rules_of`, not declared.
+class ColumnRule(Rule):
+    """A rule of one column's value on its own.  `models.rules.column_message` checks it in
+    pass 1, after the value parsed and before its length (one finding per column)."""
 
-    Checked with the column's own checks in pass 1 (first finding per column wins)."""
+    def refusal(self, value: Any) -> str | None:
+        """The message for a parsed value (a Decimal for a number, else str) it refuses."""
+        raise NotImplementedError
+
+    def findings(self, inputs: Inputs) -> list[Finding]:
+        return []  # pass 1, not pass 2
+
+
+@dataclass(frozen=True, kw_only=True)
+class Range(ColumnRule):
+    """A column's min/max from its metadata (`models/meta.py`); built by `rules_of`, not declared.
+    Message placeholder: {value}."""
 
     column: Any = None               # the sqlalchemy Column
 
@@ -238,30 +243,16 @@ class Range(Rule):
         lo, hi = self.column.info.get("min"), self.column.info.get("max")
         return (lo is not None and value < number(lo)) or (hi is not None and value > number(hi))
 
-    def message_for(self, value: Decimal) -> str:
+    def refusal(self, value: Decimal) -> str | None:
+        if not self.refuses(value):
+            return None
         return self.message.format(value=fmt(value, self.column.info["kind"]))
-
-    def findings(self, inputs: Inputs) -> list[Finding]:
-        value = num(inputs.get(self.field))
-        if value is None or self.field in inputs.bad or not self.refuses(value):
-            return []
-        return [self._finding(self.message_for(value))]
 
     def check_sql(self) -> str | None:
         return meta.range_check_sql(self.column)
 
     def constraint(self) -> CheckConstraint | None:
         return None  # `meta` attaches it to the column's table
-
-    def repair(self, values, children, context) -> None:
-        value = values.get(self.field)
-        lo, hi = self.column.info.get("min"), self.column.info.get("max")
-        if value is None:
-            return
-        if lo is not None and value < lo:
-            values[self.field] = _same_type(value, number(lo))
-        elif hi is not None and value > hi:
-            values[self.field] = _same_type(value, number(hi))
 
     def violate(self, values, children, context) -> None:
         lo, hi = self.column.info.get("min"), self.column.info.get("max")
@@ -301,7 +292,7 @@ def range_rule(column: Any) -> Range | None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Pattern(Rule):
+class Pattern(ColumnRule):
     """A text column matches `regex` (whole value), e.g. a postal code of 5 digits.
 
     Checked with the column's own checks in pass 1, before its length.  A regex is not portable
@@ -321,14 +312,10 @@ class Pattern(Rule):
     def field(self) -> str:
         return self.column
 
-    def refuses(self, text: str) -> bool:
-        return re.fullmatch(self.regex, text) is None
-
-    def findings(self, inputs: Inputs) -> list[Finding]:
-        value = inputs.get(self.column)
-        if blank(value) or self.column in inputs.bad or not self.refuses(str(value)):
-            return []
-        return [self._finding(self.message.format(value=value))]
+    def refusal(self, value: str) -> str | None:
+        if re.fullmatch(self.regex, value) is not None:
+            return None
+        return self.message.format(value=value)
 
     def check_sql(self) -> str | None:
         return self.check_expr if self.check else None

@@ -30,8 +30,8 @@ from typing import Any
 from sqlalchemy import Integer, Numeric, String
 
 from .meta import catalogue_columns
-from .rulebook import (Finding, Inputs, NotANumber, Pattern, Range, RuleContext, fmt, getter,
-                       blank, num, number, rules_of, with_unit)
+from .rulebook import (ColumnRule, Finding, Inputs, NotANumber, Pattern, RuleContext, blank,
+                       fmt, getter, num, number, rules_of, with_unit)
 from .sections import CHILDREN, SECTIONS
 
 __all__ = ["Finding", "RuleContext", "check_section", "column_message", "blocking",
@@ -64,11 +64,11 @@ def _columns(model: type) -> tuple[Any, ...]:
 
 
 @cache
-def _column_rules(model: type) -> dict[str, tuple[Any, ...]]:
+def _column_rules(model: type) -> dict[str, tuple[ColumnRule, ...]]:
     """column key -> its Range and Pattern rules (checked in pass 1)."""
-    found: dict[str, list[Any]] = {}
+    found: dict[str, list[ColumnRule]] = {}
     for rule in rules_of(model):
-        if isinstance(rule, (Range, Pattern)):
+        if isinstance(rule, ColumnRule):
             found.setdefault(rule.field, []).append(rule)
     return {key: tuple(rules) for key, rules in found.items()}
 
@@ -99,14 +99,14 @@ def column_message(model: type, column: Any, value: Any) -> str | None:
         if kind in ("count", "year_be") and n != n.to_integral_value():
             return f"{label} ต้องเป็นจำนวนเต็ม (กรอกไว้ {fmt(n)})"
         for rule in own:
-            if isinstance(rule, Range) and rule.refuses(n):
-                return rule.message_for(n)
+            if (message := rule.refusal(n)) is not None:
+                return message
         return _capacity_message(column, n)
     if kind in ("text", "longtext", "subdistrict") and isinstance(column.type, String):
         text = value if isinstance(value, str) else str(value)
         for rule in own:
-            if isinstance(rule, Pattern) and rule.refuses(text):
-                return rule.message.format(value=text)
+            if (message := rule.refusal(text)) is not None:
+                return message
         length = getattr(column.type, "length", None)
         if length is not None and len(text) > length:
             return f"{label} ยาวได้ไม่เกิน {length:,} ตัวอักษร (กรอกไว้ {len(text):,} ตัวอักษร)"
@@ -183,7 +183,7 @@ def check_section(section_cls: type, values: Mapping[str, Any] | Any, *,
 
     inputs = Inputs(get, children, context, frozenset(own), frozenset(bad_rows))
     for rule in rules_of(section_cls):
-        if not isinstance(rule, (Range, Pattern)):  # those are pass 1
+        if not isinstance(rule, ColumnRule):  # those were pass 1
             findings += rule.findings(inputs)
 
     if context.previous is not None:
@@ -204,6 +204,9 @@ def _self_check() -> None:
             if getattr(rule, "big_from_context", False) \
                     and rule.big not in RuleContext.__dataclass_fields__:
                 raise RuntimeError(f"RuleContext has no {rule.big}")
+            if isinstance(rule, Pattern) and model.__table__.c[rule.column].info["kind"] \
+                    not in ("text", "longtext"):
+                raise RuntimeError(f"{model.__name__}.{rule.column}: a Pattern needs text")
             for name in getattr(rule, "reads_children", ()):
                 if name not in names:
                     raise RuntimeError(f"{model.__name__} has no child rows {name!r}")

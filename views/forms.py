@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy import Column, String
 from wtforms import validators
-from wtforms.validators import ValidationError
 from wtforms.fields import DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
 from models.meta import catalogue_columns
