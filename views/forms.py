@@ -179,7 +179,7 @@ def field_for(column: Column, *, row_checked: bool = False) -> tuple[type, dict[
         kwargs["choices"] = choices([BLANK, *((str(n), name) for n, name
                                               in enumerate(THAI_MONTHS, start=1))])
         kwargs["coerce"] = lambda v: int(v) if v not in (None, "", "None") else None
-        kwargs["validate_choice"] = True
+        kwargs["validate_choice"] = False  # the range rule says what is wrong, once
     elif kind == "year_be":
         cls = ThaiYearField
         render = {"inputmode": "numeric", "maxlength": 4}
