@@ -121,6 +121,29 @@ def login(client, username: str, password: str = PASSWORD):
 
 
 @pytest.fixture()
+def complete_draft(app, demo):
+    """(submission id, clerk username, LAO name) of the first FY 2570 draft whose sections
+    are all complete."""
+    from sqlalchemy import select
+
+    from models import Submission
+    from workflow import SECTION_COUNT, Status
+    with app.app_context():
+        sub = db.session.scalars(select(Submission).where(
+            Submission.fiscal_year == 2570, Submission.status == Status.DRAFT,
+            Submission.sections_complete == SECTION_COUNT).order_by(Submission.id)).first()
+        return sub.id, f"lao-{sub.organization.dla_code}", sub.organization.name_th
+
+
+@pytest.fixture()
+def clerk(complete_draft, login_as):
+    """A clerk signed in (the test client), with a complete draft of FY 2570 to edit."""
+    sub_id, username, _name = complete_draft
+    login_as(username)
+    return sub_id
+
+
+@pytest.fixture()
 def login_as(client):
     def _login(username: str, password: str = PASSWORD):
         response = login(client, username, password)

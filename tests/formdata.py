@@ -61,6 +61,17 @@ class _FormReader(HTMLParser):
             self._text.append(data)
 
 
+def double_the_men(data: dict[str, str]) -> int:
+    """Change ด้านที่ 1's form to twice as many men (a ⚠ year-over-year change that breaks no
+    blocking rule: the total follows, the age bands are emptied); returns the new count."""
+    male = int(data["population_male"].replace(",", "")) * 2
+    female = int(data["population_female"].replace(",", ""))
+    data["population_male"], data["population_total"] = str(male), str(male + female)
+    for band in ("pop_age_0_17", "pop_age_18_25", "pop_age_26_60", "pop_age_over_60"):
+        data[band] = ""
+    return male
+
+
 def form_fields(html: str, css_class: str = "admin-form") -> dict[str, str]:
     """name → value of the first form with `css_class` (last value wins for repeated names)."""
     reader = _FormReader(css_class)

@@ -9,21 +9,8 @@ from sqlalchemy import func, select
 
 from models import AuditLog, Submission, db
 from models.sections import Section1General, Section6Disaster, Section7Environment
-from workflow import Status
 
-from .formdata import form_fields
-
-
-@pytest.fixture()
-def clerk(app, client, login_as, demo):
-    """A clerk signed in, with a complete draft of FY 2570 to edit."""
-    with app.app_context():
-        sub = db.session.scalars(select(Submission).where(
-            Submission.fiscal_year == 2570, Submission.status == Status.DRAFT,
-            Submission.sections_complete == 8).order_by(Submission.id)).first()
-        username, sub_id = f"lao-{sub.organization.dla_code}", sub.id
-    login_as(username)
-    return sub_id
+from .formdata import double_the_men, form_fields
 
 
 def _edit(client, no, sub_id):
@@ -81,18 +68,13 @@ def test_a_blocking_rule_refuses_the_save_with_a_thai_message(app, client, clerk
 
 def test_a_warning_is_shown_but_the_save_goes_on(app, client, clerk):
     data = _edit(client, 1, clerk)
-    male = int(data["population_male"].replace(",", ""))
-    female = int(data["population_female"].replace(",", ""))
-    data["population_male"] = str(male * 2)
-    data["population_total"] = str(male * 2 + female)
-    for band in ("pop_age_0_17", "pop_age_18_25", "pop_age_26_60", "pop_age_over_60"):
-        data[band] = ""
+    men = double_the_men(data)
     response = _post(client, 1, clerk, data)
     assert response.status_code == 302
     page = client.get(response.location).get_data(as_text=True)
     assert "เปลี่ยนแปลงจากปีก่อนเกินร้อยละ 50" in page
     with app.app_context():
-        assert db.session.get(Section1General, clerk).population_male == male * 2
+        assert db.session.get(Section1General, clerk).population_male == men
 
 
 def test_a_missing_required_value_makes_the_section_incomplete(app, client, clerk):

@@ -6,37 +6,22 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from models import SectionWarning, Submission, db
 from workflow import SECTION_COUNT, Status
 
 from .conftest import login
-from .formdata import form_fields
+from .formdata import double_the_men, form_fields
 
 YOY = "เปลี่ยนแปลงจากปีก่อนเกินร้อยละ 50"
 
 
-@pytest.fixture()
-def complete_draft(app, demo):
-    with app.app_context():
-        sub = db.session.scalars(select(Submission).where(
-            Submission.fiscal_year == 2570, Submission.status == Status.DRAFT,
-            Submission.sections_complete == SECTION_COUNT).order_by(Submission.id)).first()
-        return sub.id, f"lao-{sub.organization.dla_code}", sub.organization.name_th
-
-
-def _save_section1(client, sub_id, double_the_men: bool):
+def _save_section1(client, sub_id, twice_the_men: bool):
     page = client.get(f"/admin/edit_s1/edit/?id={sub_id}").get_data(as_text=True)
     data = form_fields(page)
-    if double_the_men:
-        male = int(data["population_male"].replace(",", ""))
-        female = int(data["population_female"].replace(",", ""))
-        data["population_male"] = str(male * 2)
-        data["population_total"] = str(male * 2 + female)
-        for band in ("pop_age_0_17", "pop_age_18_25", "pop_age_26_60", "pop_age_over_60"):
-            data[band] = ""
+    if twice_the_men:
+        double_the_men(data)
     response = client.post(f"/admin/edit_s1/edit/?id={sub_id}", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:1500]
     return response
@@ -54,7 +39,7 @@ def test_warnings_of_a_save_are_kept_counted_and_cleared_by_a_clean_save(app, co
     sub_id, clerk, _name = complete_draft
     client = app.test_client()
     assert login(client, clerk).status_code == 302
-    _save_section1(client, sub_id, double_the_men=True)
+    _save_section1(client, sub_id, twice_the_men=True)
     kept, count = _stored(app, sub_id)
     assert count == len(kept) >= 1
     assert {no for no, _f, _m in kept} == {1}
@@ -82,7 +67,7 @@ def test_the_province_sees_the_warnings_in_its_list_and_bulk_preview(app, comple
     sub_id, clerk, name = complete_draft
     client = app.test_client()
     assert login(client, clerk).status_code == 302
-    _save_section1(client, sub_id, double_the_men=True)
+    _save_section1(client, sub_id, twice_the_men=True)
     _kept, count = _stored(app, sub_id)
     token_page = client.get(f"/admin/lao_years/workspace/?id={sub_id}&tab=status")
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',

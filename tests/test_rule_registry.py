@@ -19,9 +19,8 @@ from demo.values import section_rows
 from models import Submission, db
 from models.organizations import OrgType
 from models.rulebook import Range, registry, rules_of
-from models.rules import RuleContext, blocking, check_section
+from models.rules import RuleContext, check_section
 from models.sections import CHILDREN, SECTIONS, Section1General
-from workflow import Status
 
 from .formdata import form_fields
 
@@ -100,18 +99,6 @@ def field_messages(body: str) -> list[str]:
 def summary_count(body: str) -> int | None:
     match = _SUMMARY.search(body)
     return int(match.group(1)) if match else None
-
-
-@pytest.fixture()
-def clerk(app, client, login_as, demo):
-    """A clerk signed in, with a complete draft of FY 2570 to edit."""
-    with app.app_context():
-        sub = db.session.scalars(select(Submission).where(
-            Submission.fiscal_year == 2570, Submission.status == Status.DRAFT,
-            Submission.sections_complete == 8).order_by(Submission.id)).first()
-        username, sub_id = f"lao-{sub.organization.dla_code}", sub.id
-    login_as(username)
-    return sub_id
 
 
 def _form_value(value) -> str:
