@@ -198,7 +198,7 @@ def test_sweep_no_500_no_leak_no_write(app, world, who):
                 response = client.get(url)
             else:
                 data = {"csrf_token": token, "id": str(ident), "rowid": [str(ident)],
-                        "reason": "ทดสอบ", "confirm": "0", "year": "2570",
+                        "reason": "ทดสอบ", "confirmed": "0", "year": "2570",
                         "province": OTHER_PROVINCE, "list_form_pk": str(ident),
                         "action": "certify_province"}
                 response = client.post(url, data=data)
@@ -328,7 +328,7 @@ def test_bulk_certification_stays_in_the_officers_province(app, world):
     assert preview.status_code == 200
     assert f"{len(own):,}" in preview.get_data(as_text=True)
     response = client.post("/admin/submission/bulk/", data={
-        "csrf_token": client.token, "year": "2570", "province": OTHER_PROVINCE, "confirm": "1"})
+        "csrf_token": client.token, "year": "2570", "province": OTHER_PROVINCE, "confirmed": "1"})
     assert response.status_code == 200
     with app.app_context():
         assert waiting(OWN_PROVINCE) == set() and waiting(OTHER_PROVINCE) == foreign
@@ -365,7 +365,7 @@ def test_every_post_without_csrf_token_is_refused(app, world):
             continue
         url = _urls(app, rule, own)
         response = client.post(url, data={"id": str(own), "rowid": [str(own)],
-                                          "action": "certify_province", "confirm": "1",
+                                          "action": "certify_province", "confirmed": "1",
                                           "year": "2570", "province": OWN_PROVINCE,
                                           "reason": "x"})
         assert response.status_code == 400, (rule.endpoint, response.status_code)

@@ -57,7 +57,7 @@ def _certify_whole_province(client) -> tuple[int, str]:
     event.listen(engine, "before_cursor_execute", count)
     try:
         response = client.post(BULK_URL, data={"year": str(YEAR), "province": PROVINCE,
-                                               "district": "", "confirm": "1",
+                                               "district": "", "confirmed": "1",
                                                "csrf_token": token})
     finally:
         event.remove(engine, "before_cursor_execute", count)

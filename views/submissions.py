@@ -381,7 +381,7 @@ class SubmissionReviewView(SubmissionBase):
         if year is not None and province is not None:
             candidates = [c for c in bulk_candidates(current_user, year, district)
                           if c.district_code.startswith(province)]
-        if request.method == "POST" and request.form.get("confirm") == "1":
+        if request.method == "POST" and request.form.get("confirmed") == "1":
             if not candidates:
                 flash("ไม่มีรายการที่ อปท. รับรองแล้วรอจังหวัดรับรอง", "warning")
             else:

@@ -20,3 +20,17 @@
     apply(link.dataset.size);
   });
 })();
+
+/* Submit buttons with data-confirm="…" ask first; dismissing the dialog cancels the submit.
+   One listener bound here rather than inline onclick="return confirm(…)": inside an inline
+   handler the form's own fields come first in scope, so an <input name="confirm"> shadowed
+   window.confirm, the handler threw, and the form was sent without asking. */
+document.addEventListener("submit", function (event) {
+  var button = event.submitter
+    || event.target.querySelector("button[data-confirm], input[type=submit][data-confirm]");
+  if (!button || !button.hasAttribute("data-confirm")) { return; }
+  if (!window.confirm(button.getAttribute("data-confirm"))) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);
