@@ -34,3 +34,8 @@ document.addEventListener("submit", function (event) {
     event.stopImmediatePropagation();
   }
 }, true);
+
+/* Flask-Admin's "select all" checkbox (and any list checkbox a template did not name) has only
+   a title; give it an accessible name too. */
+document.querySelectorAll(".model-list input[type=checkbox][title]:not([aria-label])")
+  .forEach(function (box) { box.setAttribute("aria-label", box.title); });
