@@ -49,6 +49,12 @@ def axe():
     return Axe()
 
 
+@pytest.fixture(scope="module")
+def signed_in():
+    """username → the cookies of its first sign-in in this module (the data does not change)."""
+    return {}
+
+
 # (name, who, path) — path may use {id}, the clerk's 2570 submission.
 PAGES = [
     ("login", None, "/login"),
@@ -71,11 +77,15 @@ def _summary(violations) -> str:
 
 
 @pytest.mark.parametrize("name, who, path", PAGES, ids=[p[0] for p in PAGES])
-def test_no_serious_accessibility_violations(journey, seeded, axe, name, who, path):
-    page = journey.open(seeded["clerk"] if who == "clerk" else who)
+def test_no_serious_accessibility_violations(journey, seeded, axe, signed_in, name, who, path):
+    user = seeded["clerk"] if who == "clerk" else who
+    if user in signed_in:
+        page = journey.open(storage_state=signed_in[user])
+    else:
+        page = journey.open(user)
+        signed_in[user] = page.context.storage_state()
     response = page.goto(path.format(id=seeded["id"]))
-    assert response.ok and "/login" not in page.url or name == "login", page.url
-    journey.step(page, name)
+    assert response.ok and ("/login" not in page.url or name == "login"), page.url
     violations = axe.run(page).response["violations"]
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, f"{name}: {len(blocking)} serious or critical\n{_summary(blocking)}"
