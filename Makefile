@@ -9,7 +9,7 @@ THREADS ?= 4
 # The documented demo password (demo data only; production accounts use create-user).
 DEMO_PASSWORD ?= info-demo-2570
 
-.PHONY: run test test-sqlite test-postgres venv clean-demo
+.PHONY: run test test-sqlite test-postgres venv clean-demo browser-deps
 
 venv: $(VENV)/.installed
 
@@ -44,6 +44,11 @@ test-postgres: venv
 	@test -n "$$TEST_DATABASE_URL" || { echo "TEST_DATABASE_URL is not set" >&2; exit 2; }
 	@echo "=== pytest on PostgreSQL ($${TEST_DATABASE_URL%%\?*}) ==="
 	$(PY) -m pytest -q -p no:cacheprovider
+
+## make browser-deps: Debian's chromium for tests/browser (as root; without it they skip, in CI they fail)
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
+	 else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
 
 clean-demo:
 	rm -f instance/info.sqlite3* instance/.demo-seeded

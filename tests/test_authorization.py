@@ -368,7 +368,7 @@ def test_every_post_without_csrf_token_is_refused(app, world):
             continue
         url = _urls(app, rule, own)
         response = client.post(url, data={"id": str(own), "rowid": [str(own)],
-                                          "action": "certify_province", "confirm": "1",
+                                          "action": "certify_province", "confirmed": "1",
                                           "year": "2570", "province": OWN_PROVINCE,
                                           "reason": "x"})
         assert response.status_code == 400, (rule.endpoint, response.status_code)

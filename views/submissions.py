@@ -193,7 +193,7 @@ class SubmissionReviewView(SubmissionBase):
                 handler, confirmation = partial(self._ask_reason, rule), None
             else:
                 handler = partial(self._act, rule)
-                confirmation = f"ยืนยัน{rule.label_th}ของรายการที่เลือก?"
+                confirmation = f"ยืนยันการ{rule.label_th}ของรายการที่เลือก?"
             self._actions.append((rule.name, rule.label_th))
             self._actions_data[rule.name] = (handler, rule.label_th, confirmation)
         self._actions += own

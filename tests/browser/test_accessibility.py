@@ -1,0 +1,93 @@
+"""axe-core (axe-playwright-python's bundled axe.min.js) on the screens the clerk and the officer
+use most: no violation of impact critical or serious, and a main landmark and a level-one
+heading on each.
+
+The demo is seeded once for this module (the pages only read it): the suite's per-test
+emptying is switched off here and done once when the module ends.
+"""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from models import Submission, db
+from workflow import Status
+
+from ..conftest import PASSWORD, _empty_tables
+from .conftest import submission_of
+
+BLOCKING = ("critical", "serious")
+STRUCTURE = ("landmark-one-main", "page-has-heading-one", "html-has-lang")
+
+
+@pytest.fixture(autouse=True)
+def _clean():
+    """Overrides the suite's per-test emptying: this module's data lives until it ends."""
+    yield
+
+
+@pytest.fixture(scope="module")
+def seeded(app):
+    import demo
+    with app.app_context():
+        demo.seed_demo(scale="demo", years=3, password=PASSWORD, echo=lambda _line: None)
+        # A draft clerk: its forms are editable, so every screen of the workspace renders.
+        draft = db.session.scalars(
+            db.select(Submission).where(Submission.fiscal_year == demo.OPEN_YEAR,
+                                        Submission.status == Status.DRAFT)
+            .order_by(Submission.organization_id)).first()
+        assert submission_of(draft.organization.dla_code).id == draft.id
+        seeded = {"clerk": f"lao-{draft.organization.dla_code}", "id": draft.id}
+        db.session.remove()  # an open session would hold SQLite's write lock
+    yield seeded
+    _empty_tables(app)
+
+
+@pytest.fixture(scope="module")
+def axe():
+    return Axe()
+
+
+@pytest.fixture(scope="module")
+def signed_in():
+    """username → the cookies of its first sign-in in this module (the data does not change)."""
+    return {}
+
+
+# (name, who, path) — path may use {id}, the clerk's 2570 submission.
+PAGES = [
+    ("login", None, "/login"),
+    ("lao-year-list", "clerk", "/admin/lao_years/"),
+    ("workspace", "clerk", "/admin/lao_years/workspace/?id={id}&tab=1"),
+    ("section-form", "clerk", "/admin/edit_s1/edit/?id={id}"),
+    ("status-tab", "clerk", "/admin/lao_years/workspace/?id={id}&tab=status"),
+    ("province-list", "prov-61", "/admin/submission/"),
+    ("bulk", "prov-61", "/admin/submission/bulk/"),
+]
+
+
+def _summary(violations) -> str:
+    lines = []
+    for v in violations:
+        node = v["nodes"][0]
+        lines.append(f"{v['impact']} {v['id']} ×{len(v['nodes'])}: {v['help']} — e.g. "
+                     f"{node['target']} {node.get('failureSummary', '').splitlines()[-1:]}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("name, who, path", PAGES, ids=[p[0] for p in PAGES])
+def test_no_serious_accessibility_violations(journey, seeded, axe, signed_in, name, who, path):
+    user = seeded["clerk"] if who == "clerk" else who
+    if user in signed_in:
+        page = journey.open(storage_state=signed_in[user])
+    else:
+        page = journey.open(user)
+        signed_in[user] = page.context.storage_state()
+    response = page.goto(path.format(id=seeded["id"]))
+    assert response.ok and ("/login" not in page.url or name == "login"), page.url
+    violations = axe.run(page).response["violations"]
+    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, f"{name}: {len(blocking)} serious or critical\n{_summary(blocking)}"
+    structure = [v for v in violations if v["id"] in STRUCTURE]
+    assert not structure, f"{name}:\n{_summary(structure)}"
