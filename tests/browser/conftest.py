@@ -90,11 +90,13 @@ class Journey:
         self.contexts = []
         self.steps: list[tuple[str, bytes]] = []
 
-    def open(self, username: str | None = None, *, storage_state: dict | None = None) -> Page:
+    def open(self, username: str | None = None, *, storage_state: dict | None = None,
+             width: int = 1280) -> Page:
         """A fresh context (own cookies); signed in as `username` when given, or carrying the
-        cookies of an earlier sign-in (`storage_state`, from `page.context.storage_state()`)."""
+        cookies of an earlier sign-in (`storage_state`, from `page.context.storage_state()`);
+        `width` is the window's (390 for a phone)."""
         context = self.browser.new_context(base_url=self.base_url, locale="th-TH",
-                                           viewport={"width": 1280, "height": 900},
+                                           viewport={"width": width, "height": 900},
                                            storage_state=storage_state)
         context.set_default_timeout(TIMEOUT_MS)
         self.contexts.append(context)

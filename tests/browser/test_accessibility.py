@@ -1,6 +1,6 @@
 """axe-core (axe-playwright-python's bundled axe.min.js) on the screens the clerk and the officer
 use most: no violation of impact critical or serious, and a main landmark and a level-one
-heading on each.
+heading on each; and the same screens on a 390 px phone never scroll sideways.
 
 The demo is seeded once for this module (the pages only read it): the suite's per-test
 emptying is switched off here and done once when the module ends.
@@ -78,12 +78,7 @@ def _summary(violations) -> str:
 
 @pytest.mark.parametrize("name, who, path", PAGES, ids=[p[0] for p in PAGES])
 def test_no_serious_accessibility_violations(journey, seeded, axe, signed_in, name, who, path):
-    user = seeded["clerk"] if who == "clerk" else who
-    if user in signed_in:
-        page = journey.open(storage_state=signed_in[user])
-    else:
-        page = journey.open(user)
-        signed_in[user] = page.context.storage_state()
+    page = _open(journey, seeded, signed_in, who)
     response = page.goto(path.format(id=seeded["id"]))
     assert response.ok and ("/login" not in page.url or name == "login"), page.url
     violations = axe.run(page).response["violations"]
@@ -91,3 +86,40 @@ def test_no_serious_accessibility_violations(journey, seeded, axe, signed_in, na
     assert not blocking, f"{name}: {len(blocking)} serious or critical\n{_summary(blocking)}"
     structure = [v for v in violations if v["id"] in STRUCTURE]
     assert not structure, f"{name}:\n{_summary(structure)}"
+
+
+def _open(journey, seeded, signed_in, who, width=1280):
+    user = seeded["clerk"] if who == "clerk" else who
+    if user in signed_in:
+        return journey.open(storage_state=signed_in[user], width=width)
+    page = journey.open(user, width=width)
+    signed_in[user] = page.context.storage_state()
+    return page
+
+
+PHONE = [p for p in PAGES if p[0] != "login"] + [
+    ("section-form-rows", "clerk", "/admin/edit_s6/edit/?id={id}")]
+
+
+@pytest.mark.parametrize("name, who, path", PHONE, ids=[p[0] for p in PHONE])
+def test_a_phone_never_scrolls_the_page_sideways(journey, seeded, signed_in, name, who, path):
+    page = _open(journey, seeded, signed_in, who, width=390)
+    assert page.goto(path.format(id=seeded["id"])).ok
+    journey.step(page, f"{name} at 390 px")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"{name}: the page is {width} px wide on a 390 px phone"
+
+
+def test_repeating_rows_are_compact_lines(journey, seeded, signed_in):
+    """Vehicles of ด้านที่ 6: one line of fields each (a card of stacked inputs made the form
+    6,548 px tall)."""
+    page = _open(journey, seeded, signed_in, "clerk", width=1366)
+    assert page.goto(f"/admin/edit_s6/edit/?id={seeded['id']}").ok
+    rows = page.locator("#vehicles .inline-field-list > .inline-field")
+    assert rows.count() >= 1
+    first = rows.first
+    fields = first.locator(".form-group")
+    tops = {round(box["y"]) for box in (f.bounding_box() for f in fields.all()) if box}
+    assert len(tops) == 1, f"a vehicle row's fields stand on {len(tops)} lines"
+    height = first.bounding_box()["height"]
+    assert height < 160, f"a vehicle row is {height:.0f} px tall"
