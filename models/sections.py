@@ -4,11 +4,11 @@ One row per submission in each section table.  Every catalogue field is a `meta`
 Thai/English label, unit, group (the fieldset on the form), help text and "required" flag live
 on the column.  "Required" is a completeness rule, not NOT NULL: a draft may be half filled.
 
-The value rules between columns are declared once per section, in its `RULES` (the kinds are in
-`models/rulebook.py`; a column's min/max is in its metadata).  `models.rules.check_section`
-gives their Thai messages to the forms, the table's CHECK constraints are generated from them
-(so no path — form, import, shell — can store a broken row) and the demo generator repairs its
-values with them.  To add a rule, add it to the section's `RULES`: nothing else changes.
+A section's value rules are declared once, in its `RULES` (the kinds are in models/rulebook.py;
+a column's own min/max is in its metadata).  `models.rules.check_section` gives their Thai
+messages to the forms, the tables' CHECK constraints are generated from them (so no path —
+form, import, shell — can store a broken row) and the demo generator repairs its values with
+them.  To add a rule, add it to the section's `RULES`: nothing else changes.
 """
 
 from __future__ import annotations
