@@ -10,7 +10,6 @@ import re
 from datetime import date
 from decimal import Decimal
 
-import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
@@ -18,7 +17,7 @@ from models import CertificationEvent, Organization, Submission, User, db
 from models.sections import SECTIONS
 from workflow import SECTION_COUNT, Action, Status
 
-from .conftest import statuses, submission_of
+from .conftest import submission_of
 
 YEAR = 2570
 RETURN_REASON = "จำนวนครัวเรือนไม่ตรงกับทะเบียนราษฎร กรุณาตรวจสอบด้านที่ 1"
