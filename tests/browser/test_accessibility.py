@@ -123,3 +123,13 @@ def test_repeating_rows_are_compact_lines(journey, seeded, signed_in):
     assert len(tops) == 1, f"a vehicle row's fields stand on {len(tops)} lines"
     height = first.bounding_box()["height"]
     assert height < 160, f"a vehicle row is {height:.0f} px tall"
+
+
+def test_filter_widgets_write_thai_in_the_page_font(journey, seeded, signed_in):
+    """select2's own sheet set Helvetica, which has no Thai: the filter read as boxes."""
+    page = _open(journey, seeded, signed_in, "prov-61")
+    assert page.goto("/admin/submission/?flt0_0=2570").ok
+    fonts = page.evaluate("""() => [...document.querySelectorAll(
+        '#filter_form .select2-chosen, #filter_form .select2-choice')]
+        .map(e => getComputedStyle(e).fontFamily)""")
+    assert fonts and all(f.startswith("Sarabun") for f in fonts), fonts
