@@ -232,6 +232,8 @@ def seed_demo(*, scale: str, years: int, password: str, seed: int = 2570,
     be_years = list(range(OPEN_YEAR - years + 1, OPEN_YEAR + 1))
     _seed_years(be_years)
     made = _seed_submissions(orgs, be_years, rng, users)
+    from models.records import backfill_websites
+    backfill_websites()  # บันทึกเว็บไซต์ อปท. holds what ด้าน 1 names
     db.session.commit()
     echo(f"submissions: {made} new")
     return demo_logins(orgs, password)

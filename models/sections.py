@@ -208,11 +208,14 @@ class Section1General(SectionMixin, db.Model):
     phone: Mapped[str | None] = meta.text(
         "เบอร์โทรศัพท์หน่วยงาน", "Office phone", length=50, required=True,
         help="เช่น 056-511965", group="การติดต่อ")
+    # The website's home is บันทึกเว็บไซต์ อปท. (models/records.py): ด้าน 1 shows it and keeps
+    # the year's copy, so the form does not ask for it again.
     has_website: Mapped[bool | None] = meta.flag(
-        "มีเว็บไซต์", "Has a website", group="การติดต่อ")
+        "มีเว็บไซต์", "Has a website", group="การติดต่อ", readonly=True,
+        help="ตามเมนู บันทึกเว็บไซต์ อปท.")
     website_url: Mapped[str | None] = meta.text(
-        "ที่อยู่เว็บไซต์", "Website URL", length=300,
-        help="กรอกเมื่อมีเว็บไซต์ ขึ้นต้นด้วย http:// หรือ https://", group="การติดต่อ")
+        "ที่อยู่เว็บไซต์", "Website URL", length=300, readonly=True,
+        help="บันทึกและแก้ไขที่เมนู ข้อมูลของ อปท. › บันทึกเว็บไซต์ อปท.", group="การติดต่อ")
 
     # พื้นที่และอาณาเขต
     area_sq_km: Mapped[Decimal | None] = meta.decimal(

@@ -76,9 +76,13 @@ def world(app, runner):
         own, same_province = home[1], next(s for s in subs if s.province_code == OWN_PROVINCE
                                           and s.district_code != "6101")
         other_province = next(s for s in subs if s.province_code == OTHER_PROVINCE)
-        # Per-LAO records, so those tables have own and foreign rows too.
-        for org_id in (own.organization_id, same_province.organization_id,
-                       other_province.organization_id):
+        # Per-LAO records, so those tables have own and foreign rows too (the demo's own
+        # websites of these LAOs are replaced by known ones).
+        ids = (own.organization_id, same_province.organization_id,
+               other_province.organization_id)
+        db.session.execute(LaoWebsite.__table__.delete().where(
+            LaoWebsite.organization_id.in_(ids)))
+        for org_id in ids:
             db.session.add(LaoWebsite(organization_id=org_id, url=f"https://lao{org_id}.go.th"))
             db.session.add(InfoAdministrator(organization_id=org_id, name=f"ผู้ดูแล {org_id}",
                                              position="นักวิชาการคอมพิวเตอร์"))

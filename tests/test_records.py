@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import InfoAdministrator, LaoWebsite, Organization, TouristPlace, User, db
 
@@ -18,8 +18,26 @@ def _clerk(app, username="lao-6610103"):
         return user.organization_id
 
 
+def _sites(app, org_id=None):
+    with app.app_context():
+        query = select(LaoWebsite.organization_id, LaoWebsite.url)
+        if org_id is not None:
+            query = query.where(LaoWebsite.organization_id == org_id)
+        return sorted(db.session.execute(query).all())
+
+
+def _without_website(app, org_id):
+    """The demo fills บันทึกเว็บไซต์ from ด้าน 1; start this LAO without one."""
+    with app.app_context():
+        db.session.execute(LaoWebsite.__table__.delete().where(
+            LaoWebsite.organization_id == org_id))
+        db.session.commit()
+
+
 def test_clerk_records_a_website_for_their_own_lao_only(app, client, login_as, demo):
     org_id = _clerk(app)
+    _without_website(app, org_id)
+    others = [s for s in _sites(app) if s[0] != org_id]
     with app.app_context():
         other = db.session.scalar(select(Organization.id).where(Organization.id != org_id))
     login_as("lao-6610103")
@@ -28,22 +46,22 @@ def test_clerk_records_a_website_for_their_own_lao_only(app, client, login_as, d
         "csrf_token": token, "url": "https://www.example-lao.go.th",
         "organization": str(other), "organization_id": str(other)})
     assert response.status_code == 302
-    with app.app_context():
-        (site,) = db.session.scalars(select(LaoWebsite)).all()
-        assert site.organization_id == org_id
+    assert _sites(app, org_id) == [(org_id, "https://www.example-lao.go.th")]
+    assert [s for s in _sites(app) if s[0] != org_id] == others
     # One website per LAO: the create page is no longer offered.
     assert client.get("/admin/lao_website/new/").status_code == 302
 
 
 def test_bad_website_url_is_refused_in_thai(app, client, login_as, demo):
+    org_id = _clerk(app)
+    _without_website(app, org_id)
     login_as("lao-6610103")
     token = csrf_token(client, "/admin/lao_website/new/")
     response = client.post("/admin/lao_website/new/", data={"csrf_token": token,
                                                             "url": "javascript:alert(1)"})
     assert response.status_code == 200
     assert "ที่อยู่เว็บไซต์ไม่ถูกต้อง" in response.get_data(as_text=True)
-    with app.app_context():
-        assert db.session.scalars(select(LaoWebsite)).all() == []
+    assert _sites(app, org_id) == []
 
 
 def test_info_administrators_and_tourist_places(app, client, login_as, demo):
@@ -68,14 +86,14 @@ def test_info_administrators_and_tourist_places(app, client, login_as, demo):
 
 
 def test_officers_read_but_do_not_write_lao_records(app, client, login_as, demo):
+    before = _sites(app)
     login_as("prov-61")
     assert client.get("/admin/lao_website/").status_code == 200
     assert client.get("/admin/lao_website/new/").status_code == 302
     response = client.post("/admin/lao_website/new/", data={
         "csrf_token": csrf_token(client, "/admin/lao_website/"), "url": "https://x.go.th"})
     assert response.status_code == 302
-    with app.app_context():
-        assert db.session.scalars(select(LaoWebsite)).all() == []
+    assert _sites(app) == before
 
 
 def test_impossible_coordinates_get_a_thai_message_not_sql(app, client, login_as, demo):
@@ -105,3 +123,49 @@ def test_a_database_refusal_is_a_thai_message_not_sql(app):
             assert view.handle_view_exception(error) is True
             (message,) = get_flashed_messages()
             assert "INSERT" not in message and re.search("[ก-๙]", message)
+
+
+def test_the_website_has_one_place_shown_in_section_1_too(app, client, login_as, demo):
+    """บันทึกเว็บไซต์ อปท. is the website's home; ด้าน 1 of the LAO's open drafts shows it and
+    its form does not ask again; the demo's list is no longer empty."""
+    from models import FiscalYear, Submission
+    from models.sections import Section1General
+    from workflow import Status
+    with app.app_context():
+        named = db.session.scalar(select(func.count()).select_from(LaoWebsite))
+        with_url = db.session.scalar(select(func.count(func.distinct(Submission.organization_id)))
+                                     .join(Section1General).where(
+                                         Section1General.website_url.is_not(None)))
+        assert named == with_url > 0
+        draft = db.session.scalars(select(Submission).join(FiscalYear).where(
+            Submission.status == Status.DRAFT, FiscalYear.status == "open")
+            .order_by(Submission.id)).first()
+        certified = db.session.scalars(select(Submission).where(
+            Submission.organization_id == draft.organization_id,
+            Submission.status != Status.DRAFT)).first()
+        old_certified = (db.session.get(Section1General, certified.id).website_url
+                         if certified else None)
+        username, sub_id = f"lao-{draft.organization.dla_code}", draft.id
+        certified_id = certified.id if certified else None
+        db.session.execute(LaoWebsite.__table__.delete().where(
+            LaoWebsite.organization_id == draft.organization_id))
+        db.session.commit()
+    login_as(username)
+    form = client.get(f"/admin/edit_s1/edit/?id={sub_id}").get_data(as_text=True)
+    assert 'name="website_url"' not in form and 'name="has_website"' not in form
+    token = csrf_token(client, "/admin/lao_website/new/")
+    # The same website rule as ด้าน 1's (models/rulebook.valid_url), with its Thai message.
+    refused = client.post("/admin/lao_website/new/", data={
+        "csrf_token": token, "url": "https://localhost"})
+    assert "ที่อยู่เว็บไซต์ไม่ถูกต้อง" in refused.get_data(as_text=True)
+    done = client.post("/admin/lao_website/new/", data={
+        "csrf_token": token, "url": "https://www.tambon-example.go.th"})
+    assert done.status_code == 302
+    with app.app_context():
+        section = db.session.get(Section1General, sub_id)
+        assert (section.has_website, section.website_url) == (
+            True, "https://www.tambon-example.go.th")
+        if certified_id:  # a certified year keeps the address it was certified with
+            assert db.session.get(Section1General, certified_id).website_url == old_certified
+    tab = client.get(f"/admin/lao_years/workspace/?id={sub_id}&tab=1").get_data(as_text=True)
+    assert "https://www.tambon-example.go.th" in tab

@@ -44,6 +44,9 @@ def cases(app, demo):
             Submission.province_code == "61").order_by(Submission.id)).first()
         clerk = f"lao-{draft.organization.dla_code}"
         org_id = draft.organization_id
+        # The demo fills บันทึกเว็บไซต์ from ด้าน 1: this LAO's row is made here.
+        db.session.execute(LaoWebsite.__table__.delete().where(
+            LaoWebsite.organization_id == org_id))
         for record in (LaoWebsite(organization_id=org_id, url="https://www.example.go.th"),
                        InfoAdministrator(organization_id=org_id, name="สมชาย ใจดี",
                                          position="นักวิชาการคอมพิวเตอร์", phone="056-511111",

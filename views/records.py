@@ -7,9 +7,11 @@ from flask import has_request_context
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectField
-from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from models import Organization, Subdistrict, TouristPlace, db
+from models.records import copy_website_to_open_drafts
+from models.rulebook import valid_url
 from workflow import Permission, may, roles_for
 
 from .base import ScopedModelView
@@ -52,16 +54,35 @@ class LaoRecordView(ScopedModelView):
             raise ValidationError("ไม่มีสิทธิ์แก้ไขข้อมูลของ อปท. อื่น")
 
 
+class WebsiteURL:
+    """The website rule of ด้าน 1 (models/rulebook.valid_url), with its message."""
+
+    message = ("ที่อยู่เว็บไซต์ไม่ถูกต้อง ต้องขึ้นต้นด้วย http:// หรือ https:// "
+               "เช่น https://www.example.go.th")
+
+    def __call__(self, form, field):
+        if field.data and not valid_url(field.data.strip()):
+            raise ValidationError(self.message)
+
+
 class LaoWebsiteView(LaoRecordView):
     """บันทึกเว็บไซต์ อปท. — one website per LAO."""
 
     column_list = ("organization", "url", "updated_at")
     form_columns = ("url",)
-    form_args = {"url": dict(label="ชื่อเว็บไซต์ (URL)", description="เช่น https://www.dla.go.th",
+    form_args = {"url": dict(label="ชื่อเว็บไซต์ (URL)", description="เช่น https://www.dla.go.th "
+                             "(แสดงในข้อมูลด้านที่ 1 ของปีที่ยังบันทึกได้ด้วย)",
                              validators=[DataRequired("กรุณากรอกที่อยู่เว็บไซต์"),
-                                         URL(message="ที่อยู่เว็บไซต์ไม่ถูกต้อง ต้องขึ้นต้นด้วย "
-                                                     "http:// หรือ https://"),
-                                         Length(max=300)])}
+                                         WebsiteURL(), Length(max=300)])}
+
+    # ด้าน 1 of the LAO's open drafts follows the website (one place, shown in both).
+    def after_model_change(self, form, model, is_created):
+        if copy_website_to_open_drafts(model.organization_id):
+            db.session.commit()
+
+    def after_model_delete(self, model):
+        if copy_website_to_open_drafts(model.organization_id):
+            db.session.commit()
 
     @property
     def can_create(self):
