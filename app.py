@@ -62,7 +62,15 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         RATELIMIT_HEADERS_ENABLED=True,
+        # Failed sign-ins only (a success is not counted): per client address, per account and
+        # address, per account across all addresses (a known device of the account is exempt
+        # from the last, so an attack on an account does not lock its owner out).
         LOGIN_RATE_LIMIT="10 per minute",
+        LOGIN_ACCOUNT_IP_LIMIT="10 per 10 minutes",
+        LOGIN_ACCOUNT_LIMIT="50 per hour",
+        # Reverse proxies in front whose X-Forwarded-For may be believed (0: none, a direct
+        # client cannot choose its address).
+        TRUSTED_PROXY_HOPS=int(os.environ.get("TRUSTED_PROXY_HOPS", "0") or 0),
         # Sessions: idle timeout through the signed cookie's age, absolute timeout per login.
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", 30))),
         SESSION_ABSOLUTE_HOURS=int(os.environ.get("SESSION_ABSOLUTE_HOURS", 10)),
@@ -195,6 +203,13 @@ SECURITY_HEADERS = {
 
 
 def init_security(app: Flask) -> None:
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        # Werkzeug's ProxyFix believes exactly `hops` proxies: the real client address for the
+        # login limits and the audit trail, and https from the proxy's X-Forwarded-Proto.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
     @app.before_request
     def _request_id_and_absolute_timeout():
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)

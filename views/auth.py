@@ -10,6 +10,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -20,8 +21,48 @@ from models.accounts import dummy_password_check
 from .i18n import WTFormsCatalogueMeta
 
 bp = Blueprint("auth", __name__)
-# Initialised by the factory; storage from RATELIMIT_STORAGE_URI (memory:// per process by default).
+# Initialised by the factory; storage from RATELIMIT_STORAGE_URI (memory:// per process by default,
+# redis://… shared by every process in production).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+DEVICE_COOKIE = "info_device"
+DEVICE_DAYS = 180
+
+
+def _failed(response) -> bool:
+    """A sign-in that did not succeed (a success redirects): only these count."""
+    return response.status_code != 302
+
+
+def _account() -> str:
+    return (request.form.get("username") or "").strip().lower()[:80]
+
+
+def _account_key() -> str:
+    return f"account:{_account()}"
+
+
+def _account_address_key() -> str:
+    return f"account:{_account()}@{get_remote_address()}"
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="info-known-device")
+
+
+def _known_device() -> bool:
+    """This browser signed in to this account before (a signed cookie the login sets)."""
+    token = request.cookies.get(DEVICE_COOKIE)
+    if not token or len(token) > 512:
+        return False
+    try:
+        names = _device_serializer().loads(token, max_age=DEVICE_DAYS * 86400)
+    except BadSignature:
+        return False
+    return isinstance(names, list) and _account() in names
+
+
+def _limit(name: str):
+    return lambda: current_app.config[name]
 
 
 class LoginForm(FlaskForm):
@@ -43,7 +84,11 @@ def safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(_limit("LOGIN_RATE_LIMIT"), methods=["POST"], deduct_when=_failed)
+@limiter.limit(_limit("LOGIN_ACCOUNT_IP_LIMIT"), methods=["POST"], deduct_when=_failed,
+               key_func=_account_address_key)
+@limiter.limit(_limit("LOGIN_ACCOUNT_LIMIT"), methods=["POST"], deduct_when=_failed,
+               key_func=_account_key, exempt_when=_known_device)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -63,8 +108,26 @@ def login():
             session["login_at"] = time()
             user.last_login_at = utcnow()
             db.session.commit()
-            return redirect(safe_next(request.args.get("next")))
+            response = redirect(safe_next(request.args.get("next")))
+            _remember_device(response, user.username)
+            return response
     return render_template("login.html", form=form)
+
+
+def _remember_device(response, username: str) -> None:
+    """Mark this browser as a known device of the account (up to a few accounts per browser)."""
+    names = []
+    token = request.cookies.get(DEVICE_COOKIE)
+    if token and len(token) <= 512:
+        try:
+            names = [n for n in _device_serializer().loads(token, max_age=DEVICE_DAYS * 86400)
+                     if isinstance(n, str)]
+        except (BadSignature, TypeError):
+            names = []
+    names = [username.lower(), *[n for n in names if n != username.lower()]][:5]
+    response.set_cookie(DEVICE_COOKIE, _device_serializer().dumps(names),
+                        max_age=DEVICE_DAYS * 86400, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
 
 
 @bp.route("/logout", methods=["POST"])
