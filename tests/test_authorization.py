@@ -47,7 +47,7 @@ MODEL_ENDPOINTS = {
     "export": "export", "ajax_lookup": "ajax", "ajax_update": "record",
     "workspace_view": "record", "transition_view": "record", "reason_view": "action",
     "extend_view": "action", "report_view": "record",
-    "bulk_view": "bulk",
+    "bulk_view": "bulk", "open_view": "create", "close_view": "action",
 }
 # Everything outside the back office.
 OTHER_ENDPOINTS = {

@@ -3,6 +3,8 @@ view is opened, submitted as the browser would submit it, and its row compared."
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import inspect, select
 
@@ -90,10 +92,16 @@ def test_every_edit_form_saved_unchanged_changes_nothing(app, cases):
 def test_enum_selects_read_thai_labels_and_select_the_stored_value(app, cases):
     client = app.test_client()
     assert login(client, "admin").status_code == 302
-    html = client.get("/admin/fiscal_year/edit/?id=2568").get_data(as_text=True)
-    assert '<option selected value="closed">ปิดแล้ว</option>' in html.replace(
-        'value="closed" selected', 'selected value="closed"')
-    assert ">เปิดรับข้อมูล</option>" in html and ">closed<" not in html
+    with app.app_context():
+        officer = db.session.scalar(select(User.id).where(User.username == "prov-61"))
+    html = client.get(f"/admin/user_account/edit/?id={officer}").get_data(as_text=True)
+    html = html.replace('" selected>', '" selected="selected">').replace(
+        "<option selected value=", "<option selected=\"selected\" value=")
+    assert re.search(r'<option selected="selected" value="province_officer">'
+                     r'สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด</option>'
+                     r'|<option value="province_officer" selected="selected">'
+                     r'สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด</option>', html), html[:200]
+    assert ">ใช้งาน</option>" in html and ">province_officer<" not in html
     clerk = next(u for u, endpoint, *_ in cases if endpoint == "tourist_place")
     client = app.test_client()
     assert login(client, clerk).status_code == 302

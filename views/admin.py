@@ -20,6 +20,7 @@ from workflow import SECTION_COUNT, Action, Permission, Role, Status, may, roles
 
 from .base import ScopedModelView
 from .records import InfoAdministratorView, LaoWebsiteView, TouristPlaceView
+from .rounds import FiscalYearView
 from .sections import section_view
 from .submissions import LaoYearListView, SubmissionReviewView
 from .i18n import column_descriptions, column_labels
@@ -161,16 +162,6 @@ class UserView(ScopedModelView):
             # Role, scope or status changes end the user's open sessions (an unchanged save,
             # or a new phone number, does not sign the user out).
             model.rotate_session()
-
-
-class FiscalYearView(ScopedModelView):
-    """ปีงบประมาณ (dla_admin): open / close and the deadline."""
-
-    roles = roles_for(Permission.MANAGE_ROUNDS)
-    can_edit = True
-    column_list = ("be_year", "status", "opens_on", "deadline", "opened_at", "closed_at")
-    column_default_sort = ("be_year", True)
-    form_columns = ("status", "opens_on", "deadline")
 
 
 class EventView(ScopedModelView):
