@@ -211,6 +211,15 @@ def init_security(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     @app.before_request
+    def _refuse_nul_bytes():
+        # PostgreSQL text cannot hold NUL (SQLite can): refuse it everywhere alike, up front.
+        values = [v for source in (request.args, request.form) for _k, vs in source.lists()
+                  for v in vs]
+        if any("\x00" in value for value in values):
+            from flask import abort
+            abort(400)
+
+    @app.before_request
     def _request_id_and_absolute_timeout():
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
         login_at = session.get("login_at")

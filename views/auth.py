@@ -75,7 +75,7 @@ class LoginForm(FlaskForm):
 
 def safe_next(target: str | None) -> str:
     """Only same-site paths are followed after login (no //evil.example, no scheme)."""
-    if target:
+    if target and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") \
                 and not target.startswith("//") and "\\" not in target:

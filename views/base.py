@@ -21,6 +21,7 @@ from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin import form
 from flask_admin.model.form import converts
 from flask_login import current_user
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy import Integer
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -107,6 +108,29 @@ class ScopedModelView(ModelView):
     def scope(self, query):
         """Narrow `query` to the rows the current user may see (models.scoping is the rule)."""
         return scoped(query, self.model, current_user)
+
+    # --- list arguments a browser, a bookmark or a fuzzer sends ------------------------------
+    MAX_PAGE = 1_000_000  # 50 million rows: past any list INFO has
+
+    def _get_list_extra_args(self):
+        """page=99999999999999999999 or page=-1 is the last or the first page, not an overflow."""
+        args = super()._get_list_extra_args()
+        args.page = min(max(args.page or 0, 0), self.MAX_PAGE)
+        if args.sort is not None and not 0 <= args.sort < 1000:
+            args.sort = None
+        return args
+
+    def _get_list_filter_args(self):
+        """Filter values the column cannot hold (an enum value that is no member, a 20-digit
+        number) are dropped with a Thai message, before they reach the database."""
+        kept = []
+        for index, name, value in super()._get_list_filter_args() or []:
+            column = getattr(self._filters[index], "column", None)
+            if _fits(column, value):
+                kept.append((index, name, value))
+            else:
+                flash(f"ไม่ใช้ตัวกรอง “{name}”: ค่าที่ระบุไม่ถูกต้อง", "warning")
+        return kept or None
 
     def get_query(self):
         return self.scope(super().get_query())
@@ -220,6 +244,17 @@ class ScopedModelView(ModelView):
         if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
             return "'" + value
         return value
+
+
+def _fits(column: Any, value: Any) -> bool:
+    """Whether a filter value is one `column` can hold (unknown columns: leave it to the filter)."""
+    type_ = getattr(column, "type", None)
+    if isinstance(type_, SAEnum) and type_.enums:
+        return str(value) in type_.enums
+    if isinstance(type_, Integer):
+        text = str(value).strip()
+        return text.lstrip("-").isdigit() and abs(int(text)) <= 2_147_483_647
+    return True
 
 
 def parse_key(column: Any, raw: Any) -> Any | None:
