@@ -221,7 +221,8 @@ def init_security(app: Flask) -> None:
 
     @app.before_request
     def _request_id_and_absolute_timeout():
-        g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+        # INFO's own id: a client's X-Request-Id must not write what the audit log says.
+        g.request_id = secrets.token_hex(8)
         login_at = session.get("login_at")
         if login_at is not None:
             from time import time
@@ -237,6 +238,12 @@ def init_security(app: Flask) -> None:
             response.headers.setdefault(name, value)
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        static = request.endpoint in ("static", "admin.static")
+        if not static and (current_user.is_authenticated or request.path.startswith("/admin")):
+            # Signed-in pages and exports hold LAO data: no browser or proxy keeps a copy.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
+        response.headers["X-Request-Id"] = g.get("request_id", "")
         return response
 
 

@@ -141,3 +141,28 @@ def test_login_is_rate_limited(database_url):
                                          "csrf_token": token}).status_code for _ in range(11)]
     assert codes[:10] == [200] * 10 and codes[10] == 429
     assert client.get("/login").status_code == 200  # reading the page is not limited
+
+
+def test_signed_in_pages_and_exports_are_not_stored_by_browsers_or_proxies(client, login_as, demo):
+    login_as("prov-61")
+    for url in ("/admin/", "/admin/submission/?flt0_0=2570",
+                "/admin/submission/export/csv/?flt0_0=2570"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "no-store", url
+    assert "no-store" not in client.get("/admin/static/bootstrap/bootstrap4/css/bootstrap.min.css"
+                                        ).headers.get("Cache-Control", "")
+
+
+def test_the_audit_log_request_id_is_infos_own(app, client, login_as, demo):
+    from models import AuditLog, InfoAdministrator
+    login_as("lao-6610103")
+    token = csrf_token(client, "/admin/info_administrator/new/")
+    response = client.post("/admin/info_administrator/new/", data={
+        "csrf_token": token, "name": "นายสมชาย ใจดี", "position": "นักวิชาการคอมพิวเตอร์"},
+        headers={"X-Request-Id": "forged-by-client"})
+    assert response.status_code == 302
+    with app.app_context():
+        ids = set(db.session.scalars(select(AuditLog.request_id).where(
+            AuditLog.table_name == InfoAdministrator.__tablename__)))
+    assert ids and "forged-by-client" not in ids and all(len(i) == 16 for i in ids)
