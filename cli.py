@@ -21,6 +21,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_logins)
     app.cli.add_command(open_year)
     app.cli.add_command(close_year)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
 
 
 @click.command("seed-geo")
@@ -148,3 +150,44 @@ def close_year(be_year: str) -> None:
     except RoundError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"FY {year} closed: {count} submissions are now read-only")
+
+
+@click.command("backup")
+@with_appcontext
+@click.option("--dir", "directory", default="instance/backups", show_default=True,
+              type=click.Path(file_okay=False), help="where the file is written")
+def backup(directory: str) -> None:
+    """Write a consistent copy of the database (SQLite online backup, or pg_dump), even while
+    INFO is serving; the file name carries the Bangkok time in BE."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from models.backup import BackupError, backup as write_backup
+    try:
+        path = write_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], Path(directory))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backup written: {path} ({path.stat().st_size:,} bytes)")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="do not ask (the database is replaced)")
+def restore(source: str, yes: bool) -> None:
+    """Replace the database by a backup written by `backup` (stop every INFO process first)."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from models import db
+    from models.backup import BackupError, restore as read_backup
+    if not yes:
+        click.confirm("Replace the whole database with this backup?", abort=True)
+    db.engine.dispose()
+    try:
+        read_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], Path(source))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored from {source}")
