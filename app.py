@@ -202,6 +202,11 @@ SECURITY_HEADERS = {
 }
 
 
+# Public pages of certified data that a reverse proxy may cache.
+PUBLIC_PAGES = frozenset({"public.index", "public.organization", "public.organization_year",
+                          "public.about"})
+
+
 def init_security(app: Flask) -> None:
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:
@@ -243,6 +248,10 @@ def init_security(app: Flask) -> None:
             # Signed-in pages and exports hold LAO data: no browser or proxy keeps a copy.
             response.headers["Cache-Control"] = "no-store"
             response.headers.pop("Expires", None)
+        elif request.endpoint in PUBLIC_PAGES and response.status_code == 200:
+            # Certified data only, the same for everybody: a proxy may keep it for a while.
+            response.headers["Cache-Control"] = "public, max-age=300"
+            response.vary.add("Cookie")
         response.headers["X-Request-Id"] = g.get("request_id", "")
         return response
 

@@ -1,11 +1,15 @@
-"""Public pages: the landing page, About (data attribution), language switch, health check."""
+"""Public pages: search the certified LAOs, an LAO's profile, one certified year; About (data
+attribution), language switch, health check.  Only PUBLIC_STATUSES are ever read (models/public)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, session
 from sqlalchemy import text
 
-from models import db
+from models import OrgType, db
+from models import public
+from models.ids import parse_code, parse_int_id, parse_year
+from models.overview import SubmissionOverview
 
 from .auth import safe_next
 
@@ -14,7 +18,48 @@ bp = Blueprint("public", __name__)
 
 @bp.route("/")
 def index():
-    return render_template("index.html")
+    """ค้นหา อปท.: by a part of the Thai name or the DLA code, province, district and type."""
+    args = request.args
+    text = (args.get("q") or "").strip()[:100]
+    province = parse_code(args.get("province"), digits=2)
+    district = parse_code(args.get("district"), digits=4)
+    try:
+        org_type = OrgType(args.get("type")) if args.get("type") else None
+    except ValueError:
+        org_type = None
+    page = min(max(parse_int_id(args.get("page")) or 0, 0), 10_000)
+    searched = bool(text or province or district or org_type)
+    total, orgs = public.search(text, province, district, org_type, page) if searched \
+        else (0, [])
+    provinces, districts = public.places()
+    return render_template(
+        "public/search.html", q=text, province=province, district=district, org_type=org_type,
+        searched=searched, total=total, orgs=orgs, page=page, page_size=public.PAGE_SIZE,
+        years=public.certified_years([o.id for o in orgs]), provinces=provinces,
+        districts=districts, org_types=list(OrgType))
+
+
+@bp.route("/orgs/<dla_code>")
+def organization(dla_code: str):
+    """An LAO's profile and its certified years (an LAO that has not certified is not found)."""
+    org = public.public_organization(parse_code(dla_code, digits=7) or "")
+    if org is None:
+        abort(404)
+    return render_template("public/organization.html", org=org,
+                           years=public.certified_years([org.id])[org.id])
+
+
+@bp.route("/orgs/<dla_code>/<be_year>")
+def organization_year(dla_code: str, be_year: str):
+    """The sections of one certified year, with the level that certified it and when."""
+    year = parse_year(be_year)
+    submission = public.public_submission(parse_code(dla_code, digits=7) or "", year) \
+        if year else None
+    if submission is None:
+        abort(404)
+    return render_template("public/year.html", submission=submission,
+                           org=submission.organization,
+                           overview=SubmissionOverview.load(submission))
 
 
 @bp.route("/about")

@@ -1,0 +1,79 @@
+"""What the public may read: LAO-years in PUBLIC_STATUSES, nothing else (SPEC §3, letter step 7).
+
+Every public page, and later the API and the open-data downloads, reads through these
+functions, so "an LAO that has not certified cannot be found" is written once.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, exists, func, or_, select
+
+from workflow import PUBLIC_STATUSES
+
+from .base import db
+from .geography import District, Province
+from .organizations import Organization, OrgType
+from .submissions import Submission
+
+PAGE_SIZE = 30
+
+
+def is_public():
+    """The WHERE clause of a submission the public may see."""
+    return Submission.status.in_(list(PUBLIC_STATUSES))
+
+
+def public_submission(dla_code: str, be_year: int) -> Submission | None:
+    """The certified LAO-year, or None (not certified, revoked, returned, or no such LAO)."""
+    return db.session.scalar(
+        select(Submission).join(Organization, Submission.organization_id == Organization.id)
+        .where(Organization.dla_code == dla_code, Submission.fiscal_year == be_year,
+               is_public()))
+
+
+def public_organization(dla_code: str) -> Organization | None:
+    """An LAO the public may find: one with at least one certified year."""
+    return db.session.scalar(select(Organization).where(
+        Organization.dla_code == dla_code,
+        exists().where(Submission.organization_id == Organization.id, is_public())))
+
+
+def certified_years(organization_ids: list[int]) -> dict[int, list[Submission]]:
+    """Organization id → its certified submissions, newest year first (one query)."""
+    found: dict[int, list[Submission]] = {i: [] for i in organization_ids}
+    if organization_ids:
+        for sub in db.session.scalars(select(Submission).where(
+                Submission.organization_id.in_(organization_ids), is_public())
+                .order_by(Submission.fiscal_year.desc())):
+            found[sub.organization_id].append(sub)
+    return found
+
+
+def search(text: str = "", province: str | None = None, district: str | None = None,
+           org_type: OrgType | None = None, page: int = 0) -> tuple[int, list[Organization]]:
+    """LAOs with a certified year, by a part of the Thai name or the DLA code, and place/type."""
+    query: Select = select(Organization).where(
+        exists().where(Submission.organization_id == Organization.id, is_public()))
+    text = (text or "").strip()[:100]
+    if text:
+        like = f"%{text.replace('%', '').replace('_', '')}%"
+        query = query.where(or_(Organization.name_th.like(like),
+                                Organization.dla_code.startswith(text)))
+    if province:
+        query = query.where(Organization.province_code == province)
+    if district:
+        query = query.where(Organization.district_code == district)
+    if org_type is not None:
+        query = query.where(Organization.org_type == org_type)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(Organization.province_code, Organization.name_th)
+                              .offset(page * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    return int(total or 0), list(rows)
+
+
+def places() -> tuple[list, list]:
+    """(provinces, districts) for the search form."""
+    return (db.session.execute(select(Province.code, Province.name_th)
+                               .order_by(Province.name_th)).all(),
+            db.session.execute(select(District.code, District.name_th, District.province_code)
+                               .order_by(District.name_th)).all())

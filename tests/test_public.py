@@ -1,0 +1,108 @@
+"""The public side (issue 10, first part): find a certified LAO, read its certified years — and
+nothing from a draft, a returned or a revoked certification, ever."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from models import Organization, Submission, User, db
+from models.certification import transition
+from workflow import PUBLIC_STATUSES, Status
+
+REASON = "ข้อมูลประชากรไม่ตรง"
+
+
+def _state(app):
+    with app.app_context():
+        rows = db.session.execute(select(Organization.dla_code, Organization.name_th,
+                                         Submission.fiscal_year, Submission.status)
+                                  .join(Submission)).all()
+    return rows
+
+
+def _check_everything_public_is_exactly_the_certified(app, client):
+    rows = _state(app)
+    certified = {(r.dla_code, r.fiscal_year) for r in rows if r.status in PUBLIC_STATUSES}
+    findable = {r.dla_code for r in rows if (r.dla_code, r.fiscal_year) in certified}
+    for r in rows:
+        code = client.get(f"/orgs/{r.dla_code}/{r.fiscal_year}").status_code
+        assert code == (200 if (r.dla_code, r.fiscal_year) in certified else 404), r
+    for dla_code in {r.dla_code for r in rows}:
+        page = client.get(f"/orgs/{dla_code}")
+        if dla_code not in findable:
+            assert page.status_code == 404, dla_code
+            continue
+        years = set(map(int, re.findall(rf"/orgs/{dla_code}/(\d{{4}})", page.get_data(as_text=True))))
+        assert years == {y for c, y in certified if c == dla_code}, dla_code
+    listed, page = set(), 0
+    while True:
+        html = client.get("/", query_string={"province": "61", "page": page}).get_data(
+            as_text=True)
+        found = set(re.findall(r'href="/orgs/(\d{7})"', html))
+        if not found:
+            break
+        listed |= found
+        page += 1
+    assert listed == findable
+
+
+def test_only_certified_lao_years_are_visible_anywhere_public(app, client, demo):
+    _check_everything_public_is_exactly_the_certified(app, client)
+    with app.app_context():
+        officer = db.session.scalar(select(User).where(User.username == "prov-61"))
+        province = db.session.scalars(select(Submission.id).where(
+            Submission.fiscal_year == 2570, Submission.status == Status.PROVINCE_CERTIFIED)
+            .order_by(Submission.id)).all()
+        lao = db.session.scalars(select(Submission.id).where(
+            Submission.fiscal_year == 2570, Submission.status == Status.LAO_CERTIFIED)
+            .order_by(Submission.id)).all()
+        # Revoke at province level, return to the LAO, certify at province level.
+        assert all(o.done for o in transition("revoke_province", province[:2], officer,
+                                              reason=REASON))
+        assert all(o.done for o in transition("return_to_lao", lao[:2], officer,
+                                              reason=REASON))
+        assert all(o.done for o in transition("certify_province", lao[2:4], officer))
+        returned = lao[:2]
+    _check_everything_public_is_exactly_the_certified(app, client)
+    with app.app_context():  # a returned LAO-year is gone from the public at once
+        codes = [(db.session.get(Submission, i).organization.dla_code,
+                  db.session.get(Submission, i).fiscal_year) for i in returned]
+    for code, year in codes:
+        assert client.get(f"/orgs/{code}/{year}").status_code == 404
+
+
+def test_a_partial_thai_name_finds_the_lao_and_a_certified_year_shows_its_sections(
+        app, client, demo):
+    with app.app_context():
+        sub = db.session.scalars(select(Submission).where(
+            Submission.status == Status.PROVINCE_CERTIFIED).order_by(Submission.id)).first()
+        org = sub.organization
+        part = org.name_th.removeprefix("องค์การบริหารส่วนตำบล").removeprefix("เทศบาลตำบล")[:4]
+        code, name, year = org.dla_code, org.name_th, sub.fiscal_year
+    found = client.get("/", query_string={"q": part}).get_data(as_text=True)
+    assert name in found and f"/orgs/{code}/{year}" in found
+    assert name in client.get("/", query_string={"q": code}).get_data(as_text=True)
+    page = client.get(f"/orgs/{code}/{year}").get_data(as_text=True)
+    assert page.count("<section") == 8 and "จังหวัดรับรองข้อมูลแล้ว" in page
+    assert "จังหวัดรับรองเมื่อ" in page and "ด้านที่ 8" in page
+
+
+def test_public_pages_take_any_input_without_a_500(client, demo):
+    for url in ("/orgs/x", "/orgs/1234567", "/orgs/" + "9" * 30, "/orgs/6610103/abcd",
+                "/orgs/6610103/99999999999999999999", "/?page=-5", "/?page=abc",
+                "/?type=nope", "/?province=" + "1" * 50, "/?q=" + "น้ำ" * 200, "/?q=%25%25_"):
+        assert client.get(url).status_code in (200, 404), url
+
+
+def test_public_pages_are_cacheable_and_set_no_session_cookie(app, client, demo):
+    with app.app_context():
+        sub = db.session.scalars(select(Submission).where(
+            Submission.status == Status.LAO_CERTIFIED).order_by(Submission.id)).first()
+        url = f"/orgs/{sub.organization.dla_code}/{sub.fiscal_year}"
+    for target in ("/", "/?q=น้ำ", url):
+        response = client.get(target)
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "public, max-age=300", target
+        assert "Set-Cookie" not in response.headers, target
