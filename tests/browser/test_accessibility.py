@@ -38,7 +38,11 @@ def seeded(app):
                                         Submission.status == Status.DRAFT)
             .order_by(Submission.organization_id)).first()
         assert submission_of(draft.organization.dla_code).id == draft.id
-        seeded = {"clerk": f"lao-{draft.organization.dla_code}", "id": draft.id}
+        public = db.session.scalars(
+            db.select(Submission).where(Submission.status == Status.PROVINCE_CERTIFIED)
+            .order_by(Submission.id)).first()
+        seeded = {"clerk": f"lao-{draft.organization.dla_code}", "id": draft.id,
+                  "code": public.organization.dla_code, "year": public.fiscal_year}
         db.session.remove()  # an open session would hold SQLite's write lock
     yield seeded
     _empty_tables(app)
@@ -64,6 +68,8 @@ PAGES = [
     ("status-tab", "clerk", "/admin/lao_years/workspace/?id={id}&tab=status"),
     ("province-list", "prov-61", "/admin/submission/"),
     ("bulk", "prov-61", "/admin/submission/bulk/"),
+    ("public-search", None, "/?q=%E0%B8%99%E0%B9%89%E0%B8%B3"),
+    ("public-year", None, "/orgs/{code}/{year}"),
 ]
 
 
@@ -79,7 +85,7 @@ def _summary(violations) -> str:
 @pytest.mark.parametrize("name, who, path", PAGES, ids=[p[0] for p in PAGES])
 def test_no_serious_accessibility_violations(journey, seeded, axe, signed_in, name, who, path):
     page = _open(journey, seeded, signed_in, who)
-    response = page.goto(path.format(id=seeded["id"]))
+    response = page.goto(path.format(**seeded))
     assert response.ok and ("/login" not in page.url or name == "login"), page.url
     violations = axe.run(page).response["violations"]
     blocking = [v for v in violations if v["impact"] in BLOCKING]
@@ -104,7 +110,7 @@ PHONE = [p for p in PAGES if p[0] != "login"] + [
 @pytest.mark.parametrize("name, who, path", PHONE, ids=[p[0] for p in PHONE])
 def test_a_phone_never_scrolls_the_page_sideways(journey, seeded, signed_in, name, who, path):
     page = _open(journey, seeded, signed_in, who, width=390)
-    assert page.goto(path.format(id=seeded["id"])).ok
+    assert page.goto(path.format(**seeded)).ok
     journey.step(page, f"{name} at 390 px")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"{name}: the page is {width} px wide on a 390 px phone"
