@@ -77,3 +77,46 @@ def places() -> tuple[list, list]:
                                .order_by(Province.name_th)).all(),
             db.session.execute(select(District.code, District.name_th, District.province_code)
                                .order_by(District.name_th)).all())
+
+
+def year_records(overview) -> list[dict]:
+    """One certified LAO-year as flat records: one per field, and one per child-row field
+    (row number given), with the catalogue's code, Thai label and unit (open data)."""
+    from .meta import catalogue_columns
+    from .sections import CHILDREN, SECTIONS
+
+    records = []
+    for section_cls in SECTIONS:
+        no, row = section_cls.SECTION_NO, overview.rows.get(section_cls.SECTION_NO)
+        base = dict(section_no=no, section=section_cls.TITLE_TH)
+        for column in catalogue_columns(section_cls):
+            info = column.info
+            records.append({**base, "group": info.get("group") or "", "row": None,
+                            "field": column.key, "label": info["label_th"],
+                            "unit": info.get("unit") or "",
+                            "value": _plain(getattr(row, column.key, None) if row else None)})
+        for name, child_cls in CHILDREN.get(section_cls, ()):
+            for n, child in enumerate(getattr(row, name) if row else [], start=1):
+                for column in catalogue_columns(child_cls):
+                    info = column.info
+                    records.append({**base, "group": child_cls.TITLE_TH, "row": n,
+                                    "field": f"{name}.{column.key}", "label": info["label_th"],
+                                    "unit": info.get("unit") or "",
+                                    "value": _plain(getattr(child, column.key))})
+    return records
+
+
+def _plain(value):
+    """A value as open data: numbers as exact strings, dates ISO, enums their code."""
+    import enum
+    from datetime import date
+    from decimal import Decimal
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)

@@ -27,8 +27,10 @@ def _check_everything_public_is_exactly_the_certified(app, client):
     certified = {(r.dla_code, r.fiscal_year) for r in rows if r.status in PUBLIC_STATUSES}
     findable = {r.dla_code for r in rows if (r.dla_code, r.fiscal_year) in certified}
     for r in rows:
-        code = client.get(f"/orgs/{r.dla_code}/{r.fiscal_year}").status_code
-        assert code == (200 if (r.dla_code, r.fiscal_year) in certified else 404), r
+        expected = 200 if (r.dla_code, r.fiscal_year) in certified else 404
+        for suffix in ("", "/data.json"):
+            code = client.get(f"/orgs/{r.dla_code}/{r.fiscal_year}{suffix}").status_code
+            assert code == expected, (r, suffix)
     for dla_code in {r.dla_code for r in rows}:
         page = client.get(f"/orgs/{dla_code}")
         if dla_code not in findable:
@@ -106,3 +108,32 @@ def test_public_pages_are_cacheable_and_set_no_session_cookie(app, client, demo)
         assert response.status_code == 200
         assert response.headers["Cache-Control"] == "public, max-age=300", target
         assert "Set-Cookie" not in response.headers, target
+
+
+def test_a_certified_year_downloads_as_csv_and_json_and_nothing_else_does(app, client, demo):
+    import csv
+    import io
+    with app.app_context():
+        shown = db.session.scalars(select(Submission).where(
+            Submission.status == Status.PROVINCE_CERTIFIED).order_by(Submission.id)).first()
+        hidden = db.session.scalars(select(Submission).where(
+            Submission.status == Status.DRAFT).order_by(Submission.id)).first()
+        code, year = shown.organization.dla_code, shown.fiscal_year
+        from models.sections import Section1General
+        population = db.session.get(Section1General, shown.id).population_total
+        draft = (hidden.organization.dla_code, hidden.fiscal_year)
+    raw = client.get(f"/orgs/{code}/{year}/data.csv")
+    assert raw.status_code == 200 and raw.get_data().startswith("\ufeff".encode())
+    assert f"info-{code}-{year}.csv" in raw.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(raw.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:2] == ["ด้านที่", "ด้าน"]
+    total = next(r for r in rows if r[4] == "population_total")
+    assert total[5] == "ประชากรรวม" and total[6] == "คน" and total[7] == str(population)
+    data = client.get(f"/orgs/{code}/{year}/data.json").get_json()
+    assert data["status"] == "province_certified" and data["organization"]["dla_code"] == code
+    assert {r["section_no"] for r in data["values"]} == set(range(1, 9))
+    assert next(r for r in data["values"] if r["field"] == "population_total")["value"] \
+        == population
+    for fmt in ("csv", "json"):
+        assert client.get(f"/orgs/{draft[0]}/{draft[1]}/data.{fmt}").status_code == 404
+    assert client.get(f"/orgs/{code}/{year}/data.xml").status_code == 404

@@ -3,7 +3,11 @@ attribution), language switch, health check.  Only PUBLIC_STATUSES are ever read
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, session
+import csv
+import io
+
+from flask import (Blueprint, Response, abort, jsonify, redirect, render_template, request,
+                   session)
 from sqlalchemy import text
 
 from models import OrgType, db
@@ -60,6 +64,47 @@ def organization_year(dla_code: str, be_year: str):
     return render_template("public/year.html", submission=submission,
                            org=submission.organization,
                            overview=SubmissionOverview.load(submission))
+
+
+@bp.route("/orgs/<dla_code>/<be_year>/data.<fmt>")
+def organization_year_data(dla_code: str, be_year: str, fmt: str):
+    """The certified year as open data: CSV (UTF-8 with BOM, for Excel) or JSON."""
+    year = parse_year(be_year)
+    submission = public.public_submission(parse_code(dla_code, digits=7) or "", year) \
+        if year and fmt in ("csv", "json") else None
+    if submission is None:
+        abort(404)
+    org = submission.organization
+    records = public.year_records(SubmissionOverview.load(submission))
+    name = f"info-{org.dla_code}-{submission.fiscal_year}.{fmt}"
+    headers = {"Content-Disposition": f"attachment; filename={name}"}
+    if fmt == "json":
+        return jsonify(organization=dict(dla_code=org.dla_code, name_th=org.name_th,
+                                         org_type=org.org_type.value,
+                                         province=org.province.name_th,
+                                         district=org.district.name_th),
+                       fiscal_year=submission.fiscal_year, status=submission.status.value,
+                       status_th=submission.status.label_th,
+                       lao_certified_at=_iso(submission.lao_certified_at),
+                       province_certified_at=_iso(submission.province_certified_at),
+                       values=records), 200, headers
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["ด้านที่", "ด้าน", "หมวด", "รายการที่", "รหัสข้อมูล", "ข้อมูล", "หน่วย", "ค่า"])
+    for r in records:
+        writer.writerow([r["section_no"], r["section"], r["group"], r["row"] or "", r["field"],
+                         r["label"], r["unit"], _cell(r["value"])])
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers=headers)
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def _cell(value) -> str:
+    """A CSV cell that no spreadsheet runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @bp.route("/about")
