@@ -120,3 +120,67 @@ def _plain(value):
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+# The national figures of /stats: (label, unit, section model name, column) — certified data only.
+STATS = (
+    ("ประชากร", "คน", "Section1General", "population_total"),
+    ("ครัวเรือน", "ครัวเรือน", "Section1General", "households"),
+    ("ถนนลาดยาง", "กม.", "Section2Infrastructure", "road_asphalt_km"),
+    ("ถนนคอนกรีต", "กม.", "Section2Infrastructure", "road_concrete_km"),
+    ("ถนนลูกรัง", "กม.", "Section2Infrastructure", "road_laterite_km"),
+    ("ถนนหินคลุก", "กม.", "Section2Infrastructure", "road_crushed_rock_km"),
+    ("ถนนดิน", "กม.", "Section2Infrastructure", "road_earth_km"),
+    ("ครัวเรือนที่ใช้น้ำประปา", "ครัวเรือน", "Section2Infrastructure", "households_piped_water"),
+    ("อาสาสมัครป้องกันภัยฝ่ายพลเรือน (อปพร.)", "คน", "Section6Disaster",
+     "civil_defence_volunteers"),
+    ("ขยะมูลฝอยที่เกิดขึ้น", "ตัน/วัน", "Section7Environment", "waste_generated"),
+    ("รายรับจริงรวม", "บาท", "Section8Finance", "revenue_total"),
+    ("รายจ่ายจริงรวม", "บาท", "Section8Finance", "expenditure_total"),
+)
+
+
+def statistics(be_year: int) -> dict:
+    """Sums of certified LAO-years of `be_year`, for the nation and per province, and how
+    complete the year's certification is."""
+    from . import sections
+    from .sections import Section6Vehicle, VehicleKind
+
+    columns = [(label, unit, getattr(getattr(sections, model), column))
+               for label, unit, model, column in STATS]
+    joined = {c.class_ for _l, _u, c in columns}
+    query = select(Submission.province_code, func.count(Submission.id),
+                   *[func.sum(c) for _l, _u, c in columns])
+    for model in joined:
+        query = query.outerjoin(model, model.submission_id == Submission.id)
+    query = query.where(Submission.fiscal_year == be_year, is_public()) \
+        .group_by(Submission.province_code)
+    by_province = {row[0]: row[1:] for row in db.session.execute(query)}
+    engines = dict(db.session.execute(
+        select(Submission.province_code, func.count(Section6Vehicle.id))
+        .join(Section6Vehicle, Section6Vehicle.submission_id == Submission.id)
+        .where(Submission.fiscal_year == be_year, is_public(),
+               Section6Vehicle.kind == VehicleKind.FIRE_ENGINE)
+        .group_by(Submission.province_code)).all())
+    lao_count = dict(db.session.execute(
+        select(Submission.province_code, func.count()).where(
+            Submission.fiscal_year == be_year).group_by(Submission.province_code)).all())
+    names = dict(db.session.execute(select(Province.code, Province.name_th)).all())
+    provinces = []
+    for code in sorted(by_province, key=lambda c: names.get(c, c)):
+        certified, *sums = by_province[code]
+        provinces.append(dict(code=code, name=names.get(code, code), laos=lao_count.get(code, 0),
+                              certified=certified, sums=sums, fire_engines=engines.get(code, 0)))
+    totals = [sum((p["sums"][i] or 0) for p in provinces) for i in range(len(columns))]
+    return dict(year=be_year, labels=[(label, unit) for label, unit, _c in columns],
+                provinces=provinces, totals=totals,
+                certified=sum(p["certified"] for p in provinces),
+                laos=sum(lao_count.values()),
+                fire_engines=sum(p["fire_engines"] for p in provinces))
+
+
+def stat_years() -> list[int]:
+    """The fiscal years with at least one certified LAO-year, newest first."""
+    return list(db.session.scalars(select(Submission.fiscal_year).where(is_public())
+                                   .group_by(Submission.fiscal_year)
+                                   .order_by(Submission.fiscal_year.desc())))

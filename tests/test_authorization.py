@@ -54,7 +54,7 @@ OTHER_ENDPOINTS = {
     "static": "public", "admin.static": "public", "public.index": "public",
     "public.about": "public", "public.healthz": "public", "public.set_language": "public",
     "public.organization": "public", "public.organization_year": "public",
-    "public.organization_year_data": "public",
+    "public.organization_year_data": "public", "public.stats": "public",
     "auth.login": "public", "auth.logout": "signed_in", "admin.index": "signed_in",
 }
 

@@ -137,3 +137,26 @@ def test_a_certified_year_downloads_as_csv_and_json_and_nothing_else_does(app, c
     for fmt in ("csv", "json"):
         assert client.get(f"/orgs/{draft[0]}/{draft[1]}/data.{fmt}").status_code == 404
     assert client.get(f"/orgs/{code}/{year}/data.xml").status_code == 404
+
+
+def test_stats_add_up_certified_years_only(app, client, demo):
+    from sqlalchemy import func
+
+    from models.sections import Section1General
+    with app.app_context():
+        def certified_population():
+            return db.session.scalar(select(func.sum(Section1General.population_total)).join(
+                Submission, Section1General.submission_id == Submission.id).where(
+                Submission.fiscal_year == 2570,
+                Submission.status.in_(list(PUBLIC_STATUSES))))
+        before = certified_population()
+        officer = db.session.scalar(select(User).where(User.username == "prov-61"))
+        lao = db.session.scalars(select(Submission.id).where(
+            Submission.fiscal_year == 2570, Submission.status == Status.LAO_CERTIFIED)).first()
+        assert transition("return_to_lao", [lao], officer, reason=REASON)[0].done
+        after = certified_population()
+    assert after < before
+    page = client.get("/stats", query_string={"year": "2570"}).get_data(as_text=True)
+    assert f"{after:,}" in page and f"{before:,}" not in page
+    assert "อุทัยธานี" in page and "รถยนต์ดับเพลิง" in page
+    assert client.get("/stats?year=abc").status_code == 200

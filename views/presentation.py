@@ -109,4 +109,4 @@ def init_templates(app: Flask) -> None:
         may=lambda what: may(current_user, what),
         Permission=Permission, Status=Status, Action=Action,
         SECTION_COUNT=SECTION_COUNT, SECTIONS=SECTIONS, section_title=section_title,
-        sections_badge=sections_badge)
+        sections_badge=sections_badge, zip=zip)

@@ -107,6 +107,16 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+@bp.route("/stats")
+def stats():
+    """National and provincial sums of certified data, and how complete the year is."""
+    years = public.stat_years()
+    year = parse_year(request.args.get("year"))
+    year = year if year in years else (years[0] if years else None)
+    return render_template("public/stats.html", years=years, year=year,
+                           stats=public.statistics(year) if year else None)
+
+
 @bp.route("/about")
 def about():
     return render_template("about.html")
