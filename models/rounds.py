@@ -25,7 +25,7 @@ from datetime import date, datetime
 from sqlalchemy import (Integer, bindparam, case, exists, func, insert, literal, select, true,
                         update)
 
-from workflow import SECTION_COUNT, Status
+from workflow import SECTION_COUNT, Status, thai_date
 
 from .base import db, utcnow
 from .completeness import sections_complete
@@ -116,8 +116,8 @@ def _check_ce_date(value: date, what: str) -> date:
 
 def _check_window(opens_on: date, deadline: date) -> None:
     if deadline < opens_on:
-        raise RoundError(f"กำหนดส่งข้อมูล ({deadline.isoformat()}) ต้องไม่ก่อนวันที่เปิดรับข้อมูล "
-                         f"({opens_on.isoformat()})")
+        raise RoundError(f"กำหนดส่งข้อมูล ({thai_date(deadline)}) ต้องไม่ก่อนวันที่เปิดรับข้อมูล "
+                         f"({thai_date(opens_on)})")
 
 
 # --- open ------------------------------------------------------------------------------------
