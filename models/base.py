@@ -33,3 +33,13 @@ db = SQLAlchemy(model_class=Base)
 def utcnow() -> datetime:
     """Timezone-aware now in UTC (stored naive-UTC on SQLite, timestamptz on PostgreSQL)."""
     return datetime.now(timezone.utc)
+
+
+
+def include_object_for(dialect_name: str):
+    """Alembic autogenerate's `include_object`: skip a schema item made only for another
+    database (`ddl_if`), such as PostgreSQL's trigram index when comparing SQLite."""
+    def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        wanted = getattr(getattr(obj, "_ddl_if", None), "dialect", None)
+        return reflected or wanted is None or wanted == dialect_name
+    return include_object

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from sqlalchemy import select
 
 from models import Organization, Submission, User, db
@@ -160,3 +162,15 @@ def test_stats_add_up_certified_years_only(app, client, demo):
     assert f"{after:,}" in page and f"{before:,}" not in page
     assert "อุทัยธานี" in page and "รถยนต์ดับเพลิง" in page
     assert client.get("/stats?year=abc").status_code == 200
+
+
+def test_postgresql_finds_a_partial_thai_name_through_the_trigram_index(app, demo):
+    from sqlalchemy import text
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the trigram index is PostgreSQL's; SQLite scans 7,850 names")
+        with db.engine.connect() as conn:
+            conn.execute(text("SET enable_seqscan = off"))
+            plan = "\n".join(conn.execute(text(
+                "EXPLAIN SELECT id FROM organization WHERE name_th LIKE '%น้ำซึม%'")).scalars())
+    assert "ix_organization_name_trgm" in plan, plan
