@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from models import FiscalYear, db
+from sqlalchemy import select
+
+from models import User, db
 
 from .conftest import csrf_token
+from .formdata import form_fields
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 PLACEHOLDER = re.compile(r"%(?:\([a-z_]+\))?[sd]")
@@ -130,42 +132,43 @@ def test_admin_pages_stay_english_in_english(client, demo, login_as):
 
 
 # --- WTForms validation messages -------------------------------------------------------------
-def _deadline(app) -> date:
+def _password_hash(app) -> str:
     with app.app_context():
-        value = db.session.get(FiscalYear, 2570).deadline
-        db.session.remove()
-        return value
+        return db.session.scalar(select(User.password_hash).where(User.username == "prov-61"))
 
 
-def _post_bad_deadline(client):
-    edit = "/admin/fiscal_year/edit/?id=2570"
+def _post_short_password(client, app):
+    """An admin form whose validator message is WTForms' own (the user form's Length()):
+    the fiscal-year form's dates are INFO's ThaiDateField now, with its own Thai message."""
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.username == "prov-61"))
+    edit = f"/admin/user_account/edit/?id={user_id}"
     token = csrf_token(client, edit)
-    html = _page(client, edit)
-    opens_on = re.search(r'name="opens_on"[^>]*value="([^"]*)"', html).group(1)
-    response = client.post(edit, data={"csrf_token": token, "status": "open",
-                                       "opens_on": opens_on, "deadline": "31/02/2570"})
+    data = form_fields(_page(client, edit))
+    data.update({"csrf_token": token, "new_password": "short"})
+    response = client.post(edit, data=data)
     assert response.status_code == 200  # the form again, with its errors; nothing saved
     return response.get_data(as_text=True)
 
 
 def test_admin_form_validation_message_is_thai(app, client, demo, login_as):
     login_as("admin")
-    before = _deadline(app)
-    body = _post_bad_deadline(client)
-    assert "รูปแบบวันที่ไม่ถูกต้อง" in body
-    assert "Not a valid date value." not in body
+    before = _password_hash(app)
+    body = _post_short_password(client, app)
+    assert "ต้องมีความยาวระหว่าง 10 ถึง 128 ตัวอักษร" in body
+    assert "Field must be between" not in body
     assert "บันทึกข้อมูลเรียบร้อยแล้ว" not in body
-    assert _deadline(app) == before
+    assert _password_hash(app) == before
 
 
 def test_admin_form_validation_message_is_english_in_english(app, client, demo, login_as):
     login_as("admin")
     client.get("/lang/en")
-    before = _deadline(app)
-    body = _post_bad_deadline(client)
-    assert "Not a valid date value." in body
-    assert "รูปแบบวันที่ไม่ถูกต้อง" not in body
-    assert _deadline(app) == before
+    before = _password_hash(app)
+    body = _post_short_password(client, app)
+    assert "Field must be between 10 and 128 characters long." in body
+    assert "ต้องมีความยาวระหว่าง" not in body
+    assert _password_hash(app) == before
 
 
 def test_login_form_uses_the_wtforms_catalogue(client, app):
