@@ -7,6 +7,7 @@ functions, so "an LAO that has not certified cannot be found" is written once.
 from __future__ import annotations
 
 from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from workflow import PUBLIC_STATUSES
 
@@ -67,16 +68,20 @@ def search(text: str = "", province: str | None = None, district: str | None = N
         query = query.where(Organization.org_type == org_type)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.order_by(Organization.province_code, Organization.name_th)
+                              .options(joinedload(Organization.district),
+                                       joinedload(Organization.province))
                               .offset(page * PAGE_SIZE).limit(PAGE_SIZE)).all()
     return int(total or 0), list(rows)
 
 
-def places() -> tuple[list, list]:
-    """(provinces, districts) for the search form."""
+def places(province: str | None) -> tuple[list, list]:
+    """(provinces, the chosen province's districts) for the search form (not all 928)."""
+    districts = db.session.execute(
+        select(District.code, District.name_th, District.province_code)
+        .where(District.province_code == province).order_by(District.name_th)).all() \
+        if province else []
     return (db.session.execute(select(Province.code, Province.name_th)
-                               .order_by(Province.name_th)).all(),
-            db.session.execute(select(District.code, District.name_th, District.province_code)
-                               .order_by(District.name_th)).all())
+                               .order_by(Province.name_th)).all(), districts)
 
 
 def year_records(overview) -> list[dict]:

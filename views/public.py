@@ -35,7 +35,7 @@ def index():
     searched = bool(text or province or district or org_type)
     total, orgs = public.search(text, province, district, org_type, page) if searched \
         else (0, [])
-    provinces, districts = public.places()
+    provinces, districts = public.places(province)
     return render_template(
         "public/search.html", q=text, province=province, district=district, org_type=org_type,
         searched=searched, total=total, orgs=orgs, page=page, page_size=public.PAGE_SIZE,
