@@ -38,14 +38,17 @@ if _WHY_NOT:
         pytest.fail(f"browser tests cannot run in CI: {_WHY_NOT}", pytrace=False)
     pytest.skip(f"browser tests skipped: {_WHY_NOT}", allow_module_level=True)
 
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from models import Organization, Submission, db  # noqa: E402
 from ..conftest import PASSWORD  # noqa: E402
 
-TIMEOUT_MS = 10_000
+# Generous: CI shares 2 cores between pytest, waitress and Chromium (a 10 s wait once ran out
+# while a page loaded under load); a real failure still fails, only later.
+TIMEOUT_MS = 30_000
 SCREENSHOTS = "screenshots"
+expect.set_options(timeout=TIMEOUT_MS)  # expect(...) waits as long as the page calls do
 
 
 # --- the server and the browser ----------------------------------------------------------------
@@ -99,6 +102,7 @@ class Journey:
                                            viewport={"width": width, "height": 900},
                                            storage_state=storage_state)
         context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
         self.contexts.append(context)
         page = context.new_page()
         if username:
