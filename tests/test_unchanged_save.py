@@ -65,10 +65,9 @@ def cases(app, demo):
             ("admin", "fiscal_year", FiscalYear, 2570),
             ("admin", "organization", Organization, org_id),
             *[("admin", "user_account", User, users[role]) for role in Role],
-            (clerk, "lao_website", LaoWebsite, db.session.scalar(select(LaoWebsite.id))),
-            (clerk, "info_administrator", InfoAdministrator,
-             db.session.scalar(select(InfoAdministrator.id))),
-            (clerk, "tourist_place", TouristPlace, db.session.scalar(select(TouristPlace.id))),
+            *[(clerk, model.__tablename__, model, db.session.scalar(
+                select(model.id).where(model.organization_id == org_id)))
+              for model in (LaoWebsite, InfoAdministrator, TouristPlace)],
             *[(clerk, f"edit_s{s.SECTION_NO}", s, draft.id) for s in SECTIONS],
         ]
         return rows
