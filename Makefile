@@ -9,7 +9,7 @@ THREADS ?= 4
 # The documented demo password (demo data only; production accounts use create-user).
 DEMO_PASSWORD ?= info-demo-2570
 
-.PHONY: run test test-sqlite test-postgres venv clean-demo browser-deps
+.PHONY: run test test-sqlite test-postgres venv assets clean-demo browser-deps
 
 venv: $(VENV)/.installed
 
@@ -18,8 +18,16 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
+## make assets: the front-end libraries of package-lock.json into node_modules/ (served at /vendor/)
+assets: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install nodejs npm" >&2; exit 2; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
 ## make run: migrate the SQLite demo database, seed it once, serve on http://127.0.0.1:$(PORT)
-run: venv
+run: venv assets
 	@mkdir -p instance
 	INFO_MODE=demo $(FLASK) db upgrade
 	@if [ ! -f instance/.demo-seeded ]; then \
@@ -31,16 +39,16 @@ run: venv
 	  --call app:create_app
 
 ## make test: pytest on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set
-test: venv
+test: venv assets
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	 else echo "TEST_DATABASE_URL is not set: PostgreSQL run skipped (CI sets it)"; fi
 
-test-sqlite: venv
+test-sqlite: venv assets
 	@echo "=== pytest on SQLite ==="
 	env -u TEST_DATABASE_URL $(PY) -m pytest -q -p no:cacheprovider
 
-test-postgres: venv
+test-postgres: venv assets
 	@test -n "$$TEST_DATABASE_URL" || { echo "TEST_DATABASE_URL is not set" >&2; exit 2; }
 	@echo "=== pytest on PostgreSQL ($${TEST_DATABASE_URL%%\?*}) ==="
 	$(PY) -m pytest -q -p no:cacheprovider

@@ -243,7 +243,7 @@ def init_security(app: Flask) -> None:
             response.headers.setdefault(name, value)
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        static = request.endpoint in ("static", "admin.static")
+        static = request.endpoint in ("static", "admin.static", "vendor.asset")
         if not static and (current_user.is_authenticated or request.path.startswith("/admin")):
             # Signed-in pages and exports hold LAO data: no browser or proxy keeps a copy.
             response.headers["Cache-Control"] = "no-store"
@@ -265,9 +265,10 @@ def init_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from views import auth, errors, public
+    from views import auth, errors, public, vendor
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(vendor.bp)
     errors.register(app)
 
 

@@ -51,7 +51,7 @@ MODEL_ENDPOINTS = {
 }
 # Everything outside the back office.
 OTHER_ENDPOINTS = {
-    "static": "public", "admin.static": "public", "public.index": "public",
+    "static": "public", "admin.static": "public", "vendor.asset": "public", "public.index": "public",
     "public.about": "public", "public.healthz": "public", "public.set_language": "public",
     "public.organization": "public", "public.organization_year": "public",
     "public.organization_year_data": "public", "public.stats": "public",
