@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 PORT ?= 8080
 THREADS ?= 4
+# pytest-xdist workers for make test (one per core; TEST_WORKERS=0 runs in one process).
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+PYTEST := $(PY) -m pytest -q -p no:cacheprovider $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 # The documented demo password (demo data only; production accounts use create-user).
 DEMO_PASSWORD ?= info-demo-2570
 
@@ -46,12 +49,12 @@ test: venv assets
 
 test-sqlite: venv assets
 	@echo "=== pytest on SQLite ==="
-	env -u TEST_DATABASE_URL $(PY) -m pytest -q -p no:cacheprovider
+	env -u TEST_DATABASE_URL $(PYTEST)
 
 test-postgres: venv assets
 	@test -n "$$TEST_DATABASE_URL" || { echo "TEST_DATABASE_URL is not set" >&2; exit 2; }
 	@echo "=== pytest on PostgreSQL ($${TEST_DATABASE_URL%%\?*}) ==="
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PYTEST)
 
 ## make browser-deps: Debian's chromium for tests/browser (as root; without it they skip, in CI they fail)
 browser-deps:

@@ -19,9 +19,12 @@ PASSWORD = "test-password-2570"
 
 def _database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
+    if not url:  # each pytest-xdist worker has its own temporary folder
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
     url = normalize_database_url(url)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        url = _worker_database(url, worker)
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
@@ -32,6 +35,24 @@ def _database_url(tmp_path_factory) -> str:
     finally:
         engine.dispose()
     return url
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """`make test` runs pytest-xdist workers (tests/README): each gets its own PostgreSQL database,
+    <TEST_DATABASE_URL's database>_<worker>, created when missing (.ci/run drops them all)."""
+    from sqlalchemy.engine import make_url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001
+        pytest.exit(f"cannot create the worker database {name}: {exc}", returncode=3)
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
