@@ -12,7 +12,7 @@ PYTEST := $(PY) -m pytest -q -p no:cacheprovider $(if $(filter 0,$(TEST_WORKERS)
 # The documented demo password (demo data only; production accounts use create-user).
 DEMO_PASSWORD ?= info-demo-2570
 
-.PHONY: run test test-sqlite test-postgres venv assets clean-demo browser-deps
+.PHONY: run test test-sqlite test-postgres venv assets clean-demo browser-deps deploy-deps deploy-check
 
 venv: $(VENV)/.installed
 
@@ -60,6 +60,16 @@ test-postgres: venv assets
 browser-deps:
 	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
 	 else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+
+## make deploy-deps: Debian's nginx for the production check (as root)
+deploy-deps:
+	@if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then /usr/sbin/nginx -v; \
+	 else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; fi
+
+## make deploy-check: the README's production recipe for real on loopback ports (deploy/production_check.py):
+## a private PostgreSQL cluster, two waitress processes, Redis for the limits, nginx with TLS in front
+deploy-check: venv
+	$(PY) deploy/production_check.py
 
 clean-demo:
 	rm -f instance/info.sqlite3* instance/.demo-seeded
