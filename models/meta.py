@@ -37,7 +37,7 @@ def _column(kind: str, type_: Any, label_th: str, label_en: str, *, unit: str | 
             min: Decimal | int | float | None = None, max: Decimal | int | float | None = None,
             choices: type[enum.Enum] | None = None, derived: bool = False,
             readonly: bool = False, range_message: str | None = None,
-            widget: str | None = None, **kwargs: Any):
+            widget: str | None = None, max_length: int | None = None, **kwargs: Any):
     info = {
         "kind": kind,
         "label_th": label_th,
@@ -55,6 +55,9 @@ def _column(kind: str, type_: Any, label_th: str, label_en: str, *, unit: str | 
         "range_message": range_message,
         # How a form asks for and a page shows the value, when not by its kind ("month").
         "widget": widget,
+        # The most characters a text may hold: the form's maxlength, the rule registry's
+        # refusal and a CHECK on both databases (SQLite would store any length).
+        "max_length": max_length,
     }
     kwargs.setdefault("nullable", True)
     return mapped_column(type_, info=info, **kwargs)
@@ -93,13 +96,17 @@ def percent(label_th: str, label_en: str, **kw: Any):
 
 
 def text(label_th: str, label_en: str, length: int = 255, **kw: Any):
-    """A short line of text."""
-    return _column("text", String(length), label_th, label_en, **kw)
+    """A short line of text (at most `length` characters: forms, rules and a CHECK)."""
+    return _column("text", String(length), label_th, label_en, max_length=length, **kw)
 
 
-def longtext(label_th: str, label_en: str, **kw: Any):
-    """Free text over several lines (terrain, climate, main crops …)."""
-    return _column("longtext", Text, label_th, label_en, **kw)
+LONGTEXT_MAX = 2000
+
+
+def longtext(label_th: str, label_en: str, length: int = LONGTEXT_MAX, **kw: Any):
+    """Free text over several lines (terrain, climate, main crops …), at most `length`
+    characters."""
+    return _column("longtext", Text, label_th, label_en, max_length=length, **kw)
 
 
 def choice(enum_cls: type[enum.Enum], label_th: str, label_en: str, **kw: Any):
@@ -149,6 +156,8 @@ def range_check_sql(column: Column) -> str | None:
     info = column.info
     if "kind" not in info:
         return None
+    if info.get("max_length") is not None:
+        return f"length({column.name}) <= {info['max_length']}"
     parts = []
     if info.get("min") is not None:
         parts.append(f"{column.name} >= {info['min']}")
@@ -165,7 +174,8 @@ def _add_range_checks(column: Column, table: Any) -> None:
     sql = range_check_sql(column)
     # Only the models' own tables: copies made by Alembic already carry the constraint.
     if sql and table.metadata is Base.metadata:
-        table.append_constraint(CheckConstraint(sql, name=f"{column.name}_range"))
+        suffix = "max_length" if column.info.get("max_length") is not None else "range"
+        table.append_constraint(CheckConstraint(sql, name=f"{column.name}_{suffix}"))
 
 
 def catalogue_columns(model: type) -> list[Column]:

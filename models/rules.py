@@ -27,7 +27,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Numeric, String
+from sqlalchemy import Integer, Numeric
 
 from .meta import catalogue_columns
 from .rulebook import (ColumnRule, Finding, Inputs, NotANumber, Pattern, RuleContext, blank,
@@ -102,12 +102,12 @@ def column_message(model: type, column: Any, value: Any) -> str | None:
             if (message := rule.refusal(n)) is not None:
                 return message
         return _capacity_message(column, n)
-    if kind in ("text", "longtext", "subdistrict") and isinstance(column.type, String):
+    if kind in ("text", "longtext", "subdistrict"):
         text = value if isinstance(value, str) else str(value)
         for rule in own:
             if (message := rule.refusal(text)) is not None:
                 return message
-        length = getattr(column.type, "length", None)
+        length = column.info.get("max_length") or getattr(column.type, "length", None)
         if length is not None and len(text) > length:
             return f"{label} ยาวได้ไม่เกิน {length:,} ตัวอักษร (กรอกไว้ {len(text):,} ตัวอักษร)"
     return None

@@ -212,6 +212,10 @@ def _migrated_checks() -> dict[str, str]:
         found.update({name: sql for name, _q, sql in re.findall(
             r"create_check_constraint\(\s*(?:op\.f\()?'([^']+)'\)?,\s*(?:'[a-z0-9_]+',\s*)?"
             r"(['\"])(.*?)\2", text)})
+    # The text-length migration makes its CHECKs from a table of (table, column, length).
+    from .test_text_lengths import migration_lengths
+    found.update({f"ck_{table}_{column}_max_length": f"length({column}) <= {length}"
+                  for table, column, length in migration_lengths()})
     return found
 
 

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, String
+from sqlalchemy import Column
 from wtforms import validators
 from wtforms.fields import DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -192,13 +192,14 @@ def field_for(column: Column, *, row_checked: bool = False) -> tuple[type, dict[
         render = {"inputmode": "decimal"}
     elif kind == "text":
         cls = StringField
-        length = column.type.length if isinstance(column.type, String) else None
+        length = info.get("max_length") or getattr(column.type, "length", None)
         if length:
             render = {"maxlength": length}
         kwargs["filters"] = [lambda v: v.strip() if isinstance(v, str) else v]
     elif kind == "longtext":
         cls = TextAreaField
-        render = {"rows": 3}
+        render = {"rows": 3, "maxlength": info["max_length"]} if info.get("max_length") \
+            else {"rows": 3}
     elif kind == "choice":
         cls = SelectField
         kwargs["choices"] = choices([BLANK, *((m.value, m.label_th) for m in info["choices"])])
