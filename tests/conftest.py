@@ -173,3 +173,18 @@ def login_as(client):
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return client
     return _login
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How much the fuzz tests sent (record_property("fuzz_requests"/"fuzz_server_errors");
+    the properties travel with the reports from pytest-xdist workers)."""
+    totals: dict[str, int] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", ()):
+                if name.startswith("fuzz_") and getattr(report, "when", "") == "call":
+                    totals[name] = totals.get(name, 0) + int(value)
+    if totals:
+        terminalreporter.write_line(
+            f"fuzz: {totals.get('fuzz_requests', 0):,} requests, "
+            f"{totals.get('fuzz_server_errors', 0)} server errors")

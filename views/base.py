@@ -120,17 +120,17 @@ class ScopedModelView(ModelView):
             args.sort = None
         return args
 
-    def _get_list_filter_args(self):
-        """Filter values the column cannot hold (an enum value that is no member, a 20-digit
-        number) are dropped with a Thai message, before they reach the database."""
-        kept = []
-        for index, name, value in super()._get_list_filter_args() or []:
-            column = getattr(self._filters[index], "column", None)
-            if _fits(column, value):
-                kept.append((index, name, value))
-            else:
-                flash(f"ไม่ใช้ตัวกรอง “{name}”: ค่าที่ระบุไม่ถูกต้อง", "warning")
-        return kept or None
+    def get_filters(self):
+        """Each filter refuses a value its column cannot hold (an enum value that is no member,
+        a 20-digit number) instead of raising: Flask-Admin's validate() catches ValueError only,
+        and an enum filter's clean() raises KeyError (a 500 from a bookmark or a fuzzer)."""
+        filters = super().get_filters()
+        for flt in filters or ():
+            flt.validate = _tolerant_validate(flt)
+        return filters
+
+    def get_invalid_value_msg(self, value: str, filter) -> str:
+        return f"ไม่ใช้ตัวกรอง “{filter.name}”: ค่าที่ระบุไม่ถูกต้อง"
 
     def get_query(self):
         return self.scope(super().get_query())
@@ -244,6 +244,21 @@ class ScopedModelView(ModelView):
         if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
             return "'" + value
         return value
+
+
+def _tolerant_validate(flt: Any):
+    """`flt.validate`, answering False for a value the column cannot hold or the filter cannot
+    read, whatever the filter's clean() raises."""
+    validate = flt.validate
+
+    def tolerant(value: Any) -> bool:
+        if not _fits(getattr(flt, "column", None), value):
+            return False
+        try:
+            return validate(value)
+        except (LookupError, ArithmeticError, TypeError, ValueError):
+            return False
+    return tolerant
 
 
 def _fits(column: Any, value: Any) -> bool:
