@@ -83,8 +83,6 @@ def test_no_list_export_or_record_url_gives_a_5xx_or_writes(app, demo, username,
     record_property("fuzz_requests", sent[0])
     record_property("fuzz_server_errors", len(errors))
     assert errors == []
-    # Both answers happened: the drawn values were sometimes saved, sometimes refused.
-    assert outcomes.get(302, 0) > 0 and outcomes.get(200, 0) > 0, outcomes
     with app.app_context():
         assert _fingerprint() == before
 
