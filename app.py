@@ -194,12 +194,13 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
     "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
-    # Flask-Admin's templates use inline scripts and styles; everything else is same-origin.
-    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; "
-                                "style-src 'self' 'unsafe-inline'; "
-                                "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; "
-                                "form-action 'self'; base-uri 'self'"),
 }
+# Scripts: INFO's own files and the <script> tags that carry this response's nonce (Flask-Admin
+# puts it on its own, `csp_nonce_generator` in views/admin.py); no inline handler or
+# javascript: URL runs.  Styles stay 'unsafe-inline' (style attributes throughout Flask-Admin).
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+       "script-src 'self' 'nonce-{nonce}' 'report-sample'; object-src 'none'; frame-ancestors 'none'; "
+       "form-action 'self'; base-uri 'self'")
 
 
 # Public pages of certified data that a reverse proxy may cache.
@@ -241,6 +242,8 @@ def init_security(app: Flask) -> None:
     def _headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        from views.presentation import csp_nonce
+        response.headers.setdefault("Content-Security-Policy", CSP.format(nonce=csp_nonce()))
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         static = request.endpoint in ("static", "admin.static", "vendor.asset")

@@ -14,6 +14,8 @@ from models import (AuditLog, CertificationEvent, District, FiscalYear, InfoAdmi
                     LaoWebsite, Organization, Province, Subdistrict, Submission, TouristPlace,
                     User, YearStatus, db)
 from models.accounts import SCOPE_COLUMN
+
+from .presentation import csp_nonce
 from models.certification import submission_scope
 from models.sections import CHILDREN, SECTIONS
 from workflow import SECTION_COUNT, Action, Permission, Role, Status, may, roles_for
@@ -195,6 +197,7 @@ def build_admin(app: Flask) -> Admin:
         index_view=HomeView(name="หน้าแรก", url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/info_base.html", fluid=True),
         translations_path=str(app.root_path + "/translations"),
+        csp_nonce_generator=csp_nonce,   # the nonce of app.py's Content-Security-Policy
     )
 
     def add(view_cls, model, name, category=None, endpoint=None, **attrs):

@@ -7,11 +7,12 @@ and globals `init_templates` registers) and the report all format a value the sa
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 from flask_admin.model.typefmt import BASE_FORMATTERS
 from flask_login import current_user
 from markupsafe import Markup
@@ -98,6 +99,15 @@ TYPE_FORMATTERS = {
 }
 
 
+def csp_nonce() -> str:
+    """This response's script nonce, made on first use: app.py's Content-Security-Policy
+    allows the <script> tags that carry it (`nonce="{{ csp_nonce() }}"`, Flask-Admin's own
+    through `csp_nonce_generator`)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
+
 def init_templates(app: Flask) -> None:
     """Register the filters and globals every template uses."""
     app.add_template_filter(lambda d: thai_date(d) if d else "", "thai_date")
@@ -109,4 +119,4 @@ def init_templates(app: Flask) -> None:
         may=lambda what: may(current_user, what),
         Permission=Permission, Status=Status, Action=Action,
         SECTION_COUNT=SECTION_COUNT, SECTIONS=SECTIONS, section_title=section_title,
-        sections_badge=sections_badge, zip=zip)
+        sections_badge=sections_badge, zip=zip, csp_nonce=csp_nonce)
