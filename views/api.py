@@ -36,10 +36,11 @@ from .auth import limiter
 from .errors import MESSAGES
 
 PREFIX = "/api/v1"
+# Path parameters; the examples are a certified LAO-year of the demo (อบจ.อุทัยธานี, 2569).
 DLA_CODE = {"in": "path", "name": "dla_code", "description": "รหัส อปท. 7 หลัก",
-            "schema": {"type": "string"}}
+            "schema": {"type": "string"}, "example": "2610101"}
 BE_YEAR = {"in": "path", "name": "be_year", "description": "ปีงบประมาณ พ.ศ. 4 หลัก (เช่น 2570)",
-           "schema": {"type": "string"}}
+           "schema": {"type": "string"}, "example": "2569"}
 NOT_CERTIFIED = "ไม่พบข้อมูลที่รับรองแล้วของ อปท. รหัส {code} ปีงบประมาณ {year}"
 
 
