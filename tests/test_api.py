@@ -180,6 +180,10 @@ def test_the_document_is_generated_and_the_docs_page_uses_no_cdn(app, client, de
         f"{API}/organizations/{{dla_code}}/years/{{be_year}}",
         f"{API}/organizations/{{dla_code}}/years/{{be_year}}/values",
         f"{API}/statistics", f"{API}/statistics/{{be_year}}"}
+    listing = spec["paths"][f"{API}/organizations"]
+    names = {p["name"] for p in listing.get("parameters", []) + listing["get"]["parameters"]}
+    assert names == {"q", "province", "district", "type", "after", "limit", "If-None-Match"}
+    assert "304" in listing["get"]["responses"] and "400" in listing["get"]["responses"]
     page = client.get(f"{API}/docs").get_data(as_text=True)
     scripts = re.findall(r"<script([^>]*)>", page)
     assert all('src="/' in attrs for attrs in scripts), scripts   # no inline script, no CDN

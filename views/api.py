@@ -66,6 +66,15 @@ bp = ApiBlueprint("api", __name__, url_prefix=PREFIX,
 # The document and its browsable page: outside the document itself.
 docs = FlaskBlueprint("api_docs", __name__, url_prefix=PREFIX)
 
+# Every GET answers If-None-Match with a 304 (`_http_caching` below); the document says so.
+# (The header goes with each route's parameters: `bp.doc(parameters=…)` would replace the
+# query parameters flask-smorest documents from the schema.)
+IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "required": False,
+                 "schema": {"type": "string"},
+                 "description": "ETag ของคำตอบที่เก็บไว้: ได้ 304 เมื่อข้อมูลยังไม่เปลี่ยน"}
+_conditional = bp.doc(
+    responses={"304": {"description": "ข้อมูลไม่เปลี่ยน (ETag ตรงกับ If-None-Match)"}})
+
 # One bucket per client address for the whole API (read when a request comes, so each app's
 # API_RATE_LIMIT counts).  Decorated once, at import: the limiter outlives the apps tests build.
 _rate_limit = limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api",
@@ -76,7 +85,8 @@ _rate_limit(docs)
 
 # --- the endpoints -------------------------------------------------------------------------
 
-@bp.route("/")
+@bp.route("/", parameters=[IF_NONE_MATCH])
+@_conditional
 @bp.response(200, s.IndexOut)
 def index():
     """ทางเข้า API: ที่อยู่ของเอกสาร OpenAPI และรายการข้อมูล"""
@@ -84,7 +94,8 @@ def index():
                 organizations=url_for("api.organizations"), statistics=url_for("api.statistics"))
 
 
-@bp.route("/organizations")
+@bp.route("/organizations", parameters=[IF_NONE_MATCH])
+@_conditional
 @bp.arguments(s.OrganizationQuery, location="query", as_kwargs=True)
 @bp.response(200, s.OrganizationPage, headers={"Link": {
     "description": 'หน้าถัดไป: <…?after=…>; rel="next"', "schema": {"type": "string"}}})
@@ -102,7 +113,8 @@ def organizations(limit: int, q: str = "", province: str | None = None,
     return dict(items=[_organization(o, years[o.id]) for o in rows], next=following), 200, headers
 
 
-@bp.route("/organizations/<dla_code>", parameters=[DLA_CODE])
+@bp.route("/organizations/<dla_code>", parameters=[DLA_CODE, IF_NONE_MATCH])
+@_conditional
 @bp.response(200, s.OrganizationDetail)
 @bp.alt_response(404, schema=s.ErrorOut, description="ไม่พบ อปท. ที่รับรองข้อมูลแล้ว")
 def organization(dla_code: str):
@@ -117,7 +129,9 @@ def organization(dla_code: str):
                                        be_year=sub.fiscal_year)) for sub in subs]}
 
 
-@bp.route("/organizations/<dla_code>/years/<be_year>", parameters=[DLA_CODE, BE_YEAR])
+@bp.route("/organizations/<dla_code>/years/<be_year>",
+          parameters=[DLA_CODE, BE_YEAR, IF_NONE_MATCH])
+@_conditional
 @bp.response(200, s.SubmissionOut)
 @bp.alt_response(404, schema=s.ErrorOut, description="ไม่พบปีที่รับรองข้อมูลแล้ว")
 def organization_year(dla_code: str, be_year: str):
@@ -131,7 +145,9 @@ def organization_year(dla_code: str, be_year: str):
                                    be_year=sub.fiscal_year))
 
 
-@bp.route("/organizations/<dla_code>/years/<be_year>/values", parameters=[DLA_CODE, BE_YEAR])
+@bp.route("/organizations/<dla_code>/years/<be_year>/values",
+          parameters=[DLA_CODE, BE_YEAR, IF_NONE_MATCH])
+@_conditional
 @bp.response(200, s.ValuesOut)
 @bp.alt_response(404, schema=s.ErrorOut, description="ไม่พบปีที่รับรองข้อมูลแล้ว")
 def organization_year_values(dla_code: str, be_year: str):
@@ -143,14 +159,16 @@ def organization_year_values(dla_code: str, be_year: str):
                 values=public.year_records(SubmissionOverview.load(sub)))
 
 
-@bp.route("/statistics")
+@bp.route("/statistics", parameters=[IF_NONE_MATCH])
+@_conditional
 @bp.response(200, s.StatisticsYears)
 def statistics():
     """ปีงบประมาณที่มีสถิติจากข้อมูลที่รับรองแล้ว"""
     return dict(years=public.stat_years())
 
 
-@bp.route("/statistics/<be_year>", parameters=[BE_YEAR])
+@bp.route("/statistics/<be_year>", parameters=[BE_YEAR, IF_NONE_MATCH])
+@_conditional
 @bp.response(200, s.StatisticsOut)
 @bp.alt_response(404, schema=s.ErrorOut, description="ไม่มีข้อมูลที่รับรองแล้วในปีนี้")
 def statistics_year(be_year: str):
