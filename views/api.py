@@ -72,6 +72,13 @@ docs = FlaskBlueprint("api_docs", __name__, url_prefix=PREFIX)
 IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "required": False,
                  "schema": {"type": "string"},
                  "description": "ETag ของคำตอบที่เก็บไว้: ได้ 304 เมื่อข้อมูลยังไม่เปลี่ยน"}
+# …and every 200 carries the validator and the cache lifetime (schemathesis checks they do).
+CACHE_HEADERS = {
+    "ETag": {"description": "ค่าแฮชของเนื้อหาคำตอบ", "required": True,
+             "schema": {"type": "string"}},
+    "Cache-Control": {"description": "public, max-age=…", "required": True,
+                      "schema": {"type": "string"}},
+}
 _conditional = bp.doc(
     responses={"304": {"description": "ข้อมูลไม่เปลี่ยน (ETag ตรงกับ If-None-Match)"}})
 
@@ -87,7 +94,7 @@ _rate_limit(docs)
 
 @bp.route("/", parameters=[IF_NONE_MATCH])
 @_conditional
-@bp.response(200, s.IndexOut)
+@bp.response(200, s.IndexOut, headers=CACHE_HEADERS)
 def index():
     """ทางเข้า API: ที่อยู่ของเอกสาร OpenAPI และรายการข้อมูล"""
     return dict(openapi=url_for("api_docs.openapi_json"), docs=url_for("api_docs.browser"),
@@ -97,7 +104,7 @@ def index():
 @bp.route("/organizations", parameters=[IF_NONE_MATCH])
 @_conditional
 @bp.arguments(s.OrganizationQuery, location="query", as_kwargs=True)
-@bp.response(200, s.OrganizationPage, headers={"Link": {
+@bp.response(200, s.OrganizationPage, headers={**CACHE_HEADERS, "Link": {
     "description": 'หน้าถัดไป: <…?after=…>; rel="next"', "schema": {"type": "string"}}})
 def organizations(limit: int, q: str = "", province: str | None = None,
                   district: str | None = None, type=None, after: str | None = None):
@@ -115,7 +122,7 @@ def organizations(limit: int, q: str = "", province: str | None = None,
 
 @bp.route("/organizations/<dla_code>", parameters=[DLA_CODE, IF_NONE_MATCH])
 @_conditional
-@bp.response(200, s.OrganizationDetail)
+@bp.response(200, s.OrganizationDetail, headers=CACHE_HEADERS)
 @bp.alt_response(404, schema=s.ErrorOut, description="ไม่พบ อปท. ที่รับรองข้อมูลแล้ว")
 def organization(dla_code: str):
     """อปท. หนึ่งแห่งและปีงบประมาณที่รับรองข้อมูลแล้ว"""
@@ -132,7 +139,7 @@ def organization(dla_code: str):
 @bp.route("/organizations/<dla_code>/years/<be_year>",
           parameters=[DLA_CODE, BE_YEAR, IF_NONE_MATCH])
 @_conditional
-@bp.response(200, s.SubmissionOut)
+@bp.response(200, s.SubmissionOut, headers=CACHE_HEADERS)
 @bp.alt_response(404, schema=s.ErrorOut, description="ไม่พบปีที่รับรองข้อมูลแล้ว")
 def organization_year(dla_code: str, be_year: str):
     """ปีที่รับรองข้อมูลแล้วของ อปท.: สถานะ ระดับที่รับรอง เมื่อใด และหมายเลขการรับรอง"""
@@ -148,7 +155,7 @@ def organization_year(dla_code: str, be_year: str):
 @bp.route("/organizations/<dla_code>/years/<be_year>/values",
           parameters=[DLA_CODE, BE_YEAR, IF_NONE_MATCH])
 @_conditional
-@bp.response(200, s.ValuesOut)
+@bp.response(200, s.ValuesOut, headers=CACHE_HEADERS)
 @bp.alt_response(404, schema=s.ErrorOut, description="ไม่พบปีที่รับรองข้อมูลแล้ว")
 def organization_year_values(dla_code: str, be_year: str):
     """ข้อมูล 8 ด้านของปีที่รับรองแล้ว พร้อมรหัสข้อมูล ชื่อไทย/อังกฤษ หน่วย ชนิด และแถวของตารางย่อย
@@ -161,7 +168,7 @@ def organization_year_values(dla_code: str, be_year: str):
 
 @bp.route("/statistics", parameters=[IF_NONE_MATCH])
 @_conditional
-@bp.response(200, s.StatisticsYears)
+@bp.response(200, s.StatisticsYears, headers=CACHE_HEADERS)
 def statistics():
     """ปีงบประมาณที่มีสถิติจากข้อมูลที่รับรองแล้ว"""
     return dict(years=public.stat_years())
@@ -169,7 +176,7 @@ def statistics():
 
 @bp.route("/statistics/<be_year>", parameters=[BE_YEAR, IF_NONE_MATCH])
 @_conditional
-@bp.response(200, s.StatisticsOut)
+@bp.response(200, s.StatisticsOut, headers=CACHE_HEADERS)
 @bp.alt_response(404, schema=s.ErrorOut, description="ไม่มีข้อมูลที่รับรองแล้วในปีนี้")
 def statistics_year(be_year: str):
     """ผลรวมระดับประเทศและรายจังหวัดของข้อมูลที่รับรองแล้ว (เช่นเดียวกับหน้า /stats)"""
