@@ -68,6 +68,10 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         LOGIN_RATE_LIMIT="10 per minute",
         LOGIN_ACCOUNT_IP_LIMIT="10 per 10 minutes",
         LOGIN_ACCOUNT_LIMIT="50 per hour",
+        # The open data API (/api/v1): requests per client address, and how long a proxy or a
+        # browser may keep an answer before asking again (the ETag makes asking cheap).
+        API_RATE_LIMIT=os.environ.get("API_RATE_LIMIT", "120 per minute"),
+        API_CACHE_SECONDS=int(os.environ.get("API_CACHE_SECONDS", "60") or 60),
         # Reverse proxies in front whose X-Forwarded-For may be believed (0: none, a direct
         # client cannot choose its address).
         TRUSTED_PROXY_HOPS=int(os.environ.get("TRUSTED_PROXY_HOPS", "0") or 0),
@@ -268,10 +272,11 @@ def init_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from views import auth, errors, public, vendor
+    from views import api, auth, errors, public, vendor
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(vendor.bp)
+    api.init_api(app)
     errors.register(app)
 
 

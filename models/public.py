@@ -50,28 +50,50 @@ def certified_years(organization_ids: list[int]) -> dict[int, list[Submission]]:
     return found
 
 
-def search(text: str = "", province: str | None = None, district: str | None = None,
-           org_type: OrgType | None = None, page: int = 0) -> tuple[int, list[Organization]]:
-    """LAOs with a certified year, by a part of the Thai name or the DLA code, and place/type."""
+def _findable(text: str = "", province: str | None = None, district: str | None = None,
+              org_type: OrgType | None = None) -> Select:
+    """LAOs with a certified year, by a part of the Thai name or the DLA code, and place/type
+    (the one filter of the search page and the API's organization list)."""
     query: Select = select(Organization).where(
         exists().where(Submission.organization_id == Organization.id, is_public()))
     text = (text or "").strip()[:100]
     if text:
-        like = f"%{text.replace('%', '').replace('_', '')}%"
-        query = query.where(or_(Organization.name_th.like(like),
-                                Organization.dla_code.startswith(text)))
+        # autoescape: a %, _ or backslash in the text is a character, not a LIKE wildcard.
+        query = query.where(or_(Organization.name_th.contains(text, autoescape=True),
+                                Organization.dla_code.startswith(text, autoescape=True)))
     if province:
         query = query.where(Organization.province_code == province)
     if district:
         query = query.where(Organization.district_code == district)
     if org_type is not None:
         query = query.where(Organization.org_type == org_type)
+    return query
+
+
+def search(text: str = "", province: str | None = None, district: str | None = None,
+           org_type: OrgType | None = None, page: int = 0) -> tuple[int, list[Organization]]:
+    """One page of the search: (how many LAOs match, the page's LAOs by province and name)."""
+    query = _findable(text, province, district, org_type)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.order_by(Organization.province_code, Organization.name_th)
                               .options(joinedload(Organization.district),
                                        joinedload(Organization.province))
                               .offset(page * PAGE_SIZE).limit(PAGE_SIZE)).all()
     return int(total or 0), list(rows)
+
+
+def organizations_after(after: str | None, limit: int, text: str = "",
+                        province: str | None = None, district: str | None = None,
+                        org_type: OrgType | None = None) -> list[Organization]:
+    """Up to `limit` findable LAOs whose DLA code comes after `after`, by DLA code (keyset
+    pagination: the last page reads as few rows as the first, through the unique index)."""
+    query = _findable(text, province, district, org_type)
+    if after:
+        query = query.where(Organization.dla_code > after)
+    return list(db.session.scalars(query.order_by(Organization.dla_code)
+                                   .options(joinedload(Organization.district),
+                                            joinedload(Organization.province))
+                                   .limit(limit)))
 
 
 def places(province: str | None) -> tuple[list, list]:
@@ -86,7 +108,8 @@ def places(province: str | None) -> tuple[list, list]:
 
 def year_records(overview) -> list[dict]:
     """One certified LAO-year as flat records: one per field, and one per child-row field
-    (row number given), with the catalogue's code, Thai label and unit (open data)."""
+    (row number given), with the catalogue's code, Thai and English label, kind and unit
+    (open data: the JSON download and the API's values)."""
     from .meta import catalogue_columns
     from .sections import CHILDREN, SECTIONS
 
@@ -98,6 +121,7 @@ def year_records(overview) -> list[dict]:
             info = column.info
             records.append({**base, "group": info.get("group") or "", "row": None,
                             "field": column.key, "label": info["label_th"],
+                            "label_en": info.get("label_en") or "", "type": info["kind"],
                             "unit": info.get("unit") or "",
                             "value": _plain(getattr(row, column.key, None) if row else None)})
         for name, child_cls in CHILDREN.get(section_cls, ()):
@@ -106,7 +130,8 @@ def year_records(overview) -> list[dict]:
                     info = column.info
                     records.append({**base, "group": child_cls.TITLE_TH, "row": n,
                                     "field": f"{name}.{column.key}", "label": info["label_th"],
-                                    "unit": info.get("unit") or "",
+                                    "label_en": info.get("label_en") or "",
+                                    "type": info["kind"], "unit": info.get("unit") or "",
                                     "value": _plain(getattr(child, column.key))})
     return records
 

@@ -56,6 +56,11 @@ OTHER_ENDPOINTS = {
     "public.organization": "public", "public.organization_year": "public",
     "public.organization_year_data": "public", "public.stats": "public",
     "auth.login": "public", "auth.logout": "signed_in", "admin.index": "signed_in",
+    # The open data API: certified data only, for everybody (views/api.py).
+    "api.index": "public", "api.organizations": "public", "api.organization": "public",
+    "api.organization_year": "public", "api.organization_year_values": "public",
+    "api.statistics": "public", "api.statistics_year": "public",
+    "api_docs.openapi_json": "public", "api_docs.browser": "public",
 }
 
 OWN_PROVINCE, OTHER_PROVINCE = "61", "18"
