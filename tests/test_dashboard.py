@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import html as htmllib
 import io
+import json
 import re
 
 import pytest
@@ -137,6 +138,14 @@ def test_district_dashboard_lists_exactly_its_laos(app, world):
     _rows, total = table(body, "table-org_type")
     assert total == expected(app, *mine)
     assert "อำเภอเมืองอุทัยธานี จังหวัดอุทัยธานี" in body
+    # The bar per LAO: its sections complete, under the LAO's short name (อบต.…).
+    chart = json.loads(re.search(r'<script type="application/json" id="chart-laos">(.*?)'
+                                 r"</script>", body, re.S).group(1))
+    with app.app_context():
+        complete = sorted(db.session.scalars(select(Submission.sections_complete).where(*mine)))
+    assert sorted(chart["datasets"][0]["data"]) == complete and len(complete) == len(ids)
+    assert any(label.startswith("อบต.") for label in chart["labels"])
+    assert not any(label.startswith("องค์การบริหารส่วนตำบล") for label in chart["labels"])
 
 
 def test_the_year_picker_counts_that_year(app, world):

@@ -213,6 +213,12 @@ def _movement_chart(days: list) -> dict:
                                data=[getattr(d, s.value) for d in days]) for s in Status])
 
 
+def _short_name(row) -> str:
+    """อบต.ดอนขวาง for องค์การบริหารส่วนตำบลดอนขวาง: a chart's label fits a phone."""
+    full, short = row.org_type.label_th, ORG_TYPE_SHORT[row.org_type]
+    return short + row.name[len(full):] if row.name.startswith(full) else row.name
+
+
 def _changed_days(days: list) -> list:
     """The days the table lists, newest first: today, the opening day, and every day a count
     moved (the chart draws every day)."""
@@ -222,6 +228,6 @@ def _changed_days(days: list) -> list:
 def _laos_chart(laos: list) -> dict:
     """A bar per LAO of a district: how many of its 8 sections are complete."""
     return dict(type="bar", horizontal=True, max=SECTION_COUNT,
-                labels=[r.name for r in laos],
+                labels=[_short_name(r) for r in laos],
                 datasets=[dict(label=gettext("บันทึกครบ (ด้าน)"), status="sections",
                                data=[r.sections_complete for r in laos])])
