@@ -75,22 +75,26 @@ class ProgressDashboardView(BaseView):
             abort(404)
         return year, place, years
 
-    def _link(self, year: int, place: Place, **where: Any) -> str:
+    def _linker(self, year: int, place: Place):
+        """where → the review list's URL for those LAO-years of `year` in `place`."""
+        build = self.review.link_builder()
         scope = {"province": place.code} if place.level == "province" else \
             {"district": place.code} if place.level == "district" else {}
-        return self.review.filtered_url(year=year, **scope, **where)
 
-    def _with_links(self, row: Counts, year: int, place: Place, **key: Any) -> Counts:
-        def link(**where):
-            return self._link(year, place, **key, **where)
+        def link(**where: Any) -> str:
+            return build(year=year, **scope, **where)
+        return link
+
+    @staticmethod
+    def _with_links(row: Counts, link, **key: Any) -> Counts:
         row.links = {
-            "laos": link(),
-            "draft": link(status=Status.DRAFT),
-            "lao_certified": link(status=Status.LAO_CERTIFIED),
-            "province_certified": link(status=Status.PROVINCE_CERTIFIED),
-            "complete": link(sections=SECTION_COUNT),
-            "returned": link(status=Status.DRAFT, return_reason_empty=0),
-            "warnings": link(status=Status.LAO_CERTIFIED, warnings_above=0),
+            "laos": link(**key),
+            "draft": link(**key, status=Status.DRAFT),
+            "lao_certified": link(**key, status=Status.LAO_CERTIFIED),
+            "province_certified": link(**key, status=Status.PROVINCE_CERTIFIED),
+            "complete": link(**key, sections=SECTION_COUNT),
+            "returned": link(**key, status=Status.DRAFT, return_reason_empty=0),
+            "warnings": link(**key, status=Status.LAO_CERTIFIED, warnings_above=0),
         }
         return row
 
@@ -104,23 +108,23 @@ class ProgressDashboardView(BaseView):
     def index_view(self):
         year, place, years = self._year_and_place()
         be = year.be_year
-        groupings = []
+        link = self._linker(be, place)
+        groupings, rows = [], []
         if place.level == "nation":
             rows = progress.grouped_counts(current_user, be, place, "province")
             groupings.append(self._grouping("province", gettext("รายจังหวัด"),
-                                            gettext("จังหวัด"), rows, be, place))
+                                            gettext("จังหวัด"), rows, link))
         elif place.level == "province":
             rows = progress.grouped_counts(current_user, be, place, "district")
             groupings.append(self._grouping("district", gettext("รายอำเภอ"),
-                                            gettext("อำเภอ"), rows, be, place))
-        totals_source = rows if place.level != "district" else None
+                                            gettext("อำเภอ"), rows, link))
         by_type = progress.grouped_counts(current_user, be, place, "org_type")
         for row in by_type:
             row.label = enum_label(OrgType(row.key))
         groupings.append(self._grouping("org_type", gettext("รายประเภท อปท."),
-                                        gettext("ประเภท อปท."), by_type, be, place))
-        total = self._with_links(progress.total_of(totals_source or by_type,
-                                                   gettext("รวม")), be, place)
+                                        gettext("ประเภท อปท."), by_type, link))
+        total = self._with_links(progress.total_of(rows or by_type,
+                                                   gettext("รวม")), link)
         laos = progress.lao_rows(current_user, be, place) if place.level == "district" else []
         days = progress.movement(current_user, year, place, total)
         lagging = progress.lagging(current_user, be, place, limit=LAGGING_ON_PAGE)
@@ -130,13 +134,13 @@ class ProgressDashboardView(BaseView):
             groupings=groupings, laos=laos, days=days, lagging=lagging,
             days_left=(year.deadline - today).days, today=today,
             crumbs=self._crumbs(place), place_args=self._place_args(place),
-            movement_chart=_movement_chart(days), movement_rows=_changed_days(days), laos_chart=_laos_chart(laos),
+            movement_chart=_movement_chart(days), movement_rows=_changed_days(days),
+            laos_chart=_laos_chart(laos),
             org_type_short=ORG_TYPE_SHORT, lagging_limit=LAGGING_ON_PAGE)
 
-    def _grouping(self, by: str, title: str, column: str, rows: list[Counts], be: int,
-                  place: Place) -> dict:
+    def _grouping(self, by: str, title: str, column: str, rows: list[Counts], link) -> dict:
         for row in rows:
-            self._with_links(row, be, place, **{by: row.key})
+            self._with_links(row, link, **{by: row.key})
         # A province or district name opens that place's own dashboard.
         drill = by if by in ("province", "district") else None
         return dict(by=by, title=title, column=column, rows=rows, drill=drill,

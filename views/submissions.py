@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import partial
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_admin import expose
@@ -193,20 +193,31 @@ class SubmissionReviewView(SubmissionBase):
     def filtered_url(self, **where: Any) -> str:
         """This list filtered by `where` (names of LINK_FILTERS → values), e.g. the LAO-certified
         LAOs of a district in 2570: what a count of the progress dashboard links to."""
-        args = []
-        for name, value in where.items():
-            if value is None:
-                continue
-            column, kind = self.LINK_FILTERS[name]
-            index = self._link_filter_index(column, kind)
-            args.append((f"flt{len(args)}_{self.get_filter_arg(index, self._filters[index])}",
-                         str(getattr(value, "value", value))))
-        # Absolute endpoint: the caller may be another view (the dashboard).
-        return f"{url_for(f'{self.endpoint}.index_view')}?{urlencode(args)}"
+        return self.link_builder()(**where)
 
-    def _link_filter_index(self, column, kind) -> int:
-        return next(i for i, f in enumerate(self._filters)
-                    if getattr(f, "column", None) is column and type(f) is kind)
+    def link_builder(self):
+        """filtered_url with the list's URL and the filter keys looked up once (a dashboard
+        page makes some 300 links)."""
+        # Absolute endpoint: the caller may be another view (the dashboard).
+        base = url_for(f"{self.endpoint}.index_view")
+        keys = self._link_keys()
+
+        def build(**where: Any) -> str:
+            args = [(keys[name], str(getattr(value, "value", value)))
+                    for name, value in where.items() if value is not None]
+            return base + "?" + "&".join(f"flt{n}_{key}={quote(value, safe='')}"
+                                         for n, (key, value) in enumerate(args))
+        return build
+
+    def _link_keys(self) -> dict[str, str]:
+        if getattr(self, "_link_keys_cache", None) is None:
+            keys = {}
+            for name, (column, kind) in self.LINK_FILTERS.items():
+                index = next(i for i, f in enumerate(self._filters)
+                             if getattr(f, "column", None) is column and type(f) is kind)
+                keys[name] = self.get_filter_arg(index, self._filters[index])
+            self._link_keys_cache = keys
+        return self._link_keys_cache
 
     def search_placeholder(self) -> str:
         return "ค้นหาชื่อหรือรหัส อปท."
