@@ -30,6 +30,7 @@ REVIEWERS = frozenset({Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER, Role.DLA_AD
 VIEW_ROLES = {
     "lao_years": frozenset({Role.LAO_EDITOR}),
     "submission": REVIEWERS,
+    "dashboard": REVIEWERS,       # progress dashboards (issue 9): officers and the DLA
     "certification_event": DLA, "audit_log": DLA,
     # Per-LAO records: the clerk keeps their own, officers read their scope's.
     "lao_website": ALL, "info_administrator": ALL, "tourist_place": ALL,
@@ -48,6 +49,7 @@ MODEL_ENDPOINTS = {
     "workspace_view": "record", "transition_view": "record", "reason_view": "action",
     "extend_view": "action", "report_view": "record",
     "bulk_view": "bulk", "open_view": "create", "close_view": "action",
+    "lagging_export": "export", "lagging_print": "list",
 }
 # Everything outside the back office.
 OTHER_ENDPOINTS = {

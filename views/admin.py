@@ -21,6 +21,7 @@ from models.sections import CHILDREN, SECTIONS
 from workflow import SECTION_COUNT, Action, Permission, Role, Status, may, roles_for
 
 from .base import ScopedModelView
+from .dashboard import ProgressDashboardView
 from .records import InfoAdministratorView, LaoWebsiteView, TouristPlaceView
 from .rounds import FiscalYearView
 from .sections import section_view
@@ -210,13 +211,17 @@ def build_admin(app: Flask) -> Admin:
         attrs.setdefault("column_labels", {**column_labels(model), **own_labels})
         attrs.setdefault("column_descriptions", column_descriptions(model))
         view = type(view_cls.__name__, (view_cls,), attrs)
-        admin.add_view(view(model, name=name, category=category,
-                            endpoint=endpoint or model.__tablename__))
+        instance = view(model, name=name, category=category,
+                        endpoint=endpoint or model.__tablename__)
+        admin.add_view(instance)
+        return instance
 
     data = f"ข้อมูล อปท. {SECTION_COUNT} ด้าน"
     # The LAO clerk's menu item is the year list itself (letter step 3).
     add(LaoYearListView, Submission, data, None, endpoint="lao_years")
-    add(SubmissionReviewView, Submission, "รายการ อปท. รายปี", data)
+    review = add(SubmissionReviewView, Submission, "รายการ อปท. รายปี", data)
+    admin.add_view(ProgressDashboardView(review, name="ความก้าวหน้าการบันทึกและรับรองข้อมูล",
+                                         category=data, endpoint="dashboard"))
     for section in SECTIONS:
         add(SectionBrowseView, section, f"{section.SECTION_NO}. {section.TITLE_TH}", data)
         for _attr, child in CHILDREN.get(section, ()):

@@ -8,6 +8,7 @@ import io
 
 from flask import (Blueprint, Response, abort, jsonify, redirect, render_template, request,
                    session)
+from flask_babel import gettext
 from sqlalchemy import text
 
 from models import OrgType, db
@@ -113,8 +114,38 @@ def stats():
     years = public.stat_years()
     year = parse_year(request.args.get("year"))
     year = year if year in years else (years[0] if years else None)
-    return render_template("public/stats.html", years=years, year=year,
-                           stats=public.statistics(year) if year else None)
+    stats = public.statistics(year) if year else None
+    return render_template("public/stats.html", years=years, year=year, stats=stats,
+                           charts=stats_charts(stats) if stats else None)
+
+
+def stats_charts(stats: dict) -> dict:
+    """The charts beside the /stats tables, from the very numbers the tables show (certified
+    data only): roads by surface and revenue against expenditure beside the national table,
+    certified and not yet certified LAOs per province beside the provincial one."""
+    columns = [column for *_rest, column in public.STATS]
+    total = dict(zip(columns, stats["totals"]))
+    label = dict(zip(columns, stats["labels"]))
+
+    def bars(keys, name):
+        return dict(type="bar", horizontal=True, labels=[label[k][0] for k in keys],
+                    datasets=[dict(label=name, data=[_number(total[k]) for k in keys])])
+
+    provinces = stats["provinces"]
+    return dict(
+        roads=bars([c for c in columns if c.startswith("road_")], gettext("กิโลเมตร")),
+        money=bars(["revenue_total", "expenditure_total"], gettext("บาท")),
+        provinces=dict(type="bar", stacked=True, horizontal=True,
+                       labels=[p["name"] for p in provinces],
+                       datasets=[dict(label=gettext("รับรองแล้ว"), status="province_certified",
+                                      data=[p["certified"] for p in provinces]),
+                                 dict(label=gettext("ยังไม่รับรอง"), status="draft",
+                                      data=[p["laos"] - p["certified"] for p in provinces])]))
+
+
+def _number(value):
+    """A sum for the chart's JSON (Decimal is not JSON; None is no certified value)."""
+    return float(value) if value is not None else 0
 
 
 @bp.route("/about")

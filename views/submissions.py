@@ -9,12 +9,14 @@ extend_deadline(); every row is read through ScopedModelView.scope().
 from __future__ import annotations
 
 from functools import partial
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import quote, urlencode
 
-from flask import abort, flash, has_request_context, redirect, request
+from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
+from flask_admin.contrib.sqla.filters import (FilterEmpty, FilterEqual, IntEqualFilter,
+                                              IntGreaterFilter)
 from flask_login import current_user
 from sqlalchemy import func, select, union_all
 
@@ -140,7 +142,22 @@ class SubmissionReviewView(SubmissionBase):
         FilterEqual(Submission.status, "สถานะ", options=[(s.value, s.label_th) for s in Status]),
         FilterEqual(Submission.province_code, "จังหวัด",
                     options=_scoped_options(Province, Province.code, Province.name_th)),
+        # What the progress dashboard's counts link to (appended: the indexes above stay).
+        IntEqualFilter(Submission.sections_complete, "บันทึกครบ (ด้าน)"),
+        IntGreaterFilter(Submission.warnings_count, "ข้อสังเกต ⚠"),
+        FilterEmpty(Submission.return_reason, "เหตุผลที่ส่งคืน"),
     )
+    # The dashboard's names for the filters above: name → (column, filter class).
+    LINK_FILTERS = {
+        "year": (Submission.fiscal_year, IntEqualFilter),
+        "district": (Submission.district_code, FilterEqual),
+        "org_type": (Submission.org_type, FilterEqual),
+        "status": (Submission.status, FilterEqual),
+        "province": (Submission.province_code, FilterEqual),
+        "sections": (Submission.sections_complete, IntEqualFilter),
+        "warnings_above": (Submission.warnings_count, IntGreaterFilter),
+        "return_reason_empty": (Submission.return_reason, FilterEmpty),
+    }
     list_template = "admin/submission/review_list.html"
     # Find an LAO by a part of its Thai name or its DLA code ("น้ำซึม", "6100").
     column_searchable_list = (Organization.name_th, Organization.dla_code)
@@ -172,6 +189,35 @@ class SubmissionReviewView(SubmissionBase):
             shortcuts.append(dict(label=status.label_th, url=f"{base}?{query}",
                                   badge=status.badge, active=current == status.value))
         return shortcuts
+
+    def filtered_url(self, **where: Any) -> str:
+        """This list filtered by `where` (names of LINK_FILTERS → values), e.g. the LAO-certified
+        LAOs of a district in 2570: what a count of the progress dashboard links to."""
+        return self.link_builder()(**where)
+
+    def link_builder(self):
+        """filtered_url with the list's URL and the filter keys looked up once (a dashboard
+        page makes some 300 links)."""
+        # Absolute endpoint: the caller may be another view (the dashboard).
+        base = url_for(f"{self.endpoint}.index_view")
+        keys = self._link_keys()
+
+        def build(**where: Any) -> str:
+            args = [(keys[name], str(getattr(value, "value", value)))
+                    for name, value in where.items() if value is not None]
+            return base + "?" + "&".join(f"flt{n}_{key}={quote(value, safe='')}"
+                                         for n, (key, value) in enumerate(args))
+        return build
+
+    def _link_keys(self) -> dict[str, str]:
+        if getattr(self, "_link_keys_cache", None) is None:
+            keys = {}
+            for name, (column, kind) in self.LINK_FILTERS.items():
+                index = next(i for i, f in enumerate(self._filters)
+                             if getattr(f, "column", None) is column and type(f) is kind)
+                keys[name] = self.get_filter_arg(index, self._filters[index])
+            self._link_keys_cache = keys
+        return self._link_keys_cache
 
     def search_placeholder(self) -> str:
         return "ค้นหาชื่อหรือรหัส อปท."

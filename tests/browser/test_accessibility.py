@@ -68,6 +68,10 @@ PAGES = [
     ("status-tab", "clerk", "/admin/lao_years/workspace/?id={id}&tab=status"),
     ("province-list", "prov-61", "/admin/submission/"),
     ("bulk", "prov-61", "/admin/submission/bulk/"),
+    ("dashboard-province", "prov-61", "/admin/dashboard/"),
+    ("dashboard-district", "dist-6101", "/admin/dashboard/"),
+    ("dashboard-nation", "admin", "/admin/dashboard/"),
+    ("public-stats", None, "/stats"),
     ("public-search", None, "/?q=%E0%B8%99%E0%B9%89%E0%B8%B3"),
     ("public-year", None, "/orgs/{code}/{year}"),
 ]

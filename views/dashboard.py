@@ -1,0 +1,237 @@
+"""ความก้าวหน้าการบันทึกและรับรองข้อมูล: the progress dashboards of the yearly round (issue 9
+item 1) — the nation per province (dla_admin), a province per district and per LAO type, a
+district per LAO — with the lagging LAOs as a table, a CSV and a print page for a reminder letter.
+
+The numbers come from models/progress.py (GROUP BY, the one scope rule); each count links to the
+officers' review list filtered to exactly those LAO-years (SubmissionReviewView.filtered_url).
+A place outside the user's scope, or a year that does not exist, is a 404.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+from flask import Response, abort, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_babel import gettext
+from flask_login import current_user
+
+from models import progress
+from models.ids import parse_code, parse_year
+from models.organizations import ORG_TYPE_SHORT, OrgType
+from models.progress import Counts, Place
+from workflow import (BANGKOK, SECTION_COUNT, Permission, Role, Status, roles_for, thai_date,
+                      today_in_thailand)
+
+from .presentation import enum_label
+
+# The lagging LAOs shown on the page (the CSV and the print page list them all).
+LAGGING_ON_PAGE = 100
+
+
+class ProgressDashboardView(BaseView):
+    """The dashboards; who may open them is Permission.SEE_DASHBOARDS, what they count is the
+    user's scope."""
+
+    roles = roles_for(Permission.SEE_DASHBOARDS)
+
+    def __init__(self, review, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.review = review          # the SubmissionReviewView every count links to
+
+    # --- who may open the view -------------------------------------------------------------
+    def is_accessible(self) -> bool:
+        return (current_user.is_authenticated and current_user.is_active
+                and current_user.role in self.roles)
+
+    def inaccessible_callback(self, name: str, **kwargs: Any):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    # --- what the request asks for ---------------------------------------------------------
+    def _year_and_place(self):
+        """(the fiscal year, the place, every year) of the request, or 404."""
+        years = progress.fiscal_years()
+        raw_year = request.args.get("year")
+        if raw_year:
+            wanted = parse_year(raw_year)
+            year = next((y for y in years if y.be_year == wanted), None)
+        else:
+            year = progress.default_year(years)
+        if year is None:
+            abort(404)
+        raw_district, raw_province = request.args.get("district"), request.args.get("province")
+        if raw_district:
+            place = progress.find_place(current_user, district=parse_code(raw_district, digits=4))
+        elif raw_province:
+            place = progress.find_place(current_user, province=parse_code(raw_province, digits=2))
+        else:
+            place = progress.home_place(current_user)
+        if place is None:
+            abort(404)
+        return year, place, years
+
+    def _linker(self, year: int, place: Place):
+        """where → the review list's URL for those LAO-years of `year` in `place`."""
+        build = self.review.link_builder()
+        scope = {"province": place.code} if place.level == "province" else \
+            {"district": place.code} if place.level == "district" else {}
+
+        def link(**where: Any) -> str:
+            return build(year=year, **scope, **where)
+        return link
+
+    @staticmethod
+    def _with_links(row: Counts, link, **key: Any) -> Counts:
+        row.links = {
+            "laos": link(**key),
+            "draft": link(**key, status=Status.DRAFT),
+            "lao_certified": link(**key, status=Status.LAO_CERTIFIED),
+            "province_certified": link(**key, status=Status.PROVINCE_CERTIFIED),
+            "complete": link(**key, sections=SECTION_COUNT),
+            "returned": link(**key, status=Status.DRAFT, return_reason_empty=0),
+            "warnings": link(**key, status=Status.LAO_CERTIFIED, warnings_above=0),
+        }
+        return row
+
+    @staticmethod
+    def _place_args(place: Place) -> dict[str, str]:
+        """The URL arguments that keep the place (the year picker, the CSV, the print page)."""
+        return {} if place.level == "nation" else {place.level: place.code}
+
+    # --- the pages ---------------------------------------------------------------------------
+    @expose("/")
+    def index_view(self):
+        year, place, years = self._year_and_place()
+        be = year.be_year
+        link = self._linker(be, place)
+        groupings, rows = [], []
+        if place.level == "nation":
+            rows = progress.grouped_counts(current_user, be, place, "province")
+            groupings.append(self._grouping("province", gettext("รายจังหวัด"),
+                                            gettext("จังหวัด"), rows, link))
+        elif place.level == "province":
+            rows = progress.grouped_counts(current_user, be, place, "district")
+            groupings.append(self._grouping("district", gettext("รายอำเภอ"),
+                                            gettext("อำเภอ"), rows, link))
+        by_type = progress.grouped_counts(current_user, be, place, "org_type")
+        for row in by_type:
+            row.label = enum_label(OrgType(row.key))
+        groupings.append(self._grouping("org_type", gettext("รายประเภท อปท."),
+                                        gettext("ประเภท อปท."), by_type, link))
+        total = self._with_links(progress.total_of(rows or by_type,
+                                                   gettext("รวม")), link)
+        laos = progress.lao_rows(current_user, be, place) if place.level == "district" else []
+        days = progress.movement(current_user, year, place, total)
+        lagging = progress.lagging(current_user, be, place, limit=LAGGING_ON_PAGE)
+        today = today_in_thailand()
+        return self.render(
+            "admin/dashboard/index.html", year=year, years=years, place=place, total=total,
+            groupings=groupings, laos=laos, days=days, lagging=lagging,
+            days_left=(year.deadline - today).days, today=today,
+            crumbs=self._crumbs(place), place_args=self._place_args(place),
+            movement_chart=_movement_chart(days), movement_rows=_changed_days(days),
+            laos_chart=_laos_chart(laos),
+            org_type_short=ORG_TYPE_SHORT, lagging_limit=LAGGING_ON_PAGE)
+
+    def _grouping(self, by: str, title: str, column: str, rows: list[Counts], link) -> dict:
+        for row in rows:
+            self._with_links(row, link, **{by: row.key})
+        # A province or district name opens that place's own dashboard.
+        drill = by if by in ("province", "district") else None
+        return dict(by=by, title=title, column=column, rows=rows, drill=drill,
+                    chart=_status_chart(rows), id=f"chart-{by}")
+
+    def _crumbs(self, place: Place) -> list[tuple[str, str | None]]:
+        """ทั้งประเทศ › จังหวัด › อำเภอ, each a link when the user may open it."""
+        role = Role(current_user.role)
+        crumbs = []
+        if role is Role.DLA_ADMIN:
+            crumbs.append((gettext("ทั้งประเทศ"), self.get_url(".index_view")))
+        if place.level in ("province", "district") and role in (Role.DLA_ADMIN,
+                                                               Role.PROVINCE_OFFICER):
+            crumbs.append((gettext("จังหวัด%(name)s", name=place.province_name),
+                           self.get_url(".index_view", province=place.province_code)))
+        if place.level == "district":
+            crumbs.append((gettext("อำเภอ%(name)s", name=place.name),
+                           self.get_url(".index_view", district=place.code)))
+        return crumbs
+
+    @expose("/lagging.csv")
+    def lagging_export(self):
+        """The lagging LAOs as CSV: UTF-8 with a byte-order mark (Excel reads Thai), formula-
+        safe cells, the BE date in the file name."""
+        year, place, _years = self._year_and_place()
+        rows = progress.lagging(current_user, year.be_year, place)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([gettext("ลำดับ"), gettext("รหัส อปท."), gettext("อปท."),
+                         gettext("ประเภท"), gettext("อำเภอ"), gettext("จังหวัด"),
+                         gettext("บันทึกครบ (ด้าน)"), gettext("ส่งคืนแก้ไข"),
+                         gettext("ข้อสังเกต ⚠")])
+        for n, r in enumerate(rows, start=1):
+            writer.writerow([n, r.dla_code, _cell(r.name), _cell(enum_label(r.org_type)),
+                             _cell(r.district), _cell(r.province),
+                             f"{r.sections_complete}/{SECTION_COUNT}",
+                             gettext("ส่งคืน") if r.returned else "", r.warnings_count])
+        now = datetime.now(BANGKOK)
+        where = place.code or "all"
+        name = f"info-lagging-{year.be_year}-{where}-{now.year + 543}-{now:%m-%d_%H%M}.csv"
+        return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={name}"})
+
+    @expose("/lagging/print")
+    def lagging_print(self):
+        """The lagging LAOs on A4: the attachment of a reminder letter."""
+        year, place, _years = self._year_and_place()
+        rows = progress.lagging(current_user, year.be_year, place)
+        return self.render("admin/dashboard/print.html", year=year, place=place, rows=rows,
+                           printed=datetime.now(BANGKOK), deadline=thai_date(year.deadline),
+                           place_args=self._place_args(place))
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell no spreadsheet runs as a formula (=, +, -, @)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+# --- chart data (read by static/js/charts.js from a <script type="application/json">) --------
+
+def _status_chart(rows: list[Counts]) -> dict:
+    """A stacked bar per group: draft, LAO-certified, province-certified."""
+    return dict(type="bar", stacked=True, horizontal=len(rows) > 12,
+                labels=[r.label for r in rows],
+                datasets=[dict(label=enum_label(s), status=s.value,
+                               data=[getattr(r, s.value) for r in rows]) for s in Status])
+
+
+def _movement_chart(days: list) -> dict:
+    """A line per status: the counts at the end of each day since the round opened."""
+    return dict(type="line", labels=[thai_date(d.day) for d in days],
+                datasets=[dict(label=enum_label(s), status=s.value,
+                               data=[getattr(d, s.value) for d in days]) for s in Status])
+
+
+def _short_name(row) -> str:
+    """อบต.ดอนขวาง for องค์การบริหารส่วนตำบลดอนขวาง: a chart's label fits a phone."""
+    full, short = row.org_type.label_th, ORG_TYPE_SHORT[row.org_type]
+    return short + row.name[len(full):] if row.name.startswith(full) else row.name
+
+
+def _changed_days(days: list) -> list:
+    """The days the table lists, newest first: today, the opening day, and every day a count
+    moved (the chart draws every day)."""
+    return [d for i, d in enumerate(reversed(days)) if d.changed or i in (0, len(days) - 1)]
+
+
+def _laos_chart(laos: list) -> dict:
+    """A bar per LAO of a district: how many of its 8 sections are complete."""
+    return dict(type="bar", horizontal=True, max=SECTION_COUNT,
+                labels=[_short_name(r) for r in laos],
+                datasets=[dict(label=gettext("บันทึกครบ (ด้าน)"), status="sections",
+                               data=[r.sections_complete for r in laos])])
