@@ -12,6 +12,7 @@ from datetime import datetime
 from itertools import chain
 from typing import Any, ClassVar
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask import abort, flash, redirect, request, url_for
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import tools
@@ -35,8 +36,8 @@ from .i18n import InfoBaseForm, bilingual
 from .presentation import TYPE_FORMATTERS
 
 log = logging.getLogger(__name__)
-STALE = ("มีผู้อื่นบันทึกข้อมูลนี้ไปก่อนหน้าท่านเมื่อไม่กี่วินาทีที่ผ่านมา ข้อมูลของท่านยังไม่ถูกบันทึก "
-         "กรุณาโหลดหน้าใหม่แล้วแก้ไขอีกครั้ง")
+STALE = _l("มีผู้อื่นบันทึกข้อมูลนี้ไปก่อนหน้าท่านเมื่อไม่กี่วินาทีที่ผ่านมา ข้อมูลของท่านยังไม่ถูกบันทึก "
+           "กรุณาโหลดหน้าใหม่แล้วแก้ไขอีกครั้ง")
 
 
 class InfoModelConverter(AdminModelConverter):
@@ -56,7 +57,7 @@ class InfoModelConverter(AdminModelConverter):
             return super().convert_enum(column=column, field_args=field_args, **extra)
         if column.nullable:
             field_args["allow_blank"] = True
-            field_args.setdefault("blank_text", "— ไม่ระบุ —")
+            field_args.setdefault("blank_text", _l("— ไม่ระบุ —"))
         self._nullable_common(column, field_args)
         field_args["choices"] = [(m.value, bilingual(m.label_th, getattr(m, "label_en", m.label_th))
                                   if isinstance(m, LabeledEnum) else m.value) for m in enum_cls]
@@ -129,7 +130,7 @@ class ScopedModelView(ModelView):
             if _fits(column, value):
                 kept.append((index, name, value))
             else:
-                flash(f"ไม่ใช้ตัวกรอง “{name}”: ค่าที่ระบุไม่ถูกต้อง", "warning")
+                flash(_("ไม่ใช้ตัวกรอง “%(name)s”: ค่าที่ระบุไม่ถูกต้อง", name=name), "warning")
         return kept or None
 
     def get_query(self):
@@ -169,7 +170,7 @@ class ScopedModelView(ModelView):
             return super().handle_action(return_view)
         except Exception:  # noqa: BLE001 - roll back, tell the user, keep the page
             db.session.rollback()
-            flash("ไม่สามารถดำเนินการได้ ข้อมูลไม่ถูกเปลี่ยนแปลง", "error")
+            flash(_("ไม่สามารถดำเนินการได้ ข้อมูลไม่ถูกเปลี่ยนแปลง"), "error")
             return redirect(self.get_url(".index_view"))
 
     def handle_view_exception(self, exc: Exception) -> bool:
@@ -182,12 +183,12 @@ class ScopedModelView(ModelView):
         if isinstance(exc, SubmissionLocked):
             message = str(exc)
         elif isinstance(exc, StaleDataError):
-            message = STALE
+            message = str(STALE)
         elif isinstance(exc, IntegrityError):
-            message = ("บันทึกไม่ได้ ข้อมูลขัดกับเงื่อนไขของระบบ (เช่น ค่าซ้ำกับที่มีอยู่ "
-                       "หรือค่าไม่อยู่ในช่วงที่กำหนด) กรุณาตรวจสอบแล้วลองใหม่")
+            message = _("บันทึกไม่ได้ ข้อมูลขัดกับเงื่อนไขของระบบ (เช่น ค่าซ้ำกับที่มีอยู่ "
+                        "หรือค่าไม่อยู่ในช่วงที่กำหนด) กรุณาตรวจสอบแล้วลองใหม่")
         elif isinstance(exc, DBAPIError):
-            message = "บันทึกไม่ได้ ค่าที่กรอกไม่ถูกต้องตามรูปแบบที่ระบบรับได้ กรุณาตรวจสอบแล้วลองใหม่"
+            message = _("บันทึกไม่ได้ ค่าที่กรอกไม่ถูกต้องตามรูปแบบที่ระบบรับได้ กรุณาตรวจสอบแล้วลองใหม่")
         else:
             return super().handle_view_exception(exc)
         db.session.rollback()

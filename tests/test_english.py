@@ -1,0 +1,208 @@
+"""The English switch switches every string INFO writes (issue 8), and Thai stays Thai.
+
+- the `messages` catalogue (translations/en) covers every msgid Babel extracts from INFO's
+  sources with babel.cfg, with its placeholders, and its .mo is compiled from it;
+- no Thai string literal is left in the sources outside a gettext call, a bilingual pair or a
+  listed exception (the scan below);
+- every screen each role meets, in English, shows no Thai character except in data values
+  (names, text the users typed, stored warnings …, read from the database for the test),
+  and the same screens in Thai show none of INFO's English button words.
+"""
+
+from __future__ import annotations
+
+import ast
+import html as html_lib
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from jinja2 import Environment
+from sqlalchemy import String, Text, select
+
+from models import (AuditLog, CertificationEvent, District, InfoAdministrator, LaoWebsite,
+                    Organization, Province, Subdistrict, Submission, TouristPlace, User, db)
+from models.sections import CHILDREN, SECTIONS
+from models.submissions import SectionWarning
+from workflow import Status
+
+from .conftest import csrf_token, login
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "translations"
+THAI = re.compile(r"[\u0E00-\u0E7F]")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
+
+
+# --- 1. the catalogue ----------------------------------------------------------------------------
+
+def _extracted() -> dict[str, tuple[str, int]]:
+    """msgid → (file, line) of every message Babel extracts from INFO's sources (babel.cfg)."""
+    from babel.messages.frontend import parse_mapping_cfg
+    with open(ROOT / "babel.cfg", encoding="utf-8") as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None,
+                "_l": None, "lazy_gettext": None}
+    found = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords=keywords):
+        msgid = message if isinstance(message, str) else message[0]
+        found.setdefault(msgid, (filename, lineno))
+    return found
+
+
+def _english_po():
+    with open(TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po", "rb") as f:
+        return read_po(f)
+
+
+def test_every_extracted_message_has_an_english_translation():
+    catalog = _english_po()
+    extracted = _extracted()
+    assert len(extracted) > 400  # templates, views, models and workflow all extracted
+    missing = []
+    for msgid, where in extracted.items():
+        message = catalog.get(msgid)
+        if message is None or not message.string or "fuzzy" in message.flags:
+            missing.append(f"{where[0]}:{where[1]}: {msgid!r}")
+    assert missing == [], "run the extract/update commands of translations/README.md"
+
+
+def test_english_catalogue_keeps_placeholders_and_has_no_leftover_thai():
+    for message in _english_po():
+        if not message.id:
+            continue
+        assert set(PLACEHOLDER.findall(message.string)) == set(PLACEHOLDER.findall(message.id)), \
+            message.id
+        # The language switch names Thai in Thai ("ไทย"); an example of a Thai LAO name stays.
+        if message.id not in ("ไทย", "ภาษาไทย", "เช่น น้ำซึม หรือ 6610103"):
+            assert not THAI.search(message.string), message.id
+
+
+def test_compiled_english_catalogue_matches_po():
+    compiled = Translations.load(str(TRANSLATIONS), ["en"], domain="messages")
+    assert isinstance(compiled, Translations), "messages.mo is missing: pybabel compile"
+    for message in _english_po():
+        if message.id:
+            assert compiled.ugettext(message.id) == message.string, message.id
+
+
+# --- 2. no stray Thai in the sources ---------------------------------------------------------
+
+# Calls whose string arguments are translated (gettext) or are one half of a bilingual pair.
+TRANSLATED_CALLS = {"_", "_l", "gettext", "lazy_gettext", "N_", "ngettext", "bilingual"}
+# Keyword arguments and info keys of the field catalogue, translated where shown
+# (translations/extract.py extracts them); label_th is a bilingual pair with label_en.
+CATALOGUE_KEYS = {"help", "group", "unit", "range_message", "message", "label_th"}
+# Thai that is data, not a message, file by file (each with its reason).
+EXCEPTIONS = {
+    # Reference numbers are identifiers printed on reports ("อปท. 6100101/2570-1").
+    "workflow.py": {"อปท.", "จ."},
+    # The Thai month names and their abbreviations are the Thai half of month_name/thai_date.
+    "workflow.py#months": set(),
+    # A Thai "yes" typed into an import or a form counts as yes (input, not output).
+    "models/rulebook.py": {"มี"},
+    # Data products stay Thai (see README: exports): the public CSV's column headers.
+    "views/public.py": {"ด้านที่", "ด้าน", "หมวด", "รายการที่", "รหัสข้อมูล", "ข้อมูล", "หน่วย",
+                        "ค่า"},
+    # The short tab name strips the Thai word "ข้อมูล" from a Thai title (English has its own).
+    "views/presentation.py": {"ข้อมูลด้าน", "ข้อมูล"},
+}
+SOURCES = ["app.py", "workflow.py", *sorted(p.relative_to(ROOT).as_posix()
+           for folder in ("views", "models") for p in (ROOT / folder).glob("*.py"))]
+
+
+def _stray_thai(path: str) -> list[str]:
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    allowed: set[int] = set()
+    for node in ast.walk(tree):
+        # docstrings
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and node.body \
+                and isinstance(node.body[0], ast.Expr) \
+                and isinstance(node.body[0].value, ast.Constant):
+            allowed.add(id(node.body[0].value))
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if name in TRANSLATED_CALLS:
+                allowed.update(id(n) for arg in node.args for n in ast.walk(arg))
+            allowed.update(id(n) for kw in node.keywords if kw.arg in CATALOGUE_KEYS
+                           for n in ast.walk(kw.value))
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values):
+                if isinstance(key, ast.Constant) and key.value in CATALOGUE_KEYS:
+                    allowed.update(id(n) for n in ast.walk(value))
+        # A bilingual pair: a Thai string followed by an English one, in a call or a tuple
+        # (labelled enum members, catalogue helpers, COMMON_LABELS, default arguments).
+        items = node.args if isinstance(node, ast.Call) else getattr(node, "elts", None) \
+            if isinstance(node, ast.Tuple) else None
+        if items:
+            for first, second in zip(items, items[1:]):
+                if isinstance(first, ast.Constant) and isinstance(second, ast.Constant) \
+                        and isinstance(first.value, str) and isinstance(second.value, str) \
+                        and THAI.search(first.value) and not THAI.search(second.value):
+                    allowed.add(id(first))
+        if isinstance(node, ast.arguments):  # def latitude(label_th="ละติจูด", label_en=…)
+            defaults = node.defaults
+            for first, second in zip(defaults, defaults[1:]):
+                if isinstance(first, ast.Constant) and isinstance(second, ast.Constant):
+                    allowed.add(id(first))
+        # TITLE_TH = "…" next to TITLE_EN; THAI_MONTHS / THAI_MONTHS_SHORT
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = {t.id for t in targets if isinstance(t, ast.Name)}
+            if names & {"TITLE_TH", "THAI_MONTHS", "THAI_MONTHS_SHORT"} and node.value:
+                allowed.update(id(n) for n in ast.walk(node.value))
+    exceptions = EXCEPTIONS.get(path, set())
+    stray = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                and THAI.search(node.value) and id(node) not in allowed \
+                and node.value not in exceptions:
+            stray.append(f"{path}:{node.lineno}: {node.value!r}")
+    return stray
+
+
+def test_no_thai_string_literal_outside_gettext_in_python_sources():
+    stray = [line for path in SOURCES for line in _stray_thai(path)]
+    assert stray == [], "wrap these in _() / lazy_gettext() (or list a commented exception)"
+
+
+def _template_text(source: str) -> list[str]:
+    """The template's literal text (outside {{ }} and {% %}) and its string constants inside
+    tags that are not a gettext argument."""
+    env = Environment(extensions=["jinja2.ext.i18n"])
+    found = []
+    tokens = list(env.lex(source))
+    for i, (_line, kind, value) in enumerate(tokens):
+        if kind == "data" and THAI.search(value):
+            found.append(value.strip())
+        elif kind == "string" and THAI.search(value):
+            # allowed: _('…') — the previous tokens are "_" "("
+            before = [t[2] for t in tokens[max(0, i - 2):i]]
+            if before != ["_", "("]:
+                found.append(ast.literal_eval(value))
+    return found
+
+
+def test_no_thai_text_outside_gettext_in_templates():
+    stray = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        stray += [f"{path.relative_to(ROOT)}: {text[:60]!r}"
+                  for text in _template_text(path.read_text(encoding="utf-8"))]
+    assert stray == [], "wrap these in {{ _('…') }}"
+
+
+def test_the_source_scan_finds_a_stray_thai_string(tmp_path, monkeypatch):
+    """The scans above would see a new untranslated message (Python and template)."""
+    assert _template_text("<p>ยินดีต้อนรับ</p>") == ["<p>ยินดีต้อนรับ</p>"]
+    assert _template_text("<p>{{ _('ยินดีต้อนรับ') }}</p>") == []
+    assert _template_text("{{ x or 'ทั้งประเทศ' }}") == ["ทั้งประเทศ"]
+    (tmp_path / "probe.py").write_text('flash("บันทึกแล้ว")\nflash(_("บันทึกแล้ว"))\n'
+                                       'X = ("a", "ไทย", "Thai")\n', encoding="utf-8")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert _stray_thai("probe.py") == ["probe.py:1: 'บันทึกแล้ว'"]
