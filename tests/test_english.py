@@ -206,3 +206,197 @@ def test_the_source_scan_finds_a_stray_thai_string(tmp_path, monkeypatch):
                                        'X = ("a", "ไทย", "Thai")\n', encoding="utf-8")
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert _stray_thai("probe.py") == ["probe.py:1: 'บันทึกแล้ว'"]
+
+
+# --- 3. every screen in English --------------------------------------------------------------
+
+# Reference numbers are identifiers ("อปท. 6100101/2570-1", "จ. …"): data, in both languages.
+REFERENCE = re.compile(r"(?:อปท\.|จ\.) \d{7}/\d{4}-\d+")
+# The language switch names Thai in Thai.
+SWITCH = ("ภาษาไทย", "ไทย")
+
+
+RUN = re.compile(r"[\u0E00-\u0E7F]+")
+
+
+def _data_words(app) -> set[str]:
+    """The Thai words (runs of Thai letters) of every value the users or the demo wrote:
+    names, typed text, stored warnings, audit values …"""
+    values: set[str] = set()
+    columns = [Organization.name_th, Organization.name_en, Province.name_th, Province.name_en,
+               District.name_th, District.name_en, Subdistrict.name_th, User.full_name,
+               User.position, SectionWarning.message, CertificationEvent.reason,
+               Submission.return_reason, AuditLog.old_value, AuditLog.new_value,
+               LaoWebsite.url, InfoAdministrator.name, InfoAdministrator.position,
+               TouristPlace.name, TouristPlace.description, TouristPlace.contact]
+    for model in (*SECTIONS, *(c for pairs in CHILDREN.values() for _n, c in pairs)):
+        columns += [c for c in model.__table__.columns if isinstance(c.type, (String, Text))
+                    and "kind" in c.info and c.info["kind"] != "choice"]
+    with app.app_context():
+        for column in columns:
+            for value in db.session.scalars(select(column).distinct()):
+                if value:
+                    values.update(RUN.findall(str(value)))
+    return values
+
+
+def _leftover_thai(page: str, data: set[str]) -> list[str]:
+    """Thai words on a page that are no data value's (with a little context)."""
+    text = re.sub(r"<script.*?</script>", " ", html_lib.unescape(page), flags=re.S)
+    text = REFERENCE.sub(" ", text)
+    for word in SWITCH:
+        text = text.replace(f">{word}<", "><")
+    return sorted({text[max(0, m.start() - 25):m.end() + 25].replace("\n", " ").strip()
+                   for m in RUN.finditer(text) if m.group() not in data})
+
+
+def _get(client, path: str) -> str:
+    response = client.get(path, follow_redirects=True)
+    assert response.status_code in (200, 404), (path, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def _post(client, path: str, data: dict) -> str:
+    response = client.post(path, data=data, follow_redirects=True)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def _ids(app):
+    """The LAO-years the screens are opened on: a complete draft (the clerk's), a
+    LAO-certified one (the officers'), a province-certified one (the public's)."""
+    with app.app_context():
+        def first(*where):
+            return db.session.scalars(select(Submission).where(*where)
+                                      .order_by(Submission.id)).first()
+        draft = first(Submission.fiscal_year == 2570, Submission.status == Status.DRAFT)
+        waiting = first(Submission.fiscal_year == 2570,
+                        Submission.status == Status.LAO_CERTIFIED)
+        public = first(Submission.status == Status.PROVINCE_CERTIFIED)
+        user = db.session.scalar(select(User.id).where(User.username == "prov-61"))
+        return dict(draft=draft.id, clerk=f"lao-{draft.organization.dla_code}",
+                    waiting=waiting.id, dla_code=public.organization.dla_code,
+                    year=public.fiscal_year, user=user, org=draft.organization_id)
+
+
+def _clerk_pages(client, ids) -> dict[str, str]:
+    sub = ids["draft"]
+    pages = {"home": _get(client, "/admin/"), "years": _get(client, "/admin/lao_years/")}
+    for tab in [*range(1, 9), "status"]:
+        pages[f"tab {tab}"] = _get(client, f"/admin/lao_years/workspace/?id={sub}&tab={tab}")
+    for no in range(1, 9):
+        pages[f"form {no}"] = _get(client, f"/admin/edit_s{no}/edit/?id={sub}")
+    pages["report"] = _get(client, f"/admin/lao_years/report/?id={sub}")
+    for view in ("lao_website", "info_administrator", "tourist_place"):
+        pages[view] = _get(client, f"/admin/{view}/")
+        pages[f"{view} new"] = _get(client, f"/admin/{view}/new/")
+    # a refused certification and a form that does not validate: their messages
+    token = csrf_token(client, f"/admin/lao_years/workspace/?id={sub}&tab=status")
+    pages["refusal"] = _post(client, "/admin/lao_years/transition/",
+                             {"csrf_token": token, "id": sub, "action": "certify_lao"})
+    pages["form errors"] = _post(client, f"/admin/edit_s1/edit/?id={sub}",
+                                 {"csrf_token": token, "postal_code": "abc", "area_sq_km": "-1",
+                                  "population_male": "x"})
+    return pages
+
+
+def _officer_pages(client, ids, bulk: bool) -> dict[str, str]:
+    pages = {"home": _get(client, "/admin/"), "list": _get(client, "/admin/submission/"),
+             "workspace": _get(client, f"/admin/submission/workspace/?id={ids['waiting']}"),
+             "status": _get(client, f"/admin/submission/workspace/?id={ids['waiting']}"
+                                    "&tab=status")}
+    if bulk:
+        token = csrf_token(client, "/admin/submission/")
+        for action in ("return_to_lao", "extend_deadline"):
+            pages[action] = _post(client, "/admin/submission/action/",
+                                  {"csrf_token": token, "action": action,
+                                   "rowid": ids["waiting"], "url": "/admin/submission/"})
+        pages["reason missing"] = _post(client, "/admin/submission/reason/",
+                                        {"csrf_token": token, "action": "return_to_lao",
+                                         "rowid": ids["waiting"], "reason": ""})
+        pages["bulk"] = _get(client, "/admin/submission/bulk/?province=61")
+    return pages
+
+
+def _admin_pages(client, ids) -> dict[str, str]:
+    pages = {"home": _get(client, "/admin/"), "years": _get(client, "/admin/fiscal_year/"),
+             "open year": _get(client, "/admin/fiscal_year/open/"),
+             "users": _get(client, "/admin/user_account/"),
+             "user": _get(client, f"/admin/user_account/edit/?id={ids['user']}"),
+             "new user": _get(client, "/admin/user_account/new/"),
+             "audit": _get(client, "/admin/audit_log/"),
+             "events": _get(client, "/admin/certification_event/"),
+             "organizations": _get(client, "/admin/organization/"),
+             "organization": _get(client, f"/admin/organization/edit/?id={ids['org']}"),
+             "provinces": _get(client, "/admin/province/"),
+             "list": _get(client, "/admin/submission/"),
+             "bulk": _get(client, "/admin/submission/bulk/?province=61")}
+    year = _get(client, "/admin/fiscal_year/")
+    match = re.search(r'/admin/fiscal_year/edit/\?id=(\d+)', year)
+    if match:
+        pages["edit year"] = _get(client, f"/admin/fiscal_year/edit/?id={match.group(1)}")
+    return pages
+
+
+def _public_pages(client, ids) -> dict[str, str]:
+    code, year = ids["dla_code"], ids["year"]
+    return {"login": _get(client, "/login"), "search": _get(client, "/"),
+            "results": _get(client, "/?province=61"),
+            "organization": _get(client, f"/orgs/{code}"),
+            "year": _get(client, f"/orgs/{code}/{year}"), "stats": _get(client, "/stats"),
+            "about": _get(client, "/about"), "404": _get(client, "/no-such-page"),
+            "bad login": _post(client, "/login", {"csrf_token": csrf_token(client),
+                                                  "username": "nobody", "password": "x"})}
+
+
+def _all_pages(app, lang: str) -> dict[str, str]:
+    ids = _ids(app)
+    pages = {}
+    for who, collect in (("public", lambda c: _public_pages(c, ids)),
+                         (ids["clerk"], lambda c: _clerk_pages(c, ids)),
+                         ("dist-6101", lambda c: _officer_pages(c, ids, bulk=False)),
+                         ("prov-61", lambda c: _officer_pages(c, ids, bulk=True)),
+                         ("admin", lambda c: _admin_pages(c, ids))):
+        client = app.test_client()
+        client.get(f"/lang/{lang}")
+        if who != "public":
+            assert login(client, who).status_code == 302
+        pages.update({f"{who} {name}": html for name, html in collect(client).items()})
+    return pages
+
+
+def test_every_screen_is_english_after_the_switch(app, demo):
+    pages = _all_pages(app, "en")
+    data = _data_words(app)
+    leftovers = {name: found for name, html in pages.items()
+                 if (found := _leftover_thai(html, data))}
+    assert leftovers == {}
+    # …and they are really the English screens (not an empty page)
+    assert "Certification status" in pages["prov-61 status"]
+    assert "Fiscal year" in pages["admin years"]
+    assert "Find a Local Administrative Organization" in pages["public search"]
+
+
+# INFO's own English words that must not show on a Thai screen (Flask-Admin's are Thai too).
+ENGLISH_WORDS = re.compile(r">\s*(Sign in|Sign out|Search|Save|Back|View|Report|Certify[^<]*|"
+                           r"Revoke[^<]*|Return to the LAO|Fiscal year|Status|Province|District|"
+                           r"Cancel|List|Create|Edit|Delete|Add Filter|With selected)\s*<")
+
+
+def test_every_screen_stays_thai_without_the_switch(app, demo):
+    pages = _all_pages(app, "th")
+    english = {name: sorted(set(ENGLISH_WORDS.findall(html))) for name, html in pages.items()}
+    assert {name: words for name, words in english.items() if words} == {}
+    assert "สถานะการรับรองข้อมูล" in pages["prov-61 status"]
+
+
+def test_the_language_chosen_before_signing_in_stays_after_sign_in_and_out(app, demo):
+    client = app.test_client()
+    client.get("/lang/en")
+    assert login(client, "prov-61").status_code == 302
+    assert "Sign out" in _get(client, "/admin/")
+    token = csrf_token(client, "/admin/")
+    page = _post(client, "/logout", {"csrf_token": token})
+    assert "Signed out" in page and "Sign in to INFO" in page
+    client.get("/lang/th")
+    assert "เข้าสู่ระบบ INFO" in _get(client, "/login")

@@ -103,7 +103,10 @@ def login():
         elif user.status is AccountStatus.DISABLED:
             flash(_("บัญชีนี้ถูกระงับการใช้งาน กรุณาติดต่อผู้ดูแลระบบ"), "error")
         else:
+            lang = session.get("lang")  # the language chosen before signing in stays
             session.clear()  # no fixation: a fresh session for the signed-in user
+            if lang:
+                session["lang"] = lang
             login_user(user)
             session.permanent = True
             session["login_at"] = time()
@@ -138,6 +141,9 @@ def logout():
         current_user.rotate_session()
         db.session.commit()
     logout_user()
+    lang = session.get("lang")
     session.clear()
+    if lang:
+        session["lang"] = lang
     flash(_("ออกจากระบบแล้ว"), "info")
     return redirect(url_for("auth.login"))

@@ -143,8 +143,9 @@ class SubmissionPages(ScopedModelView):
                     flash(error, "error")
         elif rule.confirms_carried and (carried := SubmissionOverview.load(submission).carried) \
                 and not form.carried_ok.data:
-            flash(_(CONFIRM_CARRIED, sections=", ".join(
-                _("ด้านที่ %(no)s", no=no) for no in sorted(carried))), "error")
+            # (not nested in the outer _(): Babel's extractor skips a gettext inside another)
+            sections = ", ".join(_("ด้านที่ %(no)s", no=no) for no in sorted(carried))
+            flash(_(CONFIRM_CARRIED, sections=sections), "error")
         else:
             (outcome,) = transition(rule.action, [submission.id], current_user,
                                     reason=form.reason.data)
