@@ -400,3 +400,24 @@ def test_the_language_chosen_before_signing_in_stays_after_sign_in_and_out(app, 
     assert "Signed out" in page and "Sign in to INFO" in page
     client.get("/lang/th")
     assert "เข้าสู่ระบบ INFO" in _get(client, "/login")
+
+
+def test_the_csv_export_stays_thai_on_an_english_screen(app, demo):
+    """A data product: the province list's CSV has the same Thai columns and labels in both
+    languages (README, Languages)."""
+    import csv
+    import io
+
+    def export(lang: str) -> list[list[str]]:
+        client = app.test_client()
+        assert login(client, "prov-61").status_code == 302
+        client.get(f"/lang/{lang}")
+        assert "Sign out" in _get(client, "/admin/") if lang == "en" else True
+        raw = client.get("/admin/submission/export/csv/?flt0_0=2570").get_data()
+        return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+
+    english, thai = export("en"), export("th")
+    assert english == thai
+    assert "อปท." in english[0] and "สถานะการรับรองข้อมูล" in english[0]
+    assert {row[english[0].index("สถานะการรับรองข้อมูล")] for row in english[1:]} \
+        <= {s.label_th for s in Status}

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from itertools import chain
 from typing import Any, ClassVar
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask import abort, flash, redirect, request, url_for
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import tools
@@ -230,9 +229,16 @@ class ScopedModelView(ModelView):
         return f"info-{self.endpoint}-{now.year + 543}-{now:%m-%d_%H%M}.{export_type}"
 
     def _export_csv(self, return_url: Any):
-        """The library's streamed CSV, with a UTF-8 byte-order mark so Excel reads Thai."""
-        response = super()._export_csv(return_url)
-        response.response = chain(("\ufeff",), response.response)
+        """The library's streamed CSV, with a UTF-8 byte-order mark so Excel reads Thai.
+
+        A data product: its headers and labels are Thai whatever the screen's language (the
+        columns of a file do not change with who downloaded it; README, Languages)."""
+        # Rendered here, inside the forced locale (at most export_max_rows rows): the library's
+        # stream would run later, in a context of its own, in the screen's language.
+        with force_locale("th"):
+            response = super()._export_csv(return_url)
+            body = "".join(response.response)
+        response.set_data("\ufeff" + body)
         return response
 
     @staticmethod
