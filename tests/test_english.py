@@ -422,3 +422,30 @@ def test_the_csv_export_stays_thai_on_an_english_screen(app, demo):
     assert "อปท." in english[0] and "สถานะการรับรองข้อมูล" in english[0]
     assert {row[english[0].index("สถานะการรับรองข้อมูล")] for row in english[1:]} \
         <= {s.label_th for s in Status}
+
+
+def test_a_clerk_saving_in_english_is_warned_in_english_and_the_warning_is_kept_in_thai(
+        app, complete_draft):
+    """Stored warnings are read by the province in either language: they are written in
+    Thai (INFO's source language); the clerk's own flash is in the clerk's language."""
+    from .formdata import double_the_men, form_fields
+
+    sub_id, clerk, _name = complete_draft
+    client = app.test_client()
+    assert login(client, clerk).status_code == 302
+    client.get("/lang/en")
+    form = f"/admin/edit_s1/edit/?id={sub_id}"
+    data = form_fields(_get(client, form))
+    double_the_men(data)
+    response = client.post(form, data=data, follow_redirects=True)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    # the flash after the save: English
+    flashes = re.findall(r'<div class="alert alert-warning[^"]*"[^>]*>(.*?)</div>', page, re.S)
+    assert any("⚠ Population, male changed by more than 50% from last year" in f
+               for f in flashes), flashes
+    with app.app_context():
+        stored = db.session.scalars(select(SectionWarning.message).where(
+            SectionWarning.submission_id == sub_id)).all()
+    assert stored and all("เปลี่ยนแปลงจากปีก่อนเกินร้อยละ 50" in m for m in stored)
+    assert not any("changed by more" in m for m in stored)
