@@ -12,7 +12,7 @@ PYTEST := $(PY) -m pytest -q -p no:cacheprovider $(if $(filter 0,$(TEST_WORKERS)
 # The documented demo password (demo data only; production accounts use create-user).
 DEMO_PASSWORD ?= info-demo-2570
 
-.PHONY: run test test-sqlite test-postgres venv assets clean-demo browser-deps deploy-deps deploy-check
+.PHONY: run test test-sqlite test-postgres venv assets clean-demo browser-deps deploy-deps deploy-check messages compile-messages
 
 venv: $(VENV)/.installed
 
@@ -55,6 +55,23 @@ test-postgres: venv assets
 	@test -n "$$TEST_DATABASE_URL" || { echo "TEST_DATABASE_URL is not set" >&2; exit 2; }
 	@echo "=== pytest on PostgreSQL ($${TEST_DATABASE_URL%%\?*}) ==="
 	$(PYTEST)
+
+## make messages: extract INFO's msgids (babel.cfg) and merge them into the English catalogue
+messages: venv
+	PYTHONPATH=. $(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location \
+	  --sort-output --project=INFO -o translations/messages.pot . >/dev/null
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations -D messages -l en \
+	  --no-fuzzy-matching --ignore-obsolete --width=100
+	@$(PY) -c 'from babel.messages.pofile import read_po; \
+	  c = read_po(open("translations/en/LC_MESSAGES/messages.po", "rb")); \
+	  todo = [m.id for m in c if m.id and not m.string]; \
+	  print(f"{len(todo)} msgid(s) to translate in translations/en/LC_MESSAGES/messages.po"); \
+	  [print("  ", t) for t in todo]'
+
+## make compile-messages: compile every catalogue (.po) into the .mo that runs; commit both
+compile-messages: venv
+	@for domain in messages admin wtforms; do \
+	  $(VENV)/bin/pybabel compile -d translations -D $$domain --statistics || exit 1; done
 
 ## make browser-deps: Debian's chromium for tests/browser (as root; without it they skip, in CI they fail)
 browser-deps:

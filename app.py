@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request, session
-from flask_babel import Babel
+from flask_babel import Babel, gettext, lazy_gettext
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
@@ -161,11 +161,15 @@ def _is_safe_request() -> bool:
 def init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    # workflow.py (standard library only) translates its refusals through Flask-Babel.
+    import workflow
+    from views.i18n import current_lang
+    workflow.use_language(gettext, current_lang)
     from views.auth import limiter
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "กรุณาเข้าสู่ระบบก่อน"
+    login_manager.login_message = lazy_gettext("กรุณาเข้าสู่ระบบก่อน")
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
 

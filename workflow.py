@@ -21,7 +21,43 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Callable
+
+# --- language ------------------------------------------------------------------------------------
+# workflow.py stays standard library only: the app installs Flask-Babel's gettext and the
+# request's language here (app.init_extensions).  Without them (workflow tests, the CLI) every
+# message is its Thai msgid.  Thai is the source language of INFO's catalogue (translations/).
+_translate: Callable[[str], str] = lambda message: message
+_language: Callable[[], str] = lambda: "th"
+
+
+def use_language(translate: Callable[[str], str], language: Callable[[], str]) -> None:
+    """Install the translation function and the current-language function (the app's)."""
+    global _translate, _language
+    _translate, _language = translate, language
+
+
+def _(message: str, /, **params: Any) -> str:
+    """`message` (a Thai msgid) in the current language, with its %(name)s placeholders filled."""
+    text = _translate(message)
+    return text % params if params else text
+
+
+def translated(message: str) -> str:
+    """A message held in a variable (a catalogue text, a rule's template) in the current
+    language; its msgid is extracted where it is written (N_, or translations/extract.py)."""
+    return _translate(message)
+
+
+def N_(message: str) -> str:
+    """Mark a module-level message for the catalogue; it is translated where it is used."""
+    return message
+
+
+def current_language() -> str:
+    """ "th" or "en" (Thai without an app)."""
+    return _language()
+
 
 # The letter's "ข้อมูล อปท. 8 ด้าน": the only place the number of sections is written.
 SECTION_COUNT = 8
@@ -50,6 +86,11 @@ class LabeledEnum(str, enum.Enum):
     def label(self, lang: str = "th") -> str:
         """The member's name in `lang` ("th" or "en")."""
         return self.label_en if lang == "en" else self.label_th
+
+    @property
+    def shown(self) -> str:
+        """The member's name in the current language (what a message or a screen shows)."""
+        return self.label(current_language())
 
     def __str__(self) -> str:
         return self.value
@@ -143,7 +184,7 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
                stamps={"received_at": Stamp.CLEAR, "lao_certified_at": Stamp.CLEAR,
                        "lao_certified_by_id": Stamp.CLEAR},
                # Letter §8: the LAO must ask the province to revoke first.
-               state_messages={Status.PROVINCE_CERTIFIED: (
+               state_messages={Status.PROVINCE_CERTIFIED: N_(
                    "จังหวัดรับรองข้อมูลแล้ว กรุณาประสานสำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด"
                    "ให้ยกเลิกการรับรองข้อมูลระดับจังหวัดก่อน")}),
     Transition(Action.CERTIFY_PROVINCE, frozenset({Status.LAO_CERTIFIED}),
@@ -284,12 +325,12 @@ def editable_until(deadline: date | None, extension_until: date | None) -> date 
     return max(days) if days else None
 
 
-YEAR_CLOSED_EDIT = "ปีงบประมาณนี้ปิดแล้ว ดูข้อมูลได้อย่างเดียว แก้ไขไม่ได้"
-YEAR_CLOSED_TRANSITION = "ปีงบประมาณนี้ปิดแล้ว ไม่สามารถเปลี่ยนสถานะการรับรองได้"
+YEAR_CLOSED_EDIT = N_("ปีงบประมาณนี้ปิดแล้ว ดูข้อมูลได้อย่างเดียว แก้ไขไม่ได้")
+YEAR_CLOSED_TRANSITION = N_("ปีงบประมาณนี้ปิดแล้ว ไม่สามารถเปลี่ยนสถานะการรับรองได้")
 _NOT_EDITABLE = {
-    Status.PROVINCE_CERTIFIED: ("จังหวัดรับรองข้อมูลแล้ว ต้องให้จังหวัดยกเลิกการรับรองข้อมูลระดับจังหวัด"
-                                "และ อปท. ยกเลิกการรับรองก่อนแก้ไข"),
-    Status.LAO_CERTIFIED: "ข้อมูลได้รับการรับรองแล้ว ต้องยกเลิกการรับรองก่อนแก้ไข",
+    Status.PROVINCE_CERTIFIED: N_("จังหวัดรับรองข้อมูลแล้ว ต้องให้จังหวัดยกเลิกการรับรองข้อมูลระดับจังหวัด"
+                                  "และ อปท. ยกเลิกการรับรองก่อนแก้ไข"),
+    Status.LAO_CERTIFIED: N_("ข้อมูลได้รับการรับรองแล้ว ต้องยกเลิกการรับรองก่อนแก้ไข"),
 }
 
 
@@ -297,18 +338,21 @@ def deadline_refusal(ctx: Context) -> str | None:
     """The one deadline guard: why the LAO's time is over, or None while it is not."""
     last_day = editable_until(ctx.deadline, ctx.extension_until)
     if last_day is not None and ctx.today > last_day:
-        return (f"เลยกำหนดส่งข้อมูลแล้ว (ภายใน {thai_date(last_day)}) "
-                "กรุณาติดต่อสำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัดเพื่อขอขยายเวลา")
+        return _("เลยกำหนดส่งข้อมูลแล้ว (ภายใน %(day)s) "
+                 "กรุณาติดต่อสำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัดเพื่อขอขยายเวลา",
+                 day=thai_date(last_day))
     return None
 
 
 def edit_refusal(ctx: Context) -> str | None:
     """Why LAO data cannot be changed now, or None when it can (SPEC §3 first rule)."""
     if not ctx.year_open:
-        return YEAR_CLOSED_EDIT
+        return _(YEAR_CLOSED_EDIT)
     status = Status(ctx.status)
     if status not in EDITABLE_STATUSES:
-        return _NOT_EDITABLE.get(status, f"แก้ไขไม่ได้ในสถานะ “{status.label_th}”")
+        if status in _NOT_EDITABLE:
+            return _(_NOT_EDITABLE[status])
+        return _("แก้ไขไม่ได้ในสถานะ “%(status)s”", status=status.shown)
     return deadline_refusal(ctx)
 
 
@@ -321,28 +365,34 @@ def next_status(ctx: Context, action: Action | str, role: Role | str,
     """
     rule = transition_named(action)
     if rule is None:
-        raise TransitionNotAllowed(f"ไม่รู้จักการดำเนินการ {action}", code="unknown")
+        raise TransitionNotAllowed(_("ไม่รู้จักการดำเนินการ %(action)s", action=action),
+                                   code="unknown")
     role = Role(role)
     if role not in rule.roles:
-        raise TransitionNotAllowed(
-            f"ผู้ใช้ในบทบาท {role.label_th} ไม่มีสิทธิ์{rule.label_th}", code="role")
+        raise TransitionNotAllowed(role_refusal(role, rule.action), code="role")
     if not ctx.year_open:
-        raise TransitionNotAllowed(YEAR_CLOSED_TRANSITION, code="year_closed")
+        raise TransitionNotAllowed(_(YEAR_CLOSED_TRANSITION), code="year_closed")
     status = Status(ctx.status)
     if status not in rule.sources:
-        raise TransitionNotAllowed(rule.state_messages.get(status) or (
-            f"ไม่สามารถ{rule.label_th}ได้ เพราะสถานะปัจจุบันคือ “{status.label_th}”"),
-            code="state")
+        message = rule.state_messages.get(status)
+        raise TransitionNotAllowed(_(message) if message else _(
+            "ไม่สามารถ%(action)sได้ เพราะสถานะปัจจุบันคือ “%(status)s”",
+            action=rule.action.shown, status=status.shown), code="state")
     if rule.within_deadline and (late := deadline_refusal(ctx)):
         raise TransitionNotAllowed(late, code="deadline")
     if rule.needs_complete and ctx.sections_complete < SECTION_COUNT:
         detail = f": {', '.join(ctx.missing)}" if ctx.missing else ""
-        raise TransitionNotAllowed(
-            f"บันทึกข้อมูลยังไม่ครบ {SECTION_COUNT} ด้าน "
-            f"(ครบ {ctx.sections_complete}/{SECTION_COUNT}){detail}", code="incomplete")
+        raise TransitionNotAllowed(_(
+            "บันทึกข้อมูลยังไม่ครบ %(count)s ด้าน (ครบ %(done)s/%(count)s)%(detail)s",
+            count=SECTION_COUNT, done=ctx.sections_complete, detail=detail), code="incomplete")
     if rule.needs_reason and not (reason or "").strip():
-        raise TransitionNotAllowed("กรุณาระบุเหตุผล", code="reason")
+        raise TransitionNotAllowed(_("กรุณาระบุเหตุผล"), code="reason")
     return rule.target
+
+
+def role_refusal(role: Role | str, what: Action | Permission) -> str:
+    """ "A user with role X may not Y" in the current language."""
+    return _("ผู้ใช้ในบทบาท %(role)s ไม่มีสิทธิ์%(what)s", role=Role(role).shown, what=what.shown)
 
 
 # --- dates -------------------------------------------------------------------------------------
@@ -362,9 +412,21 @@ THAI_MONTHS_SHORT = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.
                      "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
 
 
+# English screens keep the Buddhist Era year (SPEC: dates in BE): "9 Oct 2557".
+EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December")
+EN_MONTHS_SHORT = tuple(m[:3] for m in EN_MONTHS)
+
+
+def month_name(month: int) -> str:
+    """The name of month 1–12 in the current language (พฤษภาคม / May)."""
+    return (EN_MONTHS if current_language() == "en" else THAI_MONTHS)[month - 1]
+
+
 def thai_date(d: date) -> str:
-    """9 ต.ค. 2557 — the one BE date style used across INFO."""
-    return f"{d.day} {THAI_MONTHS_SHORT[d.month - 1]} {d.year + 543}"
+    """9 ต.ค. 2557 — the one BE date style used across INFO ("9 Oct 2557" in English)."""
+    months = EN_MONTHS_SHORT if current_language() == "en" else THAI_MONTHS_SHORT
+    return f"{d.day} {months[d.month - 1]} {d.year + 543}"
 
 
 def fiscal_year_of(d: date) -> int:

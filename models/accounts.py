@@ -11,7 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workflow import LabeledEnum, Role
+from workflow import LabeledEnum, Role, _
 
 from .base import db, utcnow
 from .geography import District, Province
@@ -114,10 +114,10 @@ class User(UserMixin, db.Model):
         if self.role is Role.LAO_EDITOR and self.organization:
             return self.organization.name_th
         if self.role is Role.DISTRICT_OFFICER and self.district:
-            return f"อำเภอ{self.district.name_th}"
+            return _("อำเภอ%(name)s", name=self.district.name_th)
         if self.role is Role.PROVINCE_OFFICER and self.province:
-            return f"จังหวัด{self.province.name_th}"
-        return "ทั้งประเทศ"
+            return _("จังหวัด%(name)s", name=self.province.name_th)
+        return _("ทั้งประเทศ")
 
 
 def dummy_password_check() -> None:

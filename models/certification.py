@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectinload
 
-from workflow import (SECTION_COUNT, Action, Context, Permission, Role, Stamp, Status,
+from workflow import (SECTION_COUNT, N_, Action, Context, Permission, Role, Stamp, Status, _,
+                      role_refusal,
                       Transition, TransitionNotAllowed, may, next_status, thai_date,
                       today_in_thailand, transition_named)
 
@@ -33,9 +34,9 @@ from .scoping import row_scope
 from .sections import CHILDREN, SECTIONS
 from .submissions import CertificationEvent, FiscalYear, Submission, YearStatus
 
-NOT_FOUND = "ไม่พบข้อมูล หรือไม่มีสิทธิ์ดำเนินการกับข้อมูลนี้"
+NOT_FOUND = N_("ไม่พบข้อมูล หรือไม่มีสิทธิ์ดำเนินการกับข้อมูลนี้")
 MAX_REASON = 1000
-RACED = "สถานะข้อมูลถูกเปลี่ยนโดยผู้อื่นระหว่างดำเนินการ กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง"
+RACED = N_("สถานะข้อมูลถูกเปลี่ยนโดยผู้อื่นระหว่างดำเนินการ กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง")
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def missing_by_submission(ids: Iterable[int]) -> dict[int, list[str]]:
             select(section_cls).where(section_cls.submission_id.in_(ids)).options(*options))}
         for sub_id in ids:
             row = rows.get(sub_id)
-            gaps = ["ยังไม่ได้บันทึก"] if row is None else missing_fields(section_cls, row)
+            gaps = [_("ยังไม่ได้บันทึก")] if row is None else missing_fields(section_cls, row)
             if gaps:
                 missing[sub_id].append(describe_missing(section_cls, gaps))
     return missing
@@ -77,8 +78,8 @@ def missing_by_submission(ids: Iterable[int]) -> dict[int, list[str]]:
 
 def describe_missing(section_cls: type, gaps: list[str]) -> str:
     """ "ด้านที่ 7 ข้อมูลด้านสิ่งแวดล้อม: a, b, c …" — what certification says is missing."""
-    return (f"ด้านที่ {section_cls.SECTION_NO} {section_cls.TITLE_TH}: " + ", ".join(gaps[:5])
-            + (" …" if len(gaps) > 5 else ""))
+    return (_("ด้านที่ %(no)s %(title)s", no=section_cls.SECTION_NO, title=section_cls.title())
+            + ": " + ", ".join(gaps[:5]) + (" …" if len(gaps) > 5 else ""))
 
 
 def transition(action: Action | str, submission_ids: Iterable[int | str], actor: Any, *,
@@ -86,7 +87,8 @@ def transition(action: Action | str, submission_ids: Iterable[int | str], actor:
     """Apply `action` to each submission the actor may act on; commit; report per submission."""
     rule = transition_named(action)
     if rule is None:
-        raise TransitionNotAllowed(f"ไม่รู้จักการดำเนินการ {action}", code="unknown")
+        raise TransitionNotAllowed(_("ไม่รู้จักการดำเนินการ %(action)s", action=action),
+                                   code="unknown")
     role = Role(actor.role)
     today = today or today_in_thailand()
     reason = (reason or "").strip()[:MAX_REASON] or None
@@ -113,7 +115,7 @@ def transition(action: Action | str, submission_ids: Iterable[int | str], actor:
     for sub_id in ids:
         row = by_id.get(sub_id)
         if row is None:
-            outcomes[sub_id] = Outcome(sub_id, False, NOT_FOUND)
+            outcomes[sub_id] = Outcome(sub_id, False, _(NOT_FOUND))
             continue
         gaps = tuple(missing.get(sub_id, ()))
         ctx = Context(status=row.status, year_open=row.year_status is YearStatus.OPEN,
@@ -155,8 +157,9 @@ def transition(action: Action | str, submission_ids: Iterable[int | str], actor:
         for sub_id in group:
             name = by_id[sub_id].name_th
             outcomes[sub_id] = (
-                Outcome(sub_id, True, f"{rule.label_th}แล้ว", name, source, rule.target)
-                if sub_id in changed else Outcome(sub_id, False, RACED, name, source))
+                Outcome(sub_id, True, _("%(action)sแล้ว", action=rule.action.shown), name, source,
+                        rule.target)
+                if sub_id in changed else Outcome(sub_id, False, _(RACED), name, source))
     db.session.commit()
     return [outcomes[i] for i in ids]
 
@@ -193,7 +196,7 @@ def bulk_candidates(actor: Any, be_year: int, district_code: str | None = None):
     return db.session.execute(query).all()
 
 
-PAST_EXTENSION = "วันที่ขยายเวลาต้องไม่เป็นวันที่ผ่านมาแล้ว"
+PAST_EXTENSION = N_("วันที่ขยายเวลาต้องไม่เป็นวันที่ผ่านมาแล้ว")
 
 
 def extend_deadline(submission_ids: Iterable[int | str], actor: Any, until: date, *,
@@ -205,10 +208,10 @@ def extend_deadline(submission_ids: Iterable[int | str], actor: Any, until: date
     deadlines at all or the date has passed.
     """
     if not may(actor, Permission.EXTEND_DEADLINE):
-        raise TransitionNotAllowed(f"ผู้ใช้ในบทบาท {Role(actor.role).label_th} ไม่มีสิทธิ์"
-                                   f"{Permission.EXTEND_DEADLINE.label_th}", code="role")
+        raise TransitionNotAllowed(role_refusal(actor.role, Permission.EXTEND_DEADLINE),
+                                   code="role")
     if until < (today or today_in_thailand()):
-        raise TransitionNotAllowed(PAST_EXTENSION, code="past")
+        raise TransitionNotAllowed(_(PAST_EXTENSION), code="past")
     ids = parse_int_ids(submission_ids)
     rows = {r.id: r for r in db.session.execute(
         select(Submission.id, Submission.organization_id, Submission.extension_until,
@@ -221,12 +224,13 @@ def extend_deadline(submission_ids: Iterable[int | str], actor: Any, until: date
     for sub_id in ids:
         row = rows.get(sub_id)
         if row is None:
-            outcomes.append(Outcome(sub_id, False, NOT_FOUND))
+            outcomes.append(Outcome(sub_id, False, _(NOT_FOUND)))
         elif row.year_status is not YearStatus.OPEN:
-            outcomes.append(Outcome(sub_id, False, "ปีงบประมาณปิดแล้ว ขยายเวลาไม่ได้", row.name_th))
+            outcomes.append(Outcome(sub_id, False, _("ปีงบประมาณปิดแล้ว ขยายเวลาไม่ได้"),
+                                    row.name_th))
         else:
             changed.append(sub_id)
-            outcomes.append(Outcome(sub_id, True, f"ขยายเวลาถึง {thai_date(until)} แล้ว",
+            outcomes.append(Outcome(sub_id, True, _("ขยายเวลาถึง %(day)s แล้ว", day=thai_date(until)),
                                     row.name_th))
             audit.append(dict(created_at=utcnow(), user_id=actor.id,
                               organization_id=row.organization_id, submission_id=sub_id,

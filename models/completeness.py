@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .meta import catalogue_columns
+from workflow import _
+
+from .meta import catalogue_columns, label
 from .sections import CHILDREN, ROW_LIMITS, SECTIONS
 
 
@@ -30,23 +32,24 @@ def missing_fields(section_cls: type, values: Mapping[str, Any] | Any,
     dicts) and defaults to the ORM row's own relationships.
     """
     get = _getter(values)
-    missing = [c.info["label_th"] for c in catalogue_columns(section_cls)
+    missing = [label(c.info) for c in catalogue_columns(section_cls)
                if c.info.get("required") and _empty(get(c.key))]
     for name, child_cls in CHILDREN.get(section_cls, ()):
         rows = (children or {}).get(name) if children is not None else (get(name) or [])
         rows = rows or []
         low, high = ROW_LIMITS.get((section_cls, name), (0, None))
-        title = child_cls.TITLE_TH
+        title = child_cls.title()
         if len(rows) < low:
-            missing.append(f"{title} อย่างน้อย {low} รายการ")
+            missing.append(_("%(title)s อย่างน้อย %(n)s รายการ", title=title, n=low))
         if high is not None and len(rows) > high:
-            missing.append(f"{title} ไม่เกิน {high} รายการ")
+            missing.append(_("%(title)s ไม่เกิน %(n)s รายการ", title=title, n=high))
         required = [c for c in catalogue_columns(child_cls) if c.info.get("required")]
         for position, row in enumerate(rows, start=1):
             row_get = _getter(row)
             for column in required:
                 if _empty(row_get(column.key)):
-                    missing.append(f"{title} รายการที่ {position}: {column.info['label_th']}")
+                    missing.append(_("%(title)s รายการที่ %(n)s: %(label)s", title=title,
+                                     n=position, label=label(column.info)))
     return missing
 
 

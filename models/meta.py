@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import mapped_column
 
 from workflow import LabeledEnum  # noqa: F401  (the one labelled-enum pattern; models use meta.LabeledEnum)
+from workflow import N_, current_language, translated
 
 from .base import Base
 
@@ -63,6 +64,18 @@ def _column(kind: str, type_: Any, label_th: str, label_en: str, *, unit: str | 
     return mapped_column(type_, info=info, **kwargs)
 
 
+def label(info: dict[str, Any]) -> str:
+    """A column's label in the current language (label_th / label_en of its metadata)."""
+    if current_language() == "en":
+        return info.get("label_en") or info["label_th"]
+    return info["label_th"]
+
+
+def unit(info: dict[str, Any]) -> str | None:
+    """A column's unit (a Thai msgid of INFO's catalogue) in the current language."""
+    return translated(info["unit"]) if info.get("unit") else None
+
+
 def count(label_th: str, label_en: str, unit: str | None = None, **kw: Any):
     """A non-negative whole number (persons, places, vehicles …)."""
     kw.setdefault("min", 0)
@@ -72,11 +85,11 @@ def count(label_th: str, label_en: str, unit: str | None = None, **kw: Any):
 def month(label_th: str, label_en: str, **kw: Any):
     """A month of the year, 1–12, chosen and shown by its Thai name."""
     kw.setdefault("range_message",
-                  "{label}ต้องเป็นเลข 1–12 (1 = มกราคม … 12 = ธันวาคม กรอกไว้ {value})")
+                  N_("{label}ต้องเป็นเลข 1–12 (1 = มกราคม … 12 = ธันวาคม กรอกไว้ {value})"))
     return count(label_th, label_en, min=1, max=12, widget="month", **kw)
 
 
-def money(label_th: str, label_en: str, unit: str = "บาท", **kw: Any):
+def money(label_th: str, label_en: str, unit: str = N_("บาท"), **kw: Any):
     """Baht with two decimal places, never negative."""
     kw.setdefault("min", 0)
     return _column("money", Numeric(16, 2), label_th, label_en, unit=unit, **kw)

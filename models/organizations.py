@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workflow import N_
+
 from . import meta
 from .base import db, utcnow
 from .geography import District, Province, Subdistrict
@@ -26,13 +28,13 @@ class OrgType(meta.LabeledEnum):
 
 # Short forms Thai officials write in lists (อบจ., ทน., ทม., ทต., อบต.).
 ORG_TYPE_SHORT = {
-    OrgType.PAO: "อบจ.",
-    OrgType.CITY_MUNICIPALITY: "ทน.",
-    OrgType.TOWN_MUNICIPALITY: "ทม.",
-    OrgType.SUBDISTRICT_MUNICIPALITY: "ทต.",
-    OrgType.SAO: "อบต.",
-    OrgType.BANGKOK: "กทม.",
-    OrgType.PATTAYA: "พัทยา",
+    OrgType.PAO: N_("อบจ."),
+    OrgType.CITY_MUNICIPALITY: N_("ทน."),
+    OrgType.TOWN_MUNICIPALITY: N_("ทม."),
+    OrgType.SUBDISTRICT_MUNICIPALITY: N_("ทต."),
+    OrgType.SAO: N_("อบต."),
+    OrgType.BANGKOK: N_("กทม."),
+    OrgType.PATTAYA: N_("พัทยา"),
 }
 
 

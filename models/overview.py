@@ -16,14 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from workflow import (SECTION_COUNT, TRANSITIONS, Context, Status, certification_reference,
+from workflow import (SECTION_COUNT, TRANSITIONS, Context, Status, _, certification_reference, translated,
                       edit_refusal, today_in_thailand, transition_named)
 
 from .accounts import User
 from .audit import AuditLog
 from .base import db
 from .completeness import missing_fields
-from .meta import catalogue_columns
+from .meta import catalogue_columns, label, unit
 from .sections import CHILDREN, SECTIONS, section_by_no
 from .submissions import SectionWarning, Submission, YearStatus
 
@@ -77,7 +77,7 @@ class SubmissionOverview:
     @cached_property
     def missing(self) -> dict[int, list[str]]:
         """Section no → what it still misses ([] when complete)."""
-        return {no: (["ยังไม่ได้บันทึก"] if row is None else missing_fields(section_by_no(no), row))
+        return {no: ([_("ยังไม่ได้บันทึก")] if row is None else missing_fields(section_by_no(no), row))
                 for no, row in self.rows.items()}
 
     @property
@@ -163,8 +163,9 @@ class SubmissionOverview:
             if column.key == "office_subdistrict_code" and row is not None \
                     and row.office_subdistrict is not None:
                 value = row.office_subdistrict.name_th
-            groups.setdefault(info.get("group") or "", []).append(FieldValue(
-                column.key, info["label_th"], info.get("unit"), value,
+            group = translated(info["group"]) if info.get("group") else ""
+            groups.setdefault(group, []).append(FieldValue(
+                column.key, label(info), unit(info), value,
                 bool(info.get("required")), info))
         return list(groups.items())
 
@@ -175,8 +176,8 @@ class SubmissionOverview:
             columns = catalogue_columns(child_cls)
             kids = getattr(row, name) if row is not None else []
             tables.append(ChildTable(
-                child_cls.TITLE_TH,
-                [c.info["label_th"] + (f" ({c.info['unit']})" if c.info.get("unit") else "")
+                child_cls.title(),
+                [label(c.info) + (f" ({unit(c.info)})" if c.info.get("unit") else "")
                  for c in columns],
                 [[getattr(kid, c.key) for c in columns] for kid in kids],
                 [c.info for c in columns]))
@@ -196,10 +197,11 @@ class SubmissionOverview:
         for log, who in found:
             model = tables[log.table_name]
             column = model.__table__.columns.get(log.field or "")
-            label = column.info.get("label_th", log.field) if column is not None else log.field
+            shown = label(column.info) if column is not None and "label_th" in column.info \
+                else log.field
             if model is not section_cls:
-                label = f"{model.TITLE_TH}: {label}"
-            history.append(dict(when=log.created_at, who=who or "", label=label, op=log.op,
+                shown = f"{model.title()}: {shown}"
+            history.append(dict(when=log.created_at, who=who or "", label=shown, op=log.op,
                                 old=log.old_value, new=log.new_value))
         return history
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from workflow import PUBLIC_STATUSES
+from workflow import N_, PUBLIC_STATUSES
 
 from .base import db
 from .geography import District, Province
@@ -153,20 +153,21 @@ def _plain(value):
 
 
 # The national figures of /stats: (label, unit, section model name, column) — certified data only.
+# Labels and units are catalogue msgids (N_): the page shows them translated, exports keep Thai.
 STATS = (
-    ("ประชากร", "คน", "Section1General", "population_total"),
-    ("ครัวเรือน", "ครัวเรือน", "Section1General", "households"),
-    ("ถนนลาดยาง", "กม.", "Section2Infrastructure", "road_asphalt_km"),
-    ("ถนนคอนกรีต", "กม.", "Section2Infrastructure", "road_concrete_km"),
-    ("ถนนลูกรัง", "กม.", "Section2Infrastructure", "road_laterite_km"),
-    ("ถนนหินคลุก", "กม.", "Section2Infrastructure", "road_crushed_rock_km"),
-    ("ถนนดิน", "กม.", "Section2Infrastructure", "road_earth_km"),
-    ("ครัวเรือนที่ใช้น้ำประปา", "ครัวเรือน", "Section2Infrastructure", "households_piped_water"),
-    ("อาสาสมัครป้องกันภัยฝ่ายพลเรือน (อปพร.)", "คน", "Section6Disaster",
+    (N_("ประชากร"), N_("คน"), "Section1General", "population_total"),
+    (N_("ครัวเรือน"), N_("ครัวเรือน"), "Section1General", "households"),
+    (N_("ถนนลาดยาง"), N_("กม."), "Section2Infrastructure", "road_asphalt_km"),
+    (N_("ถนนคอนกรีต"), N_("กม."), "Section2Infrastructure", "road_concrete_km"),
+    (N_("ถนนลูกรัง"), N_("กม."), "Section2Infrastructure", "road_laterite_km"),
+    (N_("ถนนหินคลุก"), N_("กม."), "Section2Infrastructure", "road_crushed_rock_km"),
+    (N_("ถนนดิน"), N_("กม."), "Section2Infrastructure", "road_earth_km"),
+    (N_("ครัวเรือนที่ใช้น้ำประปา"), N_("ครัวเรือน"), "Section2Infrastructure", "households_piped_water"),
+    (N_("อาสาสมัครป้องกันภัยฝ่ายพลเรือน (อปพร.)"), N_("คน"), "Section6Disaster",
      "civil_defence_volunteers"),
-    ("ขยะมูลฝอยที่เกิดขึ้น", "ตัน/วัน", "Section7Environment", "waste_generated"),
-    ("รายรับจริงรวม", "บาท", "Section8Finance", "revenue_total"),
-    ("รายจ่ายจริงรวม", "บาท", "Section8Finance", "expenditure_total"),
+    (N_("ขยะมูลฝอยที่เกิดขึ้น"), N_("ตัน/วัน"), "Section7Environment", "waste_generated"),
+    (N_("รายรับจริงรวม"), N_("บาท"), "Section8Finance", "revenue_total"),
+    (N_("รายจ่ายจริงรวม"), N_("บาท"), "Section8Finance", "expenditure_total"),
 )
 
 

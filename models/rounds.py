@@ -25,7 +25,7 @@ from datetime import date, datetime
 from sqlalchemy import (Integer, bindparam, case, exists, func, insert, literal, select, true,
                         update)
 
-from workflow import SECTION_COUNT, Status, thai_date
+from workflow import N_, SECTION_COUNT, Status, _, thai_date
 
 from .base import db, utcnow
 from .completeness import sections_complete
@@ -77,11 +77,12 @@ def parse_be_year(text: str | int) -> int:
     """A Buddhist Era fiscal year from user input (e.g. the CLI argument)."""
     raw = str(text).strip()
     if not raw.isdigit():
-        raise RoundError(f"ปีงบประมาณ '{raw}' ไม่ถูกต้อง ต้องเป็นปี พ.ศ. 4 หลัก เช่น 2571")
+        raise RoundError(_("ปีงบประมาณ '%(raw)s' ไม่ถูกต้อง ต้องเป็นปี พ.ศ. 4 หลัก เช่น 2571",
+                           raw=raw))
     return _check_be_year(int(raw))
 
 
-def parse_date(text: str, what: str = "วันที่") -> date:
+def parse_date(text: str, what: str = N_("วันที่")) -> date:
     """A Gregorian YYYY-MM-DD date from user input."""
     raw = (text or "").strip()
     try:
@@ -89,8 +90,8 @@ def parse_date(text: str, what: str = "วันที่") -> date:
             raise ValueError(raw)
         value = datetime.strptime(raw, "%Y-%m-%d").date()
     except ValueError:
-        raise RoundError(f"{what} '{raw}' ไม่ถูกต้อง ใช้รูปแบบ YYYY-MM-DD (ปี ค.ศ.) "
-                         "เช่น 2027-12-30") from None
+        raise RoundError(_("%(what)s '%(raw)s' ไม่ถูกต้อง ใช้รูปแบบ YYYY-MM-DD (ปี ค.ศ.) "
+                           "เช่น 2027-12-30", what=_(what), raw=raw)) from None
     return _check_ce_date(value, what)
 
 
@@ -99,25 +100,26 @@ def _check_be_year(be_year: int) -> int:
             or not MIN_BE_YEAR <= be_year <= MAX_BE_YEAR:
         hint = ""
         if isinstance(be_year, int) and 1950 <= be_year <= 2200:
-            hint = f" (ค.ศ. {be_year} คือ พ.ศ. {be_year + 543})"
-        raise RoundError(f"ปีงบประมาณ {be_year} ไม่ถูกต้อง ต้องเป็นปี พ.ศ. ระหว่าง "
-                         f"{MIN_BE_YEAR}–{MAX_BE_YEAR}{hint}")
+            hint = " " + _("(ค.ศ. %(ce)s คือ พ.ศ. %(be)s)", ce=be_year, be=be_year + 543)
+        raise RoundError(_("ปีงบประมาณ %(year)s ไม่ถูกต้อง ต้องเป็นปี พ.ศ. ระหว่าง %(lo)s–%(hi)s",
+                           year=be_year, lo=MIN_BE_YEAR, hi=MAX_BE_YEAR) + hint)
     return be_year
 
 
 def _check_ce_date(value: date, what: str) -> date:
     if not isinstance(value, date) or isinstance(value, datetime):
-        raise RoundError(f"{what}ต้องเป็นวันที่ (ได้ {value!r})")
+        raise RoundError(_("%(what)sต้องเป็นวันที่ (ได้ %(value)s)", what=_(what), value=repr(value)))
     if value.year > 2400:  # 2570-12-30: a BE year typed where a CE date belongs
-        raise RoundError(f"{what} {value.isoformat()} ดูเหมือนใช้ปี พ.ศ. กรุณาใช้ปี ค.ศ. "
-                         f"เช่น {value.year - 543}-{value.month:02d}-{value.day:02d}")
+        raise RoundError(_("%(what)s %(value)s ดูเหมือนใช้ปี พ.ศ. กรุณาใช้ปี ค.ศ. เช่น %(ce)s",
+                           what=_(what), value=value.isoformat(),
+                           ce=f"{value.year - 543}-{value.month:02d}-{value.day:02d}"))
     return value
 
 
 def _check_window(opens_on: date, deadline: date) -> None:
     if deadline < opens_on:
-        raise RoundError(f"กำหนดส่งข้อมูล ({thai_date(deadline)}) ต้องไม่ก่อนวันที่เปิดรับข้อมูล "
-                         f"({thai_date(opens_on)})")
+        raise RoundError(_("กำหนดส่งข้อมูล (%(deadline)s) ต้องไม่ก่อนวันที่เปิดรับข้อมูล (%(opens)s)",
+                           deadline=thai_date(deadline), opens=thai_date(opens_on)))
 
 
 # --- open ------------------------------------------------------------------------------------
@@ -133,9 +135,9 @@ def open_year(be_year: int, deadline: date, *, opens_on: date | None = None) -> 
     from workflow import today_in_thailand
 
     _check_be_year(be_year)
-    _check_ce_date(deadline, "กำหนดส่งข้อมูล")
+    _check_ce_date(deadline, N_("กำหนดส่งข้อมูล"))
     if opens_on is not None:
-        _check_ce_date(opens_on, "วันที่เปิดรับข้อมูล")
+        _check_ce_date(opens_on, N_("วันที่เปิดรับข้อมูล"))
     now = utcnow()
     try:
         year = db.session.execute(
@@ -277,9 +279,9 @@ def close_year(be_year: int) -> int:
             select(FiscalYear).where(FiscalYear.be_year == be_year)
             .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
         if year is None:
-            raise RoundError(f"ไม่พบปีงบประมาณ {be_year} ในระบบ")
+            raise RoundError(_("ไม่พบปีงบประมาณ %(year)s ในระบบ", year=be_year))
         if year.status is YearStatus.CLOSED:
-            raise RoundError(f"ปีงบประมาณ {be_year} ปิดอยู่แล้ว")
+            raise RoundError(_("ปีงบประมาณ %(year)s ปิดอยู่แล้ว", year=be_year))
         year.status = YearStatus.CLOSED
         year.closed_at = utcnow()
         count = db.session.scalar(select(func.count()).select_from(Submission)

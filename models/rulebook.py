@@ -33,6 +33,8 @@ from sqlalchemy import CheckConstraint
 from sqlalchemy.orm import declared_attr
 
 from . import meta
+from workflow import _, translated
+
 from .base import Base
 
 __all__ = [
@@ -246,7 +248,7 @@ class Range(ColumnRule):
     def refusal(self, value: Decimal) -> str | None:
         if not self.refuses(value):
             return None
-        return self.message.format(value=fmt(value, self.column.info["kind"]))
+        return range_text(self.column).format(value=fmt(value, self.column.info["kind"]))
 
     def check_sql(self) -> str | None:
         return meta.range_check_sql(self.column)
@@ -266,29 +268,40 @@ def range_rule(column: Any) -> Range | None:
     lo, hi = info.get("min"), info.get("max")
     if lo is None and hi is None:
         return None
-    kind, label, unit = info["kind"], info["label_th"], info.get("unit")
+    return Range(message=range_text(column), blocking=True, check=f"{column.name}_range",
+                 column=column)
+
+
+def range_text(column: Any) -> str:
+    """The message of a column's min/max in the current language, with a {value} placeholder."""
+    info = column.info
+    lo, hi = info.get("min"), info.get("max")
+    kind, label, unit = info["kind"], meta.label(info), meta.unit(info)
+    entered = " " + _("(กรอกไว้ %(value)s)", value="{value}")
     if info.get("range_message"):
-        message = info["range_message"].format(label=label, lo=lo, hi=hi, value="{value}")
-    elif kind == "lat":
-        message = (f"พิกัดต้องอยู่ในประเทศไทย: ละติจูดต้องอยู่ระหว่าง {lo}–{hi} องศาเหนือ"
-                   " (กรอกไว้ {value})")
-    elif kind == "lon":
-        message = (f"พิกัดต้องอยู่ในประเทศไทย: ลองจิจูดต้องอยู่ระหว่าง {lo}–{hi} องศาตะวันออก"
-                   " (กรอกไว้ {value})")
-    elif kind == "year_be":
-        message = f"{label} ต้องเป็นปี พ.ศ. {lo}–{hi}" " (กรอกไว้ {value})"
-    elif kind == "percent":
-        message = f"{label} (ร้อยละ) ต้องอยู่ระหว่าง {lo}–{hi}" " (กรอกไว้ {value})"
-    elif lo is not None and hi is not None:
-        span = f"ตั้งแต่ {lo} ถึง {hi}" if number(lo) < 0 else f"{fmt(lo)}–{fmt(hi)}"
-        message = f"{label} ต้องอยู่ระหว่าง {with_unit(span, unit)}" " (กรอกไว้ {value})"
-    elif lo is not None and number(lo) == 0:
-        message = f"{label} ต้องไม่ติดลบ" " (กรอกไว้ {value})"
-    elif lo is not None:
-        message = f"{label} ต้องไม่น้อยกว่า {with_unit(fmt(lo), unit)}" " (กรอกไว้ {value})"
-    else:
-        message = f"{label} ต้องไม่เกิน {with_unit(fmt(hi), unit)}" " (กรอกไว้ {value})"
-    return Range(message=message, blocking=True, check=f"{column.name}_range", column=column)
+        return translated(info["range_message"]).format(label=label, lo=lo, hi=hi, value="{value}")
+    if kind == "lat":
+        return _("พิกัดต้องอยู่ในประเทศไทย: ละติจูดต้องอยู่ระหว่าง %(lo)s–%(hi)s องศาเหนือ",
+                 lo=lo, hi=hi) + entered
+    if kind == "lon":
+        return _("พิกัดต้องอยู่ในประเทศไทย: ลองจิจูดต้องอยู่ระหว่าง %(lo)s–%(hi)s องศาตะวันออก",
+                 lo=lo, hi=hi) + entered
+    if kind == "year_be":
+        return _("%(label)s ต้องเป็นปี พ.ศ. %(lo)s–%(hi)s", label=label, lo=lo, hi=hi) + entered
+    if kind == "percent":
+        return _("%(label)s (ร้อยละ) ต้องอยู่ระหว่าง %(lo)s–%(hi)s", label=label, lo=lo,
+                 hi=hi) + entered
+    if lo is not None and hi is not None:
+        span = _("ตั้งแต่ %(lo)s ถึง %(hi)s", lo=lo, hi=hi) if number(lo) < 0 \
+            else f"{fmt(lo)}–{fmt(hi)}"
+        return _("%(label)s ต้องอยู่ระหว่าง %(span)s", label=label,
+                 span=with_unit(span, unit)) + entered
+    if lo is not None and number(lo) == 0:
+        return _("%(label)s ต้องไม่ติดลบ", label=label) + entered
+    if lo is not None:
+        return _("%(label)s ต้องไม่น้อยกว่า %(lo)s", label=label,
+                 lo=with_unit(fmt(lo), unit)) + entered
+    return _("%(label)s ต้องไม่เกิน %(hi)s", label=label, hi=with_unit(fmt(hi), unit)) + entered
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -315,7 +328,7 @@ class Pattern(ColumnRule):
     def refusal(self, value: str) -> str | None:
         if re.fullmatch(self.regex, value) is not None:
             return None
-        return self.message.format(value=value)
+        return _(self.message).format(value=value)
 
     def check_sql(self) -> str | None:
         return self.check_expr if self.check else None
@@ -350,7 +363,7 @@ class AtMost(Rule):
         small, big = num(inputs.get(self.small)), num(self._big(inputs.get, inputs.context))
         if small is None or big is None or small <= big:
             return []
-        return [self._finding(self.message.format(small=fmt(small), big=fmt(big)))]
+        return [self._finding(_(self.message).format(small=fmt(small), big=fmt(big)))]
 
     def check_sql(self) -> str | None:
         if not self.check or self.big_from_context:
@@ -402,7 +415,7 @@ class SumOf(Rule):
         if added == total:
             return []
         shown = " + ".join(fmt(p) for p in parts)
-        return [self._finding(self.message.format(parts=shown, sum=fmt(added),
+        return [self._finding(_(self.message).format(parts=shown, sum=fmt(added),
                                                   total=fmt(total)))]
 
     def check_sql(self) -> str | None:
@@ -466,8 +479,8 @@ class SumAtMost(Rule):
         total = sum((v for _, v in given), Decimal(0))
         if total.quantize(Decimal("0.01")) <= self.limit:
             return []
-        shown = " + ".join(f"{label} {fmt(v)}" for label, v in given)
-        return [self._finding(self.message.format(parts=shown, sum=fmt(total),
+        shown = " + ".join(f"{_(label)} {fmt(v)}" for label, v in given)
+        return [self._finding(_(self.message).format(parts=shown, sum=fmt(total),
                                                   limit=self.limit))]
 
     def check_sql(self) -> str | None:

@@ -29,6 +29,9 @@ from typing import Any
 
 from sqlalchemy import Integer, Numeric
 
+from workflow import _
+
+from . import meta
 from .meta import catalogue_columns
 from .rulebook import (ColumnRule, Finding, Inputs, NotANumber, Pattern, RuleContext, blank,
                        fmt, getter, num, number, rules_of, with_unit)
@@ -76,28 +79,30 @@ def _column_rules(model: type) -> dict[str, tuple[ColumnRule, ...]]:
 def _capacity_message(column: Any, value: Decimal) -> str | None:
     """A number too large for the column (Numeric precision, 32-bit INTEGER)."""
     type_ = column.type
-    label = column.info["label_th"]
+    label = meta.label(column.info)
     if isinstance(type_, Numeric) and type_.precision is not None:
         limit = Decimal(10) ** (type_.precision - (type_.scale or 0))
         if abs(value) >= limit:
-            return f"{label} มีค่ามากเกินไป (ต้องน้อยกว่า {fmt(limit)})"
+            return _("%(label)s มีค่ามากเกินไป (ต้องน้อยกว่า %(limit)s)", label=label,
+                     limit=fmt(limit))
     elif isinstance(type_, Integer) and abs(value) > _INT_LIMIT:
-        return f"{label} มีค่ามากเกินไป (ต้องไม่เกิน {_INT_LIMIT:,})"
+        return _("%(label)s มีค่ามากเกินไป (ต้องไม่เกิน %(limit)s)", label=label,
+                 limit=f"{_INT_LIMIT:,}")
     return None
 
 
 def column_message(model: type, column: Any, value: Any) -> str | None:
     """The first rule of its own that a filled column breaks, or None."""
     info = column.info
-    kind, label = info["kind"], info["label_th"]
+    kind, label = info["kind"], meta.label(info)
     own = _column_rules(model).get(column.key, ())
     if kind in NUMERIC_KINDS or kind in ("lat", "lon", "year_be"):
         try:
             n = number(value)
         except NotANumber:
-            return f"{label} ต้องเป็นตัวเลข (กรอกไว้ {value!s})"
+            return _("%(label)s ต้องเป็นตัวเลข (กรอกไว้ %(value)s)", label=label, value=str(value))
         if kind in ("count", "year_be") and n != n.to_integral_value():
-            return f"{label} ต้องเป็นจำนวนเต็ม (กรอกไว้ {fmt(n)})"
+            return _("%(label)s ต้องเป็นจำนวนเต็ม (กรอกไว้ %(value)s)", label=label, value=fmt(n))
         for rule in own:
             if (message := rule.refusal(n)) is not None:
                 return message
@@ -109,7 +114,8 @@ def column_message(model: type, column: Any, value: Any) -> str | None:
                 return message
         length = column.info.get("max_length") or getattr(column.type, "length", None)
         if length is not None and len(text) > length:
-            return f"{label} ยาวได้ไม่เกิน {length:,} ตัวอักษร (กรอกไว้ {len(text):,} ตัวอักษร)"
+            return _("%(label)s ยาวได้ไม่เกิน %(max)s ตัวอักษร (กรอกไว้ %(n)s ตัวอักษร)",
+                     label=label, max=f"{length:,}", n=f"{len(text):,}")
     return None
 
 
@@ -142,13 +148,14 @@ def _year_over_year(model: type, get, previous: Mapping[str, Any] | Any,
         change = (new - old) / old
         if abs(change) <= YOY_THRESHOLD:
             continue
-        unit = info.get("unit")
-        direction = "เพิ่มขึ้น" if change > 0 else "ลดลง"
-        found.append(Finding(
-            column.key,
-            f"{info['label_th']} เปลี่ยนแปลงจากปีก่อนเกินร้อยละ 50: ปีก่อน"
-            f" {with_unit(fmt(old), unit)} ปีนี้ {with_unit(fmt(new), unit)}"
-            f" ({direction}ร้อยละ {abs(change) * 100:,.1f}) โปรดตรวจสอบความถูกต้อง", False))
+        unit = meta.unit(info)
+        text = _("%(label)s เปลี่ยนแปลงจากปีก่อนเกินร้อยละ 50: ปีก่อน %(old)s ปีนี้ %(new)s "
+                 "(เพิ่มขึ้นร้อยละ %(share)s) โปรดตรวจสอบความถูกต้อง") if change > 0 else \
+            _("%(label)s เปลี่ยนแปลงจากปีก่อนเกินร้อยละ 50: ปีก่อน %(old)s ปีนี้ %(new)s "
+              "(ลดลงร้อยละ %(share)s) โปรดตรวจสอบความถูกต้อง")
+        found.append(Finding(column.key, text % dict(
+            label=meta.label(info), old=with_unit(fmt(old), unit), new=with_unit(fmt(new), unit),
+            share=f"{abs(change) * 100:,.1f}"), False))
     return found
 
 
@@ -178,7 +185,8 @@ def check_section(section_cls: type, values: Mapping[str, Any] | Any, *,
         for n, row in enumerate(children.get(name) or (), start=1):
             for message in _check_columns(child_cls, getter(row)).values():
                 bad_rows.add((name, n))
-                findings.append(Finding(name, f"{child_cls.TITLE_TH} รายการที่ {n}: {message}",
+                findings.append(Finding(name, _("%(title)s รายการที่ %(n)s: %(message)s",
+                                                title=child_cls.title(), n=n, message=message),
                                         True))
 
     inputs = Inputs(get, children, context, frozenset(own), frozenset(bad_rows))

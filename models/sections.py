@@ -20,6 +20,8 @@ from typing import Any, ClassVar
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from workflow import N_, _, current_language
+
 from . import meta
 from .base import db, utcnow
 from .geography import Subdistrict
@@ -128,7 +130,12 @@ class SectionMixin(RuledTable):
         return {"version_id_col": cls.__table__.c.version}
 
     def __str__(self) -> str:
-        return f"ด้านที่ {self.SECTION_NO} {self.TITLE_TH}"
+        return _("ด้านที่ %(no)s %(title)s", no=self.SECTION_NO, title=self.title())
+
+    @classmethod
+    def title(cls) -> str:
+        """The table's title in the current language."""
+        return cls.TITLE_EN if current_language() == "en" else cls.TITLE_TH
 
 
 class ChildRowMixin(RuledTable):
@@ -137,6 +144,11 @@ class ChildRowMixin(RuledTable):
     id: Mapped[int] = mapped_column(primary_key=True, sort_order=-10)
     position: Mapped[int] = mapped_column(Integer, default=0, sort_order=-8,
                                           info={"label_th": "ลำดับ", "label_en": "Order"})
+
+    @classmethod
+    def title(cls) -> str:
+        """The table's title in the current language."""
+        return cls.TITLE_EN if current_language() == "en" else cls.TITLE_TH
 
 
 def _parent_fk(table: str) -> Any:
@@ -152,8 +164,8 @@ def _website(rule: Custom, inputs: Inputs) -> list[str]:
     has, url = inputs.get("has_website"), inputs.get("website_url")
     if blank(url):
         if has is not None and truthy(has):
-            return ["กรุณากรอกที่อยู่เว็บไซต์ เมื่อระบุว่ามีเว็บไซต์"
-                    " (ขึ้นต้นด้วย http:// หรือ https://)"]
+            return [_("กรุณากรอกที่อยู่เว็บไซต์ เมื่อระบุว่ามีเว็บไซต์"
+                      " (ขึ้นต้นด้วย http:// หรือ https://)")]
         return []
     if has is not None and not truthy(has):
         return []  # ไม่มีเว็บไซต์: the form ignores whatever is left in the box
@@ -335,6 +347,7 @@ class Section1Recorder(ChildRowMixin, db.Model):
     """ผู้บันทึกข้อมูล — one or two per LAO-year."""
 
     TITLE_TH: ClassVar[str] = "ผู้บันทึกข้อมูล"
+    TITLE_EN: ClassVar[str] = "Recorders"
 
     __tablename__ = "section1_recorder"
 
@@ -348,7 +361,7 @@ class Section1Recorder(ChildRowMixin, db.Model):
         "เบอร์โทรศัพท์", "Phone", length=50, required=True, group="ผู้บันทึกข้อมูล")
 
     def __str__(self) -> str:
-        return self.name or "ผู้บันทึก"
+        return self.name or _("ผู้บันทึก")
 
 
 # --- ด้านที่ 2 ---------------------------------------------------------------------------------
@@ -546,6 +559,7 @@ class Section3OccupationGroup(ChildRowMixin, db.Model):
     """กลุ่มอาชีพ / ผลิตภัณฑ์ OTOP."""
 
     TITLE_TH: ClassVar[str] = "กลุ่มอาชีพ / ผลิตภัณฑ์ OTOP"
+    TITLE_EN: ClassVar[str] = "Occupation groups / OTOP products"
 
     __tablename__ = "section3_occupation_group"
 
@@ -558,7 +572,7 @@ class Section3OccupationGroup(ChildRowMixin, db.Model):
         "สมาชิก", "Members", unit="คน", group="กลุ่มอาชีพ/OTOP")
 
     def __str__(self) -> str:
-        return self.name or "กลุ่มอาชีพ"
+        return self.name or _("กลุ่มอาชีพ")
 
 
 # --- ด้านที่ 4 ---------------------------------------------------------------------------------
@@ -634,8 +648,9 @@ class Section4Social(SectionMixin, db.Model):
         cascade="all, delete-orphan", backref="section", order_by="Section4Festival.position")
 
     RULES = (
-        SumAtMost(parts=(("religion_buddhist_pct", "พุทธ"), ("religion_muslim_pct", "อิสลาม"),
-                         ("religion_christian_pct", "คริสต์"), ("religion_other_pct", "อื่น ๆ")),
+        SumAtMost(parts=(("religion_buddhist_pct", N_("พุทธ")), ("religion_muslim_pct", N_("อิสลาม")),
+                         ("religion_christian_pct", N_("คริสต์")),
+                         ("religion_other_pct", N_("อื่น ๆ"))),
                   limit=100, check="religion_sum",
                   message="ร้อยละของผู้นับถือศาสนารวมกันต้องไม่เกิน {limit} ({parts} = {sum})"),
     )
@@ -645,6 +660,7 @@ class Section4Education(ChildRowMixin, db.Model):
     """สถานศึกษา by level and affiliation — at least one row per LAO-year."""
 
     TITLE_TH: ClassVar[str] = "ข้อมูลสถานศึกษา"
+    TITLE_EN: ClassVar[str] = "Schools"
 
     __tablename__ = "section4_education"
 
@@ -663,14 +679,15 @@ class Section4Education(ChildRowMixin, db.Model):
         "ครู", "Teachers", unit="คน", group="สถานศึกษา")
 
     def __str__(self) -> str:
-        parts = [m.label_th for m in (self.level, self.affiliation) if m is not None]
-        return " ".join(parts) or "สถานศึกษา"
+        parts = [m.shown for m in (self.level, self.affiliation) if m is not None]
+        return " ".join(parts) or _("สถานศึกษา")
 
 
 class Section4Festival(ChildRowMixin, db.Model):
     """ประเพณีและงานประจำปี."""
 
     TITLE_TH: ClassVar[str] = "ประเพณีและงานประจำปี"
+    TITLE_EN: ClassVar[str] = "Traditions and annual festivals"
 
     __tablename__ = "section4_festival"
 
@@ -684,7 +701,7 @@ class Section4Festival(ChildRowMixin, db.Model):
         "กิจกรรม", "Activities", group="ประเพณีและงานประจำปี")
 
     def __str__(self) -> str:
-        return self.name or "ประเพณี"
+        return self.name or _("ประเพณี")
 
 
 # --- ด้านที่ 5 ---------------------------------------------------------------------------------
@@ -758,7 +775,7 @@ def _vehicle_years(rule: Custom, inputs: Inputs) -> list[str]:
     for n, row in enumerate(inputs.children.get("vehicles") or (), start=1):
         year = num(getter(row)("year_acquired"))
         if ("vehicles", n) not in inputs.bad_rows and year is not None and year > fiscal_year:
-            found.append(rule.message.format(title=Section6Vehicle.TITLE_TH, n=n, year=year,
+            found.append(_(rule.message).format(title=Section6Vehicle.title(), n=n, year=year,
                                              fiscal_year=fiscal_year))
     return found
 
@@ -840,6 +857,7 @@ class Section6Vehicle(ChildRowMixin, db.Model):
     """รถและอุปกรณ์ป้องกันและบรรเทาสาธารณภัย — one row per vehicle or machine."""
 
     TITLE_TH: ClassVar[str] = "รถและอุปกรณ์ป้องกันและบรรเทาสาธารณภัย"
+    TITLE_EN: ClassVar[str] = "Disaster vehicles and equipment"
 
     __tablename__ = "section6_vehicle"
 
@@ -860,7 +878,7 @@ class Section6Vehicle(ChildRowMixin, db.Model):
     price: Mapped[Decimal | None] = meta.money("ราคา", "Price", group="รถและอุปกรณ์")
 
     def __str__(self) -> str:
-        return self.kind.label_th if self.kind is not None else "รถ/อุปกรณ์"
+        return self.kind.shown if self.kind is not None else _("รถ/อุปกรณ์")
 
 
 
@@ -948,7 +966,7 @@ class Section8Finance(SectionMixin, db.Model):
     __tablename__ = "section8_finance"
     SECTION_NO = 8
     TITLE_TH = "ข้อมูลด้านการเงินการคลัง"
-    TITLE_EN = "Finance and fiscal"
+    TITLE_EN = "Finance"
     SLUG = "finance"
 
     # รายรับจริง

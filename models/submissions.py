@@ -8,7 +8,7 @@ from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Inte
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workflow import SECTION_COUNT, Action, LabeledEnum, Role, Status
+from workflow import SECTION_COUNT, Action, LabeledEnum, Role, Status, _
 
 from .base import db, utcnow
 from .meta import enum_type
@@ -104,7 +104,7 @@ class Submission(db.Model):
         back_populates="submission", order_by="CertificationEvent.id")
 
     def __str__(self) -> str:
-        return f"{self.organization.name_th} ปี {self.fiscal_year}"
+        return _("%(org)s ปี %(year)s", org=self.organization.name_th, year=self.fiscal_year)
 
 
 class SectionWarning(db.Model):

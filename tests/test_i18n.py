@@ -1,4 +1,5 @@
-"""Thai catalogues for Flask-Admin (`admin` domain) and WTForms (`wtforms` domain).
+"""Thai catalogues for Flask-Admin (`admin` domain) and WTForms (`wtforms` domain), and the
+compiled English catalogue of INFO's own strings (`messages`; tests/test_english.py covers it).
 
 Thai is the default UI language; English (session["lang"] = "en") must stay English.
 """
@@ -57,13 +58,15 @@ def test_catalogue_is_complete_and_keeps_placeholders(domain):
             assert set(PLACEHOLDER.findall(string)) == set(PLACEHOLDER.findall(ids[-1])), ids
 
 
-@pytest.mark.parametrize("domain", ["admin", "wtforms"])
-def test_compiled_mo_matches_po(domain):
-    """The committed .mo is what runs: it must not lag behind the .po (re-run pybabel compile)."""
-    folder = TRANSLATIONS / "th" / "LC_MESSAGES"
+@pytest.mark.parametrize("locale,domain", [("th", "admin"), ("th", "wtforms"),
+                                           ("en", "messages")])
+def test_compiled_mo_matches_po(locale, domain):
+    """The committed .mo is what runs: it must not lag behind the .po (re-run pybabel compile).
+    INFO's own `messages` (Thai msgids, English catalogue): tests/test_english.py checks more."""
+    folder = TRANSLATIONS / locale / "LC_MESSAGES"
     with open(folder / f"{domain}.po", "rb") as f:
         catalog = read_po(f)
-    compiled = Translations.load(str(TRANSLATIONS), ["th"], domain=domain)
+    compiled = Translations.load(str(TRANSLATIONS), [locale], domain=domain)
     assert isinstance(compiled, Translations), f"{domain}.mo is missing"
     for message in catalog:
         if not message.id:

@@ -3,6 +3,7 @@ confirmation.  Flask-WTF (CSRF, Thai messages); the ids they act on are parsed b
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
@@ -12,7 +13,7 @@ from models.certification import MAX_REASON
 from .forms import ThaiDateField
 from .i18n import WTFormsCatalogueMeta
 
-REASON_REQUIRED = f"กรุณาระบุเหตุผล (ไม่เกิน {MAX_REASON:,} ตัวอักษร)"
+REASON_REQUIRED = _l("กรุณาระบุเหตุผล (ไม่เกิน %(n)s ตัวอักษร)", n=f"{MAX_REASON:,}")
 
 
 class ReasonForm(FlaskForm):
@@ -21,7 +22,7 @@ class ReasonForm(FlaskForm):
     Meta = WTFormsCatalogueMeta
     action = HiddenField()
     url = HiddenField()        # the filtered list to go back to
-    reason = TextAreaField("เหตุผล (แจ้งให้ อปท. ทราบ)", validators=[
+    reason = TextAreaField(_l("เหตุผล (แจ้งให้ อปท. ทราบ)"), validators=[
         DataRequired(REASON_REQUIRED), Length(max=MAX_REASON, message=REASON_REQUIRED)],
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
         render_kw={"rows": 3, "maxlength": MAX_REASON})
@@ -34,9 +35,10 @@ class TransitionForm(FlaskForm):
     id = HiddenField()
     action = HiddenField()
     # Certifying confirms values carried from last year: the clerk says they still hold.
-    carried_ok = BooleanField("ข้าพเจ้าตรวจสอบแล้ว ข้อมูลที่ยกมาจากปีก่อนในด้านดังกล่าวยังถูกต้องสำหรับปีนี้")
+    carried_ok = BooleanField(_l(
+        "ข้าพเจ้าตรวจสอบแล้ว ข้อมูลที่ยกมาจากปีก่อนในด้านดังกล่าวยังถูกต้องสำหรับปีนี้"))
     reason = TextAreaField(validators=[
-        Optional(), Length(max=MAX_REASON, message=f"เหตุผลยาวเกิน {MAX_REASON:,} ตัวอักษร")])
+        Optional(), Length(max=MAX_REASON, message=_l("เหตุผลยาวเกิน %(n)s ตัวอักษร", n=f"{MAX_REASON:,}"))])
 
 
 class ExtendDeadlineForm(FlaskForm):
@@ -44,9 +46,9 @@ class ExtendDeadlineForm(FlaskForm):
 
     Meta = WTFormsCatalogueMeta
     url = HiddenField()
-    until = ThaiDateField("ขยายเวลาถึงวันที่ (วัน/เดือน/ปี พ.ศ.)", validators=[
-        InputRequired("กรุณากรอกวันที่ขยายเวลา แบบ วัน/เดือน/ปี พ.ศ. เช่น 15/1/2570")],
-        render_kw={"placeholder": "เช่น 15/1/2570"})
+    until = ThaiDateField(_l("ขยายเวลาถึงวันที่ (วัน/เดือน/ปี พ.ศ.)"), validators=[
+        InputRequired(_l("กรุณากรอกวันที่ขยายเวลา แบบ วัน/เดือน/ปี พ.ศ. เช่น 15/1/2570"))],
+        render_kw={"placeholder": _l("เช่น 15/1/2570")})
 
 
 class BulkCertifyForm(FlaskForm):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
+from flask_babel import LazyString, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, inspect, select
 from wtforms import PasswordField
@@ -14,19 +15,18 @@ from models import (AuditLog, CertificationEvent, District, FiscalYear, InfoAdmi
                     LaoWebsite, Organization, Province, Subdistrict, Submission, TouristPlace,
                     User, YearStatus, db)
 from models.accounts import SCOPE_COLUMN
-
-from .presentation import csp_nonce
 from models.certification import submission_scope
 from models.sections import CHILDREN, SECTIONS
 from workflow import SECTION_COUNT, Action, Permission, Role, Status, may, roles_for
 
 from .base import ScopedModelView
+from .presentation import csp_nonce
 from .dashboard import ProgressDashboardView
 from .records import InfoAdministratorView, LaoWebsiteView, TouristPlaceView
 from .rounds import FiscalYearView
 from .sections import section_view
 from .submissions import LaoYearListView, SubmissionReviewView
-from .i18n import column_descriptions, column_labels
+from .i18n import column_descriptions, column_labels, current_lang
 
 
 class HomeView(AdminIndexView):
@@ -122,7 +122,7 @@ class OrganizationView(ScopedModelView):
         if model.district is not None:
             model.province_code = model.district.province_code
         if model.subdistrict is not None and model.subdistrict.district_code != model.district_code:
-            raise ValidationError("ตำบลที่ตั้งสำนักงานต้องอยู่ในอำเภอที่เลือก")
+            raise ValidationError(_("ตำบลที่ตั้งสำนักงานต้องอยู่ในอำเภอที่เลือก"))
 
 
 class UserView(ScopedModelView):
@@ -138,8 +138,8 @@ class UserView(ScopedModelView):
     form_columns = ("username", "full_name", "position", "email", "phone", "role",
                     "organization", "district", "province", "status", "new_password")
     form_extra_fields = {"new_password": PasswordField(
-        "รหัสผ่านใหม่", validators=[Optional(), Length(min=10, max=128)],
-        description="อย่างน้อย 10 ตัวอักษร เว้นว่างไว้หากไม่เปลี่ยน")}
+        _l("รหัสผ่านใหม่"), validators=[Optional(), Length(min=10, max=128)],
+        description=_l("อย่างน้อย 10 ตัวอักษร เว้นว่างไว้หากไม่เปลี่ยน"))}
     form_ajax_refs = {
         "organization": {"fields": (Organization.name_th, Organization.dla_code), "page_size": 20},
         "district": {"fields": (District.name_th, District.code), "page_size": 20},
@@ -153,10 +153,11 @@ class UserView(ScopedModelView):
                 setattr(model, rel, None)
                 setattr(model, column, None)
             elif getattr(model, rel) is None:
-                raise ValidationError(f"บทบาท {Role(model.role).label_th} ต้องระบุหน่วยงานที่สังกัด")
+                raise ValidationError(_("บทบาท %(role)s ต้องระบุหน่วยงานที่สังกัด",
+                                              role=Role(model.role).shown))
         password = form.new_password.data
         if is_created and not password:
-            raise ValidationError("กรุณากำหนดรหัสผ่านสำหรับผู้ใช้ใหม่")
+            raise ValidationError(_("กรุณากำหนดรหัสผ่านสำหรับผู้ใช้ใหม่"))
         if password:
             model.set_password(password)
         elif not is_created and any(
@@ -192,10 +193,20 @@ class SectionBrowseView(ScopedModelView):
     column_display_pk = True
 
 
+def _section_name(section: type, child: type | None = None, numbered: bool = True) -> LazyString:
+    """A section's (or child table's) menu name in the request's language: "1. ข้อมูลสภาพทั่วไป"."""
+    table = child or section
+
+    def text() -> str:
+        title = table.TITLE_EN if current_lang() == "en" else table.TITLE_TH
+        return f"{section.SECTION_NO}. {title}" if numbered else title
+    return LazyString(text)
+
+
 def build_admin(app: Flask) -> Admin:
     admin = Admin(
         app, name="INFO", url="/admin",
-        index_view=HomeView(name="หน้าแรก", url="/admin"),
+        index_view=HomeView(name=_l("หน้าแรก"), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/info_base.html", fluid=True),
         translations_path=str(app.root_path + "/translations"),
         csp_nonce_generator=csp_nonce,   # the nonce of app.py's Content-Security-Policy
@@ -216,34 +227,34 @@ def build_admin(app: Flask) -> Admin:
         admin.add_view(instance)
         return instance
 
-    data = f"ข้อมูล อปท. {SECTION_COUNT} ด้าน"
+    data = _l("ข้อมูล อปท. %(n)s ด้าน", n=SECTION_COUNT)
     # The LAO clerk's menu item is the year list itself (letter step 3).
     add(LaoYearListView, Submission, data, None, endpoint="lao_years")
-    review = add(SubmissionReviewView, Submission, "รายการ อปท. รายปี", data)
-    admin.add_view(ProgressDashboardView(review, name="ความก้าวหน้าการบันทึกและรับรองข้อมูล",
+    review = add(SubmissionReviewView, Submission, _l("รายการ อปท. รายปี"), data)
+    admin.add_view(ProgressDashboardView(review, name=_l("ความก้าวหน้าการบันทึกและรับรองข้อมูล"),
                                          category=data, endpoint="dashboard"))
     for section in SECTIONS:
-        add(SectionBrowseView, section, f"{section.SECTION_NO}. {section.TITLE_TH}", data)
+        add(SectionBrowseView, section, _section_name(section), data)
         for _attr, child in CHILDREN.get(section, ()):
-            add(SectionBrowseView, child, f"{section.SECTION_NO}. {child.TITLE_TH}", data)
-    add(EventView, CertificationEvent, "ประวัติการรับรองข้อมูล", data)
+            add(SectionBrowseView, child, _section_name(section, child), data)
+    add(EventView, CertificationEvent, _l("ประวัติการรับรองข้อมูล"), data)
 
     for section in SECTIONS:
-        admin.add_view(section_view(section)(section, name=section.TITLE_TH,
+        admin.add_view(section_view(section)(section, name=_section_name(section, numbered=False),
                                              endpoint=f"edit_s{section.SECTION_NO}"))
 
-    records = "ข้อมูลของ อปท."
-    add(LaoWebsiteView, LaoWebsite, "บันทึกเว็บไซต์ อปท.", records)
-    add(InfoAdministratorView, InfoAdministrator, "บันทึกผู้ดูแลระบบ INFO", records)
-    add(TouristPlaceView, TouristPlace, "ข้อมูลสถานที่ท่องเที่ยว", records)
+    records = _l("ข้อมูลของ อปท.")
+    add(LaoWebsiteView, LaoWebsite, _l("บันทึกเว็บไซต์ อปท."), records)
+    add(InfoAdministratorView, InfoAdministrator, _l("บันทึกผู้ดูแลระบบ INFO"), records)
+    add(TouristPlaceView, TouristPlace, _l("ข้อมูลสถานที่ท่องเที่ยว"), records)
 
-    master = "ข้อมูลหลัก"
-    add(FiscalYearView, FiscalYear, "ปีงบประมาณ", master)
-    add(OrganizationView, Organization, "องค์กรปกครองส่วนท้องถิ่น", master)
-    add(ProvinceView, Province, "จังหวัด", master)
-    add(DistrictView, District, "อำเภอ", master)
-    add(SubdistrictView, Subdistrict, "ตำบล", master)
-    add(UserView, User, "ผู้ใช้งาน", master)
-    add(AuditLogView, AuditLog, "บันทึกการเปลี่ยนแปลงข้อมูล", master)
+    master = _l("ข้อมูลหลัก")
+    add(FiscalYearView, FiscalYear, _l("ปีงบประมาณ"), master)
+    add(OrganizationView, Organization, _l("องค์กรปกครองส่วนท้องถิ่น"), master)
+    add(ProvinceView, Province, _l("จังหวัด"), master)
+    add(DistrictView, District, _l("อำเภอ"), master)
+    add(SubdistrictView, Subdistrict, _l("ตำบล"), master)
+    add(UserView, User, _l("ผู้ใช้งาน"), master)
+    add(AuditLogView, AuditLog, _l("บันทึกการเปลี่ยนแปลงข้อมูล"), master)
     return admin
 

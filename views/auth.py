@@ -5,6 +5,7 @@ from __future__ import annotations
 from time import time
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -67,9 +68,9 @@ def _limit(name: str):
 
 class LoginForm(FlaskForm):
     Meta = WTFormsCatalogueMeta  # WTForms messages (e.g. Length) from translations/<lang>/wtforms
-    username = StringField("ชื่อผู้ใช้", validators=[DataRequired("กรุณากรอกชื่อผู้ใช้"),
+    username = StringField(_l("ชื่อผู้ใช้"), validators=[DataRequired(_l("กรุณากรอกชื่อผู้ใช้")),
                                                     Length(max=80)])
-    password = PasswordField("รหัสผ่าน", validators=[DataRequired("กรุณากรอกรหัสผ่าน"),
+    password = PasswordField(_l("รหัสผ่าน"), validators=[DataRequired(_l("กรุณากรอกรหัสผ่าน")),
                                                     Length(max=128)])
 
 
@@ -96,13 +97,16 @@ def login():
         if user is None:
             dummy_password_check()
         if user is None or not user.check_password(form.password.data):
-            flash("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "error")
+            flash(_("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง"), "error")
         elif user.status is AccountStatus.PENDING:
-            flash("บัญชีนี้รอการอนุมัติจากสำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด", "warning")
+            flash(_("บัญชีนี้รอการอนุมัติจากสำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด"), "warning")
         elif user.status is AccountStatus.DISABLED:
-            flash("บัญชีนี้ถูกระงับการใช้งาน กรุณาติดต่อผู้ดูแลระบบ", "error")
+            flash(_("บัญชีนี้ถูกระงับการใช้งาน กรุณาติดต่อผู้ดูแลระบบ"), "error")
         else:
+            lang = session.get("lang")  # the language chosen before signing in stays
             session.clear()  # no fixation: a fresh session for the signed-in user
+            if lang:
+                session["lang"] = lang
             login_user(user)
             session.permanent = True
             session["login_at"] = time()
@@ -137,6 +141,9 @@ def logout():
         current_user.rotate_session()
         db.session.commit()
     logout_user()
+    lang = session.get("lang")
     session.clear()
-    flash("ออกจากระบบแล้ว", "info")
+    if lang:
+        session["lang"] = lang
+    flash(_("ออกจากระบบแล้ว"), "info")
     return redirect(url_for("auth.login"))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from itertools import chain
 from typing import Any, ClassVar
 
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask import abort, flash, redirect, request, url_for
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import tools
@@ -35,8 +35,8 @@ from .i18n import InfoBaseForm, bilingual
 from .presentation import TYPE_FORMATTERS
 
 log = logging.getLogger(__name__)
-STALE = ("มีผู้อื่นบันทึกข้อมูลนี้ไปก่อนหน้าท่านเมื่อไม่กี่วินาทีที่ผ่านมา ข้อมูลของท่านยังไม่ถูกบันทึก "
-         "กรุณาโหลดหน้าใหม่แล้วแก้ไขอีกครั้ง")
+STALE = _l("มีผู้อื่นบันทึกข้อมูลนี้ไปก่อนหน้าท่านเมื่อไม่กี่วินาทีที่ผ่านมา ข้อมูลของท่านยังไม่ถูกบันทึก "
+           "กรุณาโหลดหน้าใหม่แล้วแก้ไขอีกครั้ง")
 
 
 class InfoModelConverter(AdminModelConverter):
@@ -56,7 +56,7 @@ class InfoModelConverter(AdminModelConverter):
             return super().convert_enum(column=column, field_args=field_args, **extra)
         if column.nullable:
             field_args["allow_blank"] = True
-            field_args.setdefault("blank_text", "— ไม่ระบุ —")
+            field_args.setdefault("blank_text", _l("— ไม่ระบุ —"))
         self._nullable_common(column, field_args)
         field_args["choices"] = [(m.value, bilingual(m.label_th, getattr(m, "label_en", m.label_th))
                                   if isinstance(m, LabeledEnum) else m.value) for m in enum_cls]
@@ -130,7 +130,7 @@ class ScopedModelView(ModelView):
         return filters
 
     def get_invalid_value_msg(self, value: str, filter) -> str:
-        return f"ไม่ใช้ตัวกรอง “{filter.name}”: ค่าที่ระบุไม่ถูกต้อง"
+        return _("ไม่ใช้ตัวกรอง “%(name)s”: ค่าที่ระบุไม่ถูกต้อง", name=filter.name)
 
     def get_query(self):
         return self.scope(super().get_query())
@@ -169,7 +169,7 @@ class ScopedModelView(ModelView):
             return super().handle_action(return_view)
         except Exception:  # noqa: BLE001 - roll back, tell the user, keep the page
             db.session.rollback()
-            flash("ไม่สามารถดำเนินการได้ ข้อมูลไม่ถูกเปลี่ยนแปลง", "error")
+            flash(_("ไม่สามารถดำเนินการได้ ข้อมูลไม่ถูกเปลี่ยนแปลง"), "error")
             return redirect(self.get_url(".index_view"))
 
     def handle_view_exception(self, exc: Exception) -> bool:
@@ -182,12 +182,12 @@ class ScopedModelView(ModelView):
         if isinstance(exc, SubmissionLocked):
             message = str(exc)
         elif isinstance(exc, StaleDataError):
-            message = STALE
+            message = str(STALE)
         elif isinstance(exc, IntegrityError):
-            message = ("บันทึกไม่ได้ ข้อมูลขัดกับเงื่อนไขของระบบ (เช่น ค่าซ้ำกับที่มีอยู่ "
-                       "หรือค่าไม่อยู่ในช่วงที่กำหนด) กรุณาตรวจสอบแล้วลองใหม่")
+            message = _("บันทึกไม่ได้ ข้อมูลขัดกับเงื่อนไขของระบบ (เช่น ค่าซ้ำกับที่มีอยู่ "
+                        "หรือค่าไม่อยู่ในช่วงที่กำหนด) กรุณาตรวจสอบแล้วลองใหม่")
         elif isinstance(exc, DBAPIError):
-            message = "บันทึกไม่ได้ ค่าที่กรอกไม่ถูกต้องตามรูปแบบที่ระบบรับได้ กรุณาตรวจสอบแล้วลองใหม่"
+            message = _("บันทึกไม่ได้ ค่าที่กรอกไม่ถูกต้องตามรูปแบบที่ระบบรับได้ กรุณาตรวจสอบแล้วลองใหม่")
         else:
             return super().handle_view_exception(exc)
         db.session.rollback()
@@ -229,9 +229,16 @@ class ScopedModelView(ModelView):
         return f"info-{self.endpoint}-{now.year + 543}-{now:%m-%d_%H%M}.{export_type}"
 
     def _export_csv(self, return_url: Any):
-        """The library's streamed CSV, with a UTF-8 byte-order mark so Excel reads Thai."""
-        response = super()._export_csv(return_url)
-        response.response = chain(("\ufeff",), response.response)
+        """The library's streamed CSV, with a UTF-8 byte-order mark so Excel reads Thai.
+
+        A data product: its headers and labels are Thai whatever the screen's language (the
+        columns of a file do not change with who downloaded it; README, Languages)."""
+        # Rendered here, inside the forced locale (at most export_max_rows rows): the library's
+        # stream would run later, in a context of its own, in the screen's language.
+        with force_locale("th"):
+            response = super()._export_csv(return_url)
+            body = "".join(response.response)
+        response.set_data("\ufeff" + body)
         return response
 
     @staticmethod

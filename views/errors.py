@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from models import db
+from workflow import N_
 
 MESSAGES = {
-    400: ("คำขอไม่ถูกต้อง", "ข้อมูลที่ส่งมาไม่ถูกต้อง กรุณาตรวจสอบแล้วลองใหม่"),
-    403: ("ไม่มีสิทธิ์เข้าถึง", "บัญชีของท่านไม่มีสิทธิ์ใช้งานหน้านี้"),
-    404: ("ไม่พบหน้าที่ต้องการ", "ไม่พบข้อมูลหรือหน้าที่ท่านเรียก"),
-    405: ("วิธีการเรียกไม่ถูกต้อง", "หน้านี้ไม่รองรับการเรียกด้วยวิธีนี้"),
-    413: ("ข้อมูลมีขนาดใหญ่เกินไป", "ไฟล์หรือข้อมูลที่ส่งมามีขนาดเกินที่ระบบรับได้"),
-    429: ("เรียกใช้งานถี่เกินไป", "กรุณารอสักครู่แล้วลองใหม่"),
-    500: ("ระบบขัดข้อง", "เกิดข้อผิดพลาดภายในระบบ ข้อมูลไม่ถูกบันทึก กรุณาลองใหม่อีกครั้ง"),
+    400: (N_("คำขอไม่ถูกต้อง"), N_("ข้อมูลที่ส่งมาไม่ถูกต้อง กรุณาตรวจสอบแล้วลองใหม่")),
+    403: (N_("ไม่มีสิทธิ์เข้าถึง"), N_("บัญชีของท่านไม่มีสิทธิ์ใช้งานหน้านี้")),
+    404: (N_("ไม่พบหน้าที่ต้องการ"), N_("ไม่พบข้อมูลหรือหน้าที่ท่านเรียก")),
+    405: (N_("วิธีการเรียกไม่ถูกต้อง"), N_("หน้านี้ไม่รองรับการเรียกด้วยวิธีนี้")),
+    413: (N_("ข้อมูลมีขนาดใหญ่เกินไป"), N_("ไฟล์หรือข้อมูลที่ส่งมามีขนาดเกินที่ระบบรับได้")),
+    429: (N_("เรียกใช้งานถี่เกินไป"), N_("กรุณารอสักครู่แล้วลองใหม่")),
+    500: (N_("ระบบขัดข้อง"), N_("เกิดข้อผิดพลาดภายในระบบ ข้อมูลไม่ถูกบันทึก กรุณาลองใหม่อีกครั้ง")),
 }
 
 
 def _render(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, (str(code), ""))
+    title, message = _(title) if title else title, _(message) if message else message
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"error": title, "message": detail or message}, code
     return render_template("error.html", code=code, title=title,
@@ -30,7 +33,8 @@ def _render(code: int, detail: str | None = None):
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
-        return _render(400, "แบบฟอร์มหมดอายุหรือไม่มีรหัสป้องกัน (CSRF) กรุณาโหลดหน้าใหม่แล้วส่งอีกครั้ง")
+        return _render(400, _("แบบฟอร์มหมดอายุหรือไม่มีรหัสป้องกัน (CSRF) "
+                               "กรุณาโหลดหน้าใหม่แล้วส่งอีกครั้ง"))
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

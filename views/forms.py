@@ -23,12 +23,16 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
+from flask_babel import LazyString, gettext, lazy_gettext as _l
+
 from models.meta import catalogue_columns
 from models.rulebook import model_of
 from models.rules import column_message
-from workflow import THAI_MONTHS
+from workflow import month_name
 
-BLANK = SelectChoice("", "— เลือก —")
+from .i18n import _labelled
+
+BLANK = SelectChoice("", _l("— เลือก —"))
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -37,7 +41,7 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 _THAI_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
-DATE_HINT = "วันที่ไม่ถูกต้อง กรุณากรอกแบบ วัน/เดือน/ปี พ.ศ. เช่น 31/12/2568"
+DATE_HINT = _l("วันที่ไม่ถูกต้อง กรุณากรอกแบบ วัน/เดือน/ปี พ.ศ. เช่น 31/12/2568")
 
 
 def parse_thai_date(raw: str | None) -> date | None:
@@ -55,7 +59,7 @@ def parse_thai_date(raw: str | None) -> date | None:
             return date(year - 543 if year > 2400 else year, month, day)
         return date.fromisoformat(raw)
     except ValueError:
-        raise ValueError(DATE_HINT) from None
+        raise ValueError(str(DATE_HINT)) from None
 
 
 class ThaiDateField(StringField):
@@ -92,29 +96,29 @@ class _SeparatedNumber:
         valuelist = [v.replace(",", "").replace(" ", "") for v in valuelist or []]
         if valuelist and valuelist[0] and not self.pattern.fullmatch(valuelist[0]):
             self.data = None
-            raise ValueError(self.message)
+            raise ValueError(str(self.message))
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError(self.message) from None
+            raise ValueError(str(self.message)) from None
 
 
 class ThaiDecimalField(_SeparatedNumber, DecimalField):
     python_type = Decimal
     pattern = re.compile(r"-?\d{1,20}(\.\d{1,10})?")
-    message = "กรุณากรอกตัวเลข เช่น 1,234.50"
+    message = _l("กรุณากรอกตัวเลข เช่น 1,234.50")
 
 
 class ThaiIntegerField(_SeparatedNumber, IntegerField):
     python_type = int
     pattern = re.compile(r"-?\d{1,15}")
-    message = "กรุณากรอกจำนวนเต็ม เช่น 1,250"
+    message = _l("กรุณากรอกจำนวนเต็ม เช่น 1,250")
 
 
 class ThaiYearField(ThaiIntegerField):
     """A Buddhist Era year: 2551, never "2,551"."""
 
-    message = "กรุณากรอกปี พ.ศ. 4 หลัก เช่น 2551"
+    message = _l("กรุณากรอกปี พ.ศ. 4 หลัก เช่น 2551")
 
     def _value(self) -> str:
         if self.raw_data is None and isinstance(self.data, int):
@@ -157,8 +161,9 @@ class ColumnRules:
             raise ValidationError(message)
 
 
-def label_of(info: dict[str, Any]) -> str:
-    return f"{info['label_th']} ({info['unit']})" if info.get("unit") else info["label_th"]
+def label_of(info: dict[str, Any]) -> LazyString:
+    """ "Label (unit)" in the request's language (forms are built once, rendered per request)."""
+    return _labelled(info)
 
 
 def field_for(column: Column, *, row_checked: bool = False) -> tuple[type, dict[str, Any]]:
@@ -171,13 +176,13 @@ def field_for(column: Column, *, row_checked: bool = False) -> tuple[type, dict[
     checks: list[Any] = [validators.Optional()]
     if not row_checked:
         checks.append(ColumnRules(column))
-    kwargs: dict[str, Any] = {"label": label_of(info), "description": info.get("help") or "",
+    kwargs: dict[str, Any] = {"label": label_of(info), "description": LazyString(gettext, info["help"]) if info.get("help") else "",
                               "validators": checks}
     render: dict[str, Any] = {}
     if info.get("widget") == "month":
         cls = SelectField
-        kwargs["choices"] = choices([BLANK, *((str(n), name) for n, name
-                                              in enumerate(THAI_MONTHS, start=1))])
+        kwargs["choices"] = choices([BLANK, *((str(n), LazyString(month_name, n))
+                                              for n in range(1, 13))])
         kwargs["coerce"] = lambda v: int(v) if v not in (None, "", "None") else None
         kwargs["validate_choice"] = False  # the range rule says what is wrong, once
     elif kind == "year_be":
@@ -202,17 +207,18 @@ def field_for(column: Column, *, row_checked: bool = False) -> tuple[type, dict[
             else {"rows": 3}
     elif kind == "choice":
         cls = SelectField
-        kwargs["choices"] = choices([BLANK, *((m.value, m.label_th) for m in info["choices"])])
+        kwargs["choices"] = choices([BLANK, *((m.value, LazyString(lambda m=m: m.shown))
+                                             for m in info["choices"])])
         kwargs["coerce"] = _coerce_enum(info["choices"])
         kwargs["validate_choice"] = True
     elif kind == "flag":
         cls = SelectField
-        kwargs["choices"] = choices([("", "— ไม่ระบุ —"), ("1", "มี"), ("0", "ไม่มี")])
+        kwargs["choices"] = choices([("", _l("— ไม่ระบุ —")), ("1", _l("มี")), ("0", _l("ไม่มี"))])
         kwargs["coerce"] = _coerce_flag
         kwargs["validate_choice"] = False
     elif kind == "date":
         cls = ThaiDateField
-        render = {"placeholder": "วัน/เดือน/ปี พ.ศ. เช่น 31/12/2568"}
+        render = {"placeholder": _l("วัน/เดือน/ปี พ.ศ. เช่น 31/12/2568")}
     elif kind == "subdistrict":
         cls = SelectField
         kwargs["choices"] = [BLANK]  # filled per request with the LAO's subdistricts

@@ -13,7 +13,7 @@ from typing import Any
 from babel import support
 from flask import current_app, has_request_context
 from flask_admin.form import BaseForm
-from flask_babel import LazyString, get_locale
+from flask_babel import LazyString, get_locale, gettext, lazy_gettext
 from wtforms.i18n import messages_path
 
 
@@ -28,6 +28,18 @@ def current_lang() -> str:
 def bilingual(th: str, en: str) -> LazyString:
     """A string that renders in Thai or English depending on the request's language."""
     return LazyString(lambda: en if current_lang() == "en" else th)
+
+
+def catalogue_text(text: str | None) -> str | None:
+    """A catalogue help text, fieldset group or unit (a Thai msgid) in the request's language."""
+    return gettext(text) if text else text
+
+
+def info_label(info: dict[str, Any]) -> str:
+    """A column's label (label_th / label_en of its metadata) in the request's language."""
+    if current_lang() == "en":
+        return info.get("label_en") or info["label_th"]
+    return info["label_th"]
 
 
 # Relations and plumbing columns many lists show, named once.
@@ -49,17 +61,23 @@ def column_labels(model: type, **extra: tuple[str, str]) -> dict[str, Any]:
     for column in model.__table__.columns:
         info = column.info
         if "label_th" in info:
-            label_th, label_en = info["label_th"], info.get("label_en", info["label_th"])
-            if info.get("unit"):
-                label_th, label_en = f"{label_th} ({info['unit']})", f"{label_en} ({info['unit']})"
-            labels[column.key] = bilingual(label_th, label_en)
+            labels[column.key] = _labelled(info)
     for name, (th, en) in extra.items():
         labels[name] = bilingual(th, en)
     return labels
 
 
-def column_descriptions(model: type) -> dict[str, str]:
-    return {c.key: c.info["help"] for c in model.__table__.columns if c.info.get("help")}
+def _labelled(info: dict[str, Any]) -> LazyString:
+    """ "Label (unit)" in the request's language (the unit is a catalogue msgid)."""
+    def text() -> str:
+        label = info_label(info)
+        return f"{label} ({gettext(info['unit'])})" if info.get("unit") else label
+    return LazyString(text)
+
+
+def column_descriptions(model: type) -> dict[str, Any]:
+    return {c.key: LazyString(gettext, c.info["help"]) for c in model.__table__.columns
+            if c.info.get("help")}
 
 
 # --- WTForms messages in Thai ----------------------------------------------------------------

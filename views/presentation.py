@@ -18,10 +18,12 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from models.sections import SECTIONS
-from workflow import (BANGKOK, SECTION_COUNT, THAI_MONTHS, Action, LabeledEnum, Permission,
-                      Status, may, thai_date)
+from flask_babel import gettext as _
 
-from .i18n import current_lang
+from workflow import (BANGKOK, SECTION_COUNT, Action, LabeledEnum, Permission, Status, may,
+                      month_name, thai_date)
+
+from .i18n import catalogue_text, current_lang
 
 
 def thai_datetime(value: datetime | None) -> str:
@@ -59,11 +61,11 @@ def display(value: Any, info: dict[str, Any] | None = None) -> str:
         return "–"
     if info and isinstance(value, int) and not isinstance(value, bool):
         if info.get("widget") == "month" and 1 <= value <= 12:
-            return THAI_MONTHS[value - 1]
+            return month_name(value)
         if info.get("kind") == "year_be":
             return str(value)
     if isinstance(value, bool):
-        return "มี" if value else "ไม่มี"
+        return _("มี") if value else _("ไม่มี")
     if isinstance(value, enum.Enum):
         return enum_label(value)
     if isinstance(value, int):
@@ -88,6 +90,11 @@ def section_title(section_cls: type, lang: str | None = None) -> str:
     if (lang or current_lang()) == "en":
         return section_cls.TITLE_EN
     return section_cls.TITLE_TH.replace("ข้อมูลด้าน", "").replace("ข้อมูล", "")
+
+
+def section_heading(section_cls: type) -> str:
+    """The full name of a section ("ข้อมูลสภาพทั่วไป", "General information")."""
+    return section_cls.TITLE_EN if current_lang() == "en" else section_cls.TITLE_TH
 
 
 # Flask-Admin column_type_formatters: BE dates, Bangkok times, labels of enums.
@@ -119,4 +126,5 @@ def init_templates(app: Flask) -> None:
         may=lambda what: may(current_user, what),
         Permission=Permission, Status=Status, Action=Action,
         SECTION_COUNT=SECTION_COUNT, SECTIONS=SECTIONS, section_title=section_title,
+        section_heading=section_heading, catalogue_text=catalogue_text,
         sections_badge=sections_badge, zip=zip, csp_nonce=csp_nonce)

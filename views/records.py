@@ -4,6 +4,7 @@ INFO, ข้อมูลสถานที่ท่องเที่ยว): th
 from __future__ import annotations
 
 from flask import has_request_context
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectField
@@ -51,18 +52,18 @@ class LaoRecordView(ScopedModelView):
         if is_created:
             model.organization_id = current_user.organization_id
         elif model.organization_id != current_user.organization_id:  # pragma: no cover
-            raise ValidationError("ไม่มีสิทธิ์แก้ไขข้อมูลของ อปท. อื่น")
+            raise ValidationError(_("ไม่มีสิทธิ์แก้ไขข้อมูลของ อปท. อื่น"))
 
 
 class WebsiteURL:
     """The website rule of ด้าน 1 (models/rulebook.valid_url), with its message."""
 
-    message = ("ที่อยู่เว็บไซต์ไม่ถูกต้อง ต้องขึ้นต้นด้วย http:// หรือ https:// "
-               "เช่น https://www.example.go.th")
+    message = _l("ที่อยู่เว็บไซต์ไม่ถูกต้อง ต้องขึ้นต้นด้วย http:// หรือ https:// "
+                 "เช่น https://www.example.go.th")
 
     def __call__(self, form, field):
         if field.data and not valid_url(field.data.strip()):
-            raise ValidationError(self.message)
+            raise ValidationError(str(self.message))
 
 
 class LaoWebsiteView(LaoRecordView):
@@ -70,9 +71,9 @@ class LaoWebsiteView(LaoRecordView):
 
     column_list = ("organization", "url", "updated_at")
     form_columns = ("url",)
-    form_args = {"url": dict(label="ชื่อเว็บไซต์ (URL)", description="เช่น https://www.dla.go.th "
-                             "(แสดงในข้อมูลด้านที่ 1 ของปีที่ยังบันทึกได้ด้วย)",
-                             validators=[DataRequired("กรุณากรอกที่อยู่เว็บไซต์"),
+    form_args = {"url": dict(label=_l("ชื่อเว็บไซต์ (URL)"), description=_l(
+                             "เช่น https://www.dla.go.th (แสดงในข้อมูลด้านที่ 1 ของปีที่ยังบันทึกได้ด้วย)"),
+                             validators=[DataRequired(_l("กรุณากรอกที่อยู่เว็บไซต์")),
                                          WebsiteURL(), Length(max=300)])}
 
     # ด้าน 1 of the LAO's open drafts follows the website (one place, shown in both).
@@ -99,12 +100,12 @@ class InfoAdministratorView(LaoRecordView):
     column_list = ("organization", "name", "position", "phone", "email")
     form_columns = ("name", "position", "phone", "email")
     form_args = {
-        "name": dict(label="ชื่อ-สกุล", validators=[DataRequired("กรุณากรอกชื่อ-สกุล"),
+        "name": dict(label=_l("ชื่อ-สกุล"), validators=[DataRequired(_l("กรุณากรอกชื่อ-สกุล")),
                                                    Length(max=200)]),
-        "position": dict(label="ตำแหน่ง", validators=[DataRequired("กรุณากรอกตำแหน่ง"),
+        "position": dict(label=_l("ตำแหน่ง"), validators=[DataRequired(_l("กรุณากรอกตำแหน่ง")),
                                                      Length(max=200)]),
-        "phone": dict(label="เบอร์โทรศัพท์", validators=[Optional(), Length(max=50)]),
-        "email": dict(label="อีเมล", validators=[Optional(), Email("อีเมลไม่ถูกต้อง"),
+        "phone": dict(label=_l("เบอร์โทรศัพท์"), validators=[Optional(), Length(max=50)]),
+        "email": dict(label=_l("อีเมล"), validators=[Optional(), Email(_l("อีเมลไม่ถูกต้อง")),
                                                  Length(max=200)]),
     }
 
@@ -122,18 +123,18 @@ class TouristPlaceView(LaoRecordView):
                     "longitude", "contact")
     form_overrides = {"latitude": field_for(TouristPlace.__table__.c.latitude)[0],
                       "longitude": field_for(TouristPlace.__table__.c.longitude)[0]}
-    form_extra_fields = {"subdistrict_code": SelectField("ตำบล", coerce=lambda v: v or None,
+    form_extra_fields = {"subdistrict_code": SelectField(_l("ตำบล"), coerce=lambda v: v or None,
                                                          choices=[BLANK])}
     form_args = {
-        "name": dict(label="ชื่อสถานที่ท่องเที่ยว",
-                     validators=[DataRequired("กรุณากรอกชื่อสถานที่"), Length(max=200)]),
+        "name": dict(label=_l("ชื่อสถานที่ท่องเที่ยว"),
+                     validators=[DataRequired(_l("กรุณากรอกชื่อสถานที่")), Length(max=200)]),
         "latitude": {**field_for(TouristPlace.__table__.c.latitude)[1],
-                     "description": "5.6–20.5 เช่น 15.379420"},
+                     "description": _l("5.6–20.5 เช่น 15.379420")},
         "longitude": {**field_for(TouristPlace.__table__.c.longitude)[1],
-                      "description": "97.3–105.7 เช่น 100.024547"},
-        "contact": dict(label="ติดต่อ", validators=[Optional(), Length(max=200)]),
-        "description": dict(label="รายละเอียด"),
-        "category": dict(label="ประเภท"),
+                      "description": _l("97.3–105.7 เช่น 100.024547")},
+        "contact": dict(label=_l("ติดต่อ"), validators=[Optional(), Length(max=200)]),
+        "description": dict(label=_l("รายละเอียด")),
+        "category": dict(label=_l("ประเภท")),
     }
 
     def _with_subdistricts(self, form):

@@ -12,6 +12,8 @@ from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from models import FiscalYear, db
+from flask_babel import gettext as _, lazy_gettext as _l
+
 from models.ids import parse_year
 from models.rounds import MAX_BE_YEAR, MIN_BE_YEAR, RoundError, close_year, open_year
 from workflow import Permission, fiscal_year_of, may, roles_for, thai_date, today_in_thailand
@@ -20,21 +22,21 @@ from .base import ScopedModelView
 from .forms import ThaiDateField
 from .i18n import WTFormsCatalogueMeta
 
-DATE_REQUIRED = "กรุณากรอกวันที่ แบบ วัน/เดือน/ปี พ.ศ. เช่น 30/12/2570"
+DATE_REQUIRED = _l("กรุณากรอกวันที่ แบบ วัน/เดือน/ปี พ.ศ. เช่น 30/12/2570")
 
 
 class OpenYearForm(FlaskForm):
     """Open (or re-open) a fiscal year: its BE year, first day and deadline."""
 
     Meta = WTFormsCatalogueMeta
-    be_year = IntegerField("ปีงบประมาณ (พ.ศ.)", validators=[
-        InputRequired("กรุณากรอกปีงบประมาณ เช่น 2571"),
+    be_year = IntegerField(_l("ปีงบประมาณ (พ.ศ.)"), validators=[
+        InputRequired(_l("กรุณากรอกปีงบประมาณ เช่น 2571")),
         NumberRange(MIN_BE_YEAR, MAX_BE_YEAR,
-                    f"ปีงบประมาณต้องเป็นปี พ.ศ. {MIN_BE_YEAR}–{MAX_BE_YEAR}")])
-    opens_on = ThaiDateField("วันที่เปิดรับข้อมูล", validators=[Optional()],
-                             description="เว้นว่าง = วันนี้ (เมื่อเปิดปีใหม่)")
-    deadline = ThaiDateField("กำหนดส่งข้อมูล", validators=[InputRequired(DATE_REQUIRED)],
-                             description="ตามหนังสือ: ภายในวันที่ ๓๐ ธันวาคม")
+                    _l("ปีงบประมาณต้องเป็นปี พ.ศ. %(lo)s–%(hi)s", lo=MIN_BE_YEAR, hi=MAX_BE_YEAR))])
+    opens_on = ThaiDateField(_l("วันที่เปิดรับข้อมูล"), validators=[Optional()],
+                             description=_l("เว้นว่าง = วันนี้ (เมื่อเปิดปีใหม่)"))
+    deadline = ThaiDateField(_l("กำหนดส่งข้อมูล"), validators=[InputRequired(DATE_REQUIRED)],
+                             description=_l("ตามหนังสือ: ภายในวันที่ ๓๐ ธันวาคม"))
 
 
 class FiscalYearView(ScopedModelView):
@@ -54,7 +56,7 @@ class FiscalYearView(ScopedModelView):
     def on_model_change(self, form, model, is_created):
         if model.deadline < model.opens_on:
             from wtforms.validators import ValidationError
-            raise ValidationError("กำหนดส่งข้อมูลต้องไม่ก่อนวันที่เปิดรับข้อมูล")
+            raise ValidationError(_("กำหนดส่งข้อมูลต้องไม่ก่อนวันที่เปิดรับข้อมูล"))
 
     @expose("/open/", methods=["GET", "POST"])
     def open_view(self):
@@ -89,17 +91,21 @@ class FiscalYearView(ScopedModelView):
         except RoundError as refusal:
             flash(str(refusal), "error")
         else:
-            flash(f"ปิดปีงบประมาณ {year} แล้ว: ข้อมูล {count:,} รายการดูได้อย่างเดียว", "success")
+            flash(_("ปิดปีงบประมาณ %(year)s แล้ว: ข้อมูล %(n)s รายการดูได้อย่างเดียว", year=year,
+                    n=f"{count:,}"), "success")
         return redirect(self.get_url(".index_view"))
 
 
 def _opened(report) -> str:
     """What open_year did, in Thai."""
-    window = f"เปิดรับ {thai_date(report.opens_on)} ถึง {thai_date(report.deadline)}"
+    window = _("เปิดรับ %(start)s ถึง %(end)s", start=thai_date(report.opens_on),
+               end=thai_date(report.deadline))
     if report.reopened:
-        return f"เปิดปีงบประมาณ {report.be_year} อีกครั้งแล้ว ({window}) ข้อมูลเดิมไม่เปลี่ยน"
-    head = f"เปิดปีงบประมาณ {report.be_year} แล้ว ({window})"
+        return _("เปิดปีงบประมาณ %(year)s อีกครั้งแล้ว (%(window)s) ข้อมูลเดิมไม่เปลี่ยน",
+                 year=report.be_year, window=window)
+    head = _("เปิดปีงบประมาณ %(year)s แล้ว (%(window)s)", year=report.be_year, window=window)
     if not report.created:
-        return f"{head} ทุก อปท. มีข้อมูลของปีนี้อยู่แล้ว"
-    return (f"{head}: สร้างข้อมูลให้ อปท. {report.created:,} แห่ง ยกค่าจากปีก่อน "
-            f"{report.carried:,} แห่ง ว่าง {report.empty:,} แห่ง")
+        return head + " " + _("ทุก อปท. มีข้อมูลของปีนี้อยู่แล้ว")
+    return head + ": " + _("สร้างข้อมูลให้ อปท. %(created)s แห่ง ยกค่าจากปีก่อน %(carried)s แห่ง "
+                           "ว่าง %(empty)s แห่ง", created=f"{report.created:,}",
+                           carried=f"{report.carried:,}", empty=f"{report.empty:,}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from flask import flash, g, redirect, request, url_for
+from flask_babel import LazyString, force_locale, gettext as _, lazy_gettext
 from flask_admin import expose
 from flask_admin.form import rules
 from flask_admin.model.form import InlineFormAdmin
@@ -25,15 +26,15 @@ from models.completeness import refresh_section_state
 from models.rules import RuleContext, check_section
 from models.sections import CHILDREN, Section1General
 from models.overview import SubmissionOverview
-from workflow import Permission, roles_for
+from workflow import N_, Permission, roles_for
 
 from .base import ScopedModelView
 from .forms import BLANK, choices, form_spec
-from .i18n import InfoBaseForm
+from .i18n import InfoBaseForm, current_lang
 from .presentation import thai_datetime
 
-CONFLICT = ("มีผู้อื่นบันทึกข้อมูลด้านนี้ไปแล้วเมื่อ {when} ข้อมูลของท่านยังไม่ถูกบันทึก "
-            "กรุณาโหลดหน้าใหม่เพื่อดูข้อมูลล่าสุดแล้วแก้ไขอีกครั้ง")
+CONFLICT = N_("มีผู้อื่นบันทึกข้อมูลด้านนี้ไปแล้วเมื่อ %(when)s ข้อมูลของท่านยังไม่ถูกบันทึก "
+              "กรุณาโหลดหน้าใหม่เพื่อดูข้อมูลล่าสุดแล้วแก้ไขอีกครั้ง")
 
 
 class Fieldset(rules.NestedRule):
@@ -74,7 +75,7 @@ class ChildRows(InlineFormAdmin):
         # The hidden primary key maps posted rows onto this section's own child rows only.
         super().__init__(model, form_columns=["id", *spec["columns"]],
                          form_overrides=spec["overrides"],
-                         form_args=spec["args"], form_label=model.TITLE_TH, **options)
+                         form_args=spec["args"], form_label=_table_title(model), **options)
 
     def on_model_change(self, form, model, is_created):
         # Children are locked with their section: the guard in models/locks.py checks them at
@@ -124,9 +125,17 @@ class SectionEditView(ScopedModelView):
         if request.method != "POST":
             return valid
         section = self.get_one(request.args.get("id"))
-        findings = check_section(self.section_cls, _form_values(form, self.section_cls),
-                                 children=_form_children(form, self.section_cls),
-                                 context=_rule_context(self.section_cls, section))
+        values = _form_values(form, self.section_cls)
+        children = _form_children(form, self.section_cls)
+        context = _rule_context(self.section_cls, section)
+        findings = check_section(self.section_cls, values, children=children, context=context)
+        # The stored warnings are read by the province in either language: keep them in Thai,
+        # INFO's source language (what the clerk is shown now is in the clerk's language).
+        stored = findings
+        if current_lang() != "th":
+            with force_locale("th"):
+                stored = check_section(self.section_cls, values, children=children,
+                                       context=context)
         unplaced = []
         for finding in findings:
             if not finding.blocking:
@@ -140,7 +149,8 @@ class SectionEditView(ScopedModelView):
                 # it; the guard keeps it that way: one message per mistake.
                 target.errors = [*target.errors, finding.message]
         # Per request (g), never on the view: one view object serves every thread.
-        g.section_warnings = [(f.field, f.message) for f in findings if not f.blocking]
+        g.section_warnings = [(f.field, f.message) for f in stored if not f.blocking]
+        g.section_warnings_shown = [f.message for f in findings if not f.blocking]
         if not valid:
             # Say what to fix at the top too: the field messages may be far below the fold.
             problems = [*unplaced]
@@ -152,7 +162,7 @@ class SectionEditView(ScopedModelView):
                         problems += [f"{sub.label.text}: {e}" for e in sub.errors
                                      if isinstance(e, str)]
             if problems:
-                flash("กรุณาแก้ไข " + f"{len(problems)} รายการ: " + " · ".join(problems[:6])
+                flash(_("กรุณาแก้ไข %(n)s รายการ:", n=len(problems)) + " " + " · ".join(problems[:6])
                       + (" …" if len(problems) > 6 else ""), "error")
         return valid
 
@@ -170,7 +180,7 @@ class SectionEditView(ScopedModelView):
     def on_model_change(self, form, model, is_created):
         seen = form.loaded_version.data
         if seen and seen.isdigit() and int(seen) != model.version:
-            raise ValidationError(CONFLICT.format(when=thai_datetime(model.updated_at)))
+            raise ValidationError(_(CONFLICT, when=thai_datetime(model.updated_at)))
         model.carried_forward = False
         model.updated_by_id = current_user.id
         # Touch the row even when only child rows changed, so its version moves on too.
@@ -182,12 +192,17 @@ class SectionEditView(ScopedModelView):
         found = g.get("section_warnings", [])
         refresh_section_state(model.submission_id, self.section_cls.SECTION_NO, found)
         db.session.commit()
-        for _field, message in found:
+        for message in g.get("section_warnings_shown", [m for _f, m in found]):
             flash("⚠ " + message, "warning")
 
     def get_save_return_url(self, model, is_created=False):
         return _workspace_url(model.submission_id, self.section_cls.SECTION_NO)
 
+
+
+def _table_title(table: type) -> LazyString:
+    """A section's or child table's title in the request's language."""
+    return LazyString(lambda: table.TITLE_EN if current_lang() == "en" else table.TITLE_TH)
 
 
 def _workspace_url(submission_id: int, tab: Any) -> str:
@@ -234,7 +249,7 @@ def _rule_context(section_cls, section) -> RuleContext:
 def section_view(section_cls: type) -> type[SectionEditView]:
     """The edit view class of one section, with its form generated from the metadata."""
     spec = form_spec(section_cls)
-    fieldsets = [Fieldset(names, header or section_cls.TITLE_TH)
+    fieldsets = [Fieldset(names, lazy_gettext(header) if header else _table_title(section_cls))
                  for header, names in spec["groups"].items()]
     children = CHILDREN.get(section_cls, ())
     return type(f"Section{section_cls.SECTION_NO}EditView", (SectionEditView,), {

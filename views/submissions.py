@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from flask import abort, flash, has_request_context, redirect, request, url_for
+from flask_babel import LazyString, gettext as _, lazy_gettext as _l
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import (FilterEmpty, FilterEqual, IntEqualFilter,
@@ -37,6 +38,12 @@ from .workspace import (SubmissionPages, carried_column, received_column, report
                         sections_column, status_badge, warnings_column, workspace_link)
 
 
+
+def _Shown(member) -> LazyString:
+    """A labelled enum's name in the request's language (list actions are built once)."""
+    return LazyString(lambda: member.shown)
+
+
 class SubmissionBase(SubmissionPages):
     """Shared by every submission list: columns, and the carried-forward count per page."""
 
@@ -47,7 +54,7 @@ class SubmissionBase(SubmissionPages):
         "warnings_count": warnings_column,
         "organization": lambda v, c, m, n: m.organization.name_th,
         "district": lambda v, c, m, n: m.district.name_th,
-        "org_type": lambda v, c, m, n: f"{ORG_TYPE_SHORT[m.org_type]}",
+        "org_type": lambda v, c, m, n: _(ORG_TYPE_SHORT[m.org_type]),
     }
     column_labels = {"organization": bilingual("อปท.", "LAO"),
                      "district": bilingual("อำเภอ", "District"),
@@ -134,13 +141,14 @@ class SubmissionReviewView(SubmissionBase):
     }
     column_filters = (
         # An integer filter: PostgreSQL refuses integer = varchar (SQLite casts silently).
-        IntEqualFilter(Submission.fiscal_year, "ปีงบประมาณ", options=_year_options),
-        FilterEqual(Submission.district_code, "อำเภอ",
+        IntEqualFilter(Submission.fiscal_year, _l("ปีงบประมาณ"), options=_year_options),
+        FilterEqual(Submission.district_code, _l("อำเภอ"),
                     options=_scoped_options(District, District.code, District.name_th)),
-        FilterEqual(Submission.org_type, "ประเภท อปท.",
-                    options=[(t.value, t.label_th) for t in OrgType]),
-        FilterEqual(Submission.status, "สถานะ", options=[(s.value, s.label_th) for s in Status]),
-        FilterEqual(Submission.province_code, "จังหวัด",
+        FilterEqual(Submission.org_type, _l("ประเภท อปท."),
+                    options=lambda: [(t.value, t.shown) for t in OrgType]),
+        FilterEqual(Submission.status, _l("สถานะ"),
+                    options=lambda: [(s.value, s.shown) for s in Status]),
+        FilterEqual(Submission.province_code, _l("จังหวัด"),
                     options=_scoped_options(Province, Province.code, Province.name_th)),
         # What the progress dashboard's counts link to (appended: the indexes above stay).
         IntEqualFilter(Submission.sections_complete, "บันทึกครบ (ด้าน)"),
@@ -182,11 +190,11 @@ class SubmissionReviewView(SubmissionBase):
         current = next((value for arg, value in request.args.items(multi=True)
                         if arg.startswith("flt") and arg.split("_", 1)[-1] == key), None)
         base = self.get_url(".index_view")
-        shortcuts = [dict(label="ทุกสถานะ", url=f"{base}?{urlencode(kept)}", badge="dark",
+        shortcuts = [dict(label=_("ทุกสถานะ"), url=f"{base}?{urlencode(kept)}", badge="dark",
                           active=current is None)]
         for status in Status:
             query = urlencode([*kept, (f"flt{len(kept)}_{key}", status.value)])
-            shortcuts.append(dict(label=status.label_th, url=f"{base}?{query}",
+            shortcuts.append(dict(label=status.shown, url=f"{base}?{query}",
                                   badge=status.badge, active=current == status.value))
         return shortcuts
 
@@ -220,7 +228,7 @@ class SubmissionReviewView(SubmissionBase):
         return self._link_keys_cache
 
     def search_placeholder(self) -> str:
-        return "ค้นหาชื่อหรือรหัส อปท."
+        return _("ค้นหาชื่อหรือรหัส อปท.")
 
     def _get_filter_groups(self):
         # Filter options depend on the signed-in user's scope: rebuild them per request.
@@ -239,9 +247,9 @@ class SubmissionReviewView(SubmissionBase):
                 handler, confirmation = partial(self._ask_reason, rule), None
             else:
                 handler = partial(self._act, rule)
-                confirmation = f"ยืนยันการ{rule.label_th}ของรายการที่เลือก?"
-            self._actions.append((rule.name, rule.label_th))
-            self._actions_data[rule.name] = (handler, rule.label_th, confirmation)
+                confirmation = _l("ยืนยันการ%(action)sของรายการที่เลือก?", action=_Shown(rule.action))
+            self._actions.append((rule.name, _Shown(rule.action)))
+            self._actions_data[rule.name] = (handler, _Shown(rule.action), confirmation)
         self._actions += own
 
     def is_action_allowed(self, name: str) -> bool:
@@ -266,7 +274,7 @@ class SubmissionReviewView(SubmissionBase):
     def _ask_reason(self, rule: Transition, ids, form: ReasonForm | None = None):
         rows = self.scoped_rows(ids)
         if not rows:
-            flash("ไม่พบรายการที่เลือก", "error")
+            flash(_("ไม่พบรายการที่เลือก"), "error")
             return redirect(self._back_url())
         form = form or ReasonForm(formdata=None, action=rule.name, url=self._back_url())
         return self.render("admin/submission/reason.html", rule=rule, rows=rows, form=form,
@@ -286,11 +294,11 @@ class SubmissionReviewView(SubmissionBase):
         return self._act(rule, ids, form.reason.data)
 
     # --- deadline extensions ---------------------------------------------------------------
-    @action("extend_deadline", Permission.EXTEND_DEADLINE.label_th)
+    @action("extend_deadline", _Shown(Permission.EXTEND_DEADLINE))
     def action_extend_deadline(self, ids):
         rows = self.scoped_rows(ids)
         if not rows:
-            flash("ไม่พบรายการที่เลือก", "error")
+            flash(_("ไม่พบรายการที่เลือก"), "error")
             return redirect(self._back_url())
         return self.render("admin/submission/extend.html", rows=rows,
                            form=ExtendDeadlineForm(formdata=None, url=self._back_url()),
@@ -305,7 +313,7 @@ class SubmissionReviewView(SubmissionBase):
         rows = self.scoped_rows(request.form.getlist("rowid"))
         error = None
         if not rows:
-            error = "ไม่พบรายการที่เลือก"
+            error = _("ไม่พบรายการที่เลือก")
         elif form.validate():
             try:
                 outcomes = extend_deadline([r.id for r in rows], current_user, form.until.data)
@@ -313,9 +321,12 @@ class SubmissionReviewView(SubmissionBase):
                 error = str(refusal)
             else:
                 done = [o for o in outcomes if o.done]
-                flash(f"ขยายเวลาให้ {len(done)} แห่ง ถึงวันที่ {thai_date(form.until.data)} แล้ว"
-                      + (f" (ข้าม {len(outcomes) - len(done)} แห่งที่ปีงบประมาณปิดแล้ว)"
-                         if len(done) < len(outcomes) else ""), "success")
+                message = _("ขยายเวลาให้ %(n)s แห่ง ถึงวันที่ %(day)s แล้ว", n=len(done),
+                            day=thai_date(form.until.data))
+                if len(done) < len(outcomes):
+                    message += " " + _("(ข้าม %(n)s แห่งที่ปีงบประมาณปิดแล้ว)",
+                                       n=len(outcomes) - len(done))
+                flash(message, "success")
                 return redirect(self._back_url())
         if error:
             flash(error, "error")
@@ -331,7 +342,7 @@ class SubmissionReviewView(SubmissionBase):
         source = request.form if request.method == "POST" else request.args
         year = parse_year(source.get("year")) or (open_years[0] if open_years else None)
         if year is not None and year not in open_years:
-            flash("ปีงบประมาณนี้ปิดแล้ว ไม่สามารถรับรองข้อมูลได้", "error")
+            flash(_("ปีงบประมาณนี้ปิดแล้ว ไม่สามารถรับรองข้อมูลได้"), "error")
             year = None
         role = Role(current_user.role)
         province = current_user.province_code if role is Role.PROVINCE_OFFICER \
@@ -352,7 +363,7 @@ class SubmissionReviewView(SubmissionBase):
             previewed = set(parse_int_ids(request.form.getlist("rowid")))
             chosen = [c.id for c in candidates if c.id in previewed]
             if not BulkCertifyForm().validate() or not chosen:
-                flash("ไม่มีรายการที่ อปท. รับรองแล้วรอจังหวัดรับรอง", "warning")
+                flash(_("ไม่มีรายการที่ อปท. รับรองแล้วรอจังหวัดรับรอง"), "warning")
             else:
                 outcomes = transition(Action.CERTIFY_PROVINCE, chosen, current_user)
                 return self.render("admin/submission/results.html",

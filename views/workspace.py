@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -19,7 +20,7 @@ from models import utcnow
 from models.certification import transition
 from models.overview import SubmissionOverview
 from models.sections import SECTIONS
-from workflow import (Permission, Status, TransitionNotAllowed, may,
+from workflow import (N_, Permission, Status, TransitionNotAllowed, may,
                       next_status, transition_named, transitions_for)
 
 from .action_forms import TransitionForm
@@ -28,8 +29,8 @@ from .presentation import badge, sections_badge, thai_datetime
 
 TABS = tuple(str(s.SECTION_NO) for s in SECTIONS) + ("status",)
 _RANK = {status: rank for rank, status in enumerate(Status)}
-CONFIRM_CARRIED = ("ยังไม่ได้รับรองข้อมูล: {sections} ยังเป็นค่าที่ยกมาจากปีก่อน กรุณาตรวจสอบ"
-                   "แล้วทำเครื่องหมายยืนยันว่าข้อมูลยังถูกต้อง หรือแก้ไขและบันทึกด้านนั้นก่อน")
+CONFIRM_CARRIED = N_("ยังไม่ได้รับรองข้อมูล: %(sections)s ยังเป็นค่าที่ยกมาจากปีก่อน กรุณาตรวจสอบ"
+                     "แล้วทำเครื่องหมายยืนยันว่าข้อมูลยังถูกต้อง หรือแก้ไขและบันทึกด้านนั้นก่อน")
 
 
 # --- list columns shared by the year list and the review list -----------------------------------
@@ -53,8 +54,8 @@ def carried_column(view, context, model, name):
     count = getattr(model, "carried_sections", 0)
     if not count:
         return ""
-    return Markup('<span class="badge badge-light border" title="{}">ยกมา {} ด้าน</span>').format(
-        "ค่าที่ยกมาจากปีก่อน ยังไม่ได้บันทึกยืนยัน", count)
+    return Markup('<span class="badge badge-light border" title="{}">{}</span>').format(
+        _("ค่าที่ยกมาจากปีก่อน ยังไม่ได้บันทึกยืนยัน"), _("ยกมา %(n)s ด้าน", n=count))
 
 
 def warnings_column(view, context, model, name):
@@ -62,15 +63,16 @@ def warnings_column(view, context, model, name):
     if not model.warnings_count:
         return ""
     return Markup('<span class="badge badge-warning" title="{}">⚠ {}</span>').format(
-        "ข้อสังเกตที่ควรตรวจสอบ เช่น ค่าเปลี่ยนจากปีก่อนเกินร้อยละ 50", model.warnings_count)
+        _("ข้อสังเกตที่ควรตรวจสอบ เช่น ค่าเปลี่ยนจากปีก่อนเกินร้อยละ 50"), model.warnings_count)
 
 
 def workspace_link(view, context, model, name):
-    return Markup('<a href="{}">ดูข้อมูล</a>').format(url_for(".workspace_view", id=model.id))
+    return Markup('<a href="{}">{}</a>').format(url_for(".workspace_view", id=model.id),
+                                                _("ดูข้อมูล"))
 
 
 def report_link(view, context, model, name):
-    return Markup('<a href="{}">รายงาน</a>').format(url_for(".report_view", id=model.id))
+    return Markup('<a href="{}">{}</a>').format(url_for(".report_view", id=model.id), _("รายงาน"))
 
 
 class SubmissionPages(ScopedModelView):
@@ -119,7 +121,7 @@ class SubmissionPages(ScopedModelView):
                 why_not = None
             except TransitionNotAllowed as refusal:
                 why_not = str(refusal)
-            buttons.append({"action": rule.name, "label": rule.label_th, "why_not": why_not,
+            buttons.append({"action": rule.name, "label": rule.action.shown, "why_not": why_not,
                             "needs_reason": rule.needs_reason,
                             "confirms_carried": rule.confirms_carried and bool(overview.carried),
                             # A step forward (certify) or back (revoke, return) in the table.
@@ -141,8 +143,9 @@ class SubmissionPages(ScopedModelView):
                     flash(error, "error")
         elif rule.confirms_carried and (carried := SubmissionOverview.load(submission).carried) \
                 and not form.carried_ok.data:
-            flash(CONFIRM_CARRIED.format(sections=", ".join(
-                f"ด้านที่ {no}" for no in sorted(carried))), "error")
+            # (not nested in the outer _(): Babel's extractor skips a gettext inside another)
+            sections = ", ".join(_("ด้านที่ %(no)s", no=no) for no in sorted(carried))
+            flash(_(CONFIRM_CARRIED, sections=sections), "error")
         else:
             (outcome,) = transition(rule.action, [submission.id], current_user,
                                     reason=form.reason.data)
