@@ -151,9 +151,9 @@ class SubmissionReviewView(SubmissionBase):
         FilterEqual(Submission.province_code, _l("จังหวัด"),
                     options=_scoped_options(Province, Province.code, Province.name_th)),
         # What the progress dashboard's counts link to (appended: the indexes above stay).
-        IntEqualFilter(Submission.sections_complete, "บันทึกครบ (ด้าน)"),
-        IntGreaterFilter(Submission.warnings_count, "ข้อสังเกต ⚠"),
-        FilterEmpty(Submission.return_reason, "เหตุผลที่ส่งคืน"),
+        IntEqualFilter(Submission.sections_complete, _l("บันทึกครบ (ด้าน)")),
+        IntGreaterFilter(Submission.warnings_count, _l("ข้อสังเกต ⚠")),
+        FilterEmpty(Submission.return_reason, _l("เหตุผลที่ส่งคืน")),
     )
     # The dashboard's names for the filters above: name → (column, filter class).
     LINK_FILTERS = {
