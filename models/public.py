@@ -32,6 +32,34 @@ def public_submission(dla_code: str, be_year: int) -> Submission | None:
                is_public()))
 
 
+def _catalogue_fingerprint() -> str:
+    """A short hash of the section catalogue (tables, columns, labels, units): a release that
+    changes what a certified year's answer says changes every year_etag()."""
+    import hashlib
+
+    from .sections import CHILDREN, SECTIONS
+    parts = []
+    for section in SECTIONS:
+        for model in (section, *(child for _name, child in CHILDREN.get(section, ()))):
+            parts.append(model.__tablename__)
+            parts.extend(f"{c.key}:{c.info.get('label_th')}:{c.info.get('label_en')}:"
+                         f"{c.info.get('unit')}:{c.info.get('kind')}" for c in model.__table__.columns)
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
+
+
+_CATALOGUE = None
+
+
+def year_etag(sub: Submission) -> str:
+    """A validator of a certified LAO-year's answers, known before reading its sections: its
+    values cannot change while it is certified (models/locks.py), every way in or out of the
+    public statuses is a transition, and every transition raises the submission's version."""
+    global _CATALOGUE
+    if _CATALOGUE is None:
+        _CATALOGUE = _catalogue_fingerprint()
+    return f"y{sub.id}.{sub.version}.{sub.status.value}.{_CATALOGUE}"
+
+
 def public_organization(dla_code: str) -> Organization | None:
     """An LAO the public may find: one with at least one certified year."""
     return db.session.scalar(select(Organization).where(

@@ -192,3 +192,27 @@ def test_the_document_is_generated_and_the_docs_page_uses_no_cdn(app, client, de
     assert not re.search(r"(src|href)=\"https?://", page.split("<footer")[0])
     for url in ("/about", "/"):
         assert 'href="/api/v1/docs"' in client.get(url).get_data(as_text=True), url
+
+
+def test_a_304_of_a_years_values_reads_no_section_table(app, client, demo):
+    """The values' validator comes from the submission row (models/public.year_etag): a client
+    that has the answer gets its 304 without a single section or child-table read; a revoked
+    and re-certified year has a new validator and its values again."""
+    from models.sections import CHILDREN, SECTIONS
+    tables = {m.__tablename__ for s_ in SECTIONS
+              for m in (s_, *(c for _n, c in CHILDREN.get(s_, ())))}
+    sub_id, code, year = _certified(app)
+    url = f"{API}/organizations/{code}/years/{year}/values"
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    with counting(app) as counter:
+        again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
+    read = [s for s in counter.statements if any(f" {t}" in s or f'"{t}"' in s for t in tables)]
+    assert read == [], read
+    with app.app_context():
+        assert transition("revoke_province", [sub_id], _officer(app), reason=REASON)[0].done
+        assert transition("certify_province", [sub_id], _officer(app))[0].done
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert changed.get_json()["values"] == first.get_json()["values"]

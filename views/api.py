@@ -6,7 +6,8 @@ renders it with swagger-ui served by INFO itself (/vendor/…, no CDN).
 
 What every answer has in common (`_http_caching`, `init_api`):
 - only PUBLIC_STATUSES data: every read goes through models/public.py;
-- `ETag` = a hash of the body itself (Werkzeug's `add_etag`), so a revoked LAO-year changes the
+- `ETag` = a hash of the body itself (Werkzeug's `add_etag`) — for a year's values, the year's own
+  validator `public.year_etag` (read before the sections: a 304 reads none) — so a revoked LAO-year changes the
   answer at once; `If-None-Match` → 304; `Cache-Control: public, max-age=API_CACHE_SECONDS`;
 - CORS for GET from any origin (flask-cors), preflight answered;
 - a rate limit per client address (`API_RATE_LIMIT`, the Flask-Limiter of views/auth.py), 429
@@ -19,7 +20,7 @@ What every answer has in common (`_http_caching`, `init_api`):
 from __future__ import annotations
 
 from flask import Blueprint as FlaskBlueprint
-from flask import current_app, render_template, request, url_for
+from flask import Response, current_app, g, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_cors import CORS
 from flask_smorest import Api, Blueprint, abort
@@ -161,6 +162,11 @@ def organization_year_values(dla_code: str, be_year: str):
     """ข้อมูล 8 ด้านของปีที่รับรองแล้ว พร้อมรหัสข้อมูล ชื่อไทย/อังกฤษ หน่วย ชนิด และแถวของตารางย่อย
     (ชุดเดียวกับไฟล์ JSON ที่ดาวน์โหลดจากหน้าปีงบประมาณ)"""
     sub = _certified(dla_code, be_year)
+    # The validator is known from the submission row: a matching If-None-Match is answered
+    # before any section table is read.
+    tag = g.api_etag = public.year_etag(sub)
+    if request.if_none_match.contains(tag):
+        return Response(status=304)
     return dict(dla_code=sub.organization.dla_code, fiscal_year=sub.fiscal_year,
                 status=_status(sub.status),
                 values=public.year_records(SubmissionOverview.load(sub)))
@@ -277,7 +283,11 @@ def _error(error: HTTPException):
 
 def _http_caching(response):
     """An ETag from the body, 304 for a matching If-None-Match, and cache headers."""
-    if request.method in ("GET", "HEAD") and response.status_code == 200:
+    if request.method in ("GET", "HEAD") and response.status_code in (200, 304) \
+            and g.get("api_etag"):
+        response.set_etag(g.api_etag)    # the certified year's own validator (see above)
+        response.make_conditional(request)
+    elif request.method in ("GET", "HEAD") and response.status_code == 200:
         response.add_etag()
         response.make_conditional(request)
     if response.status_code in (200, 304):
