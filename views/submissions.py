@@ -57,7 +57,7 @@ class SubmissionBase(SubmissionPages):
         (one query for the whole page, not one per row)."""
         count, rows = super().get_list(*args, **kwargs)
         if self.is_export_request():
-            return count, rows  # the export does not show the count (and may hold 10,000 ids)
+            return count, rows  # the export shows no carried count (and streams every row)
         ids = [r.id for r in rows]
         carried: dict[int, int] = dict.fromkeys(ids, 0)
         if ids:
