@@ -8,11 +8,14 @@ user's LAO, district or province, and every path below goes through it.
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from itertools import chain
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 
-from flask import abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import tools
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader, create_ajax_loader
@@ -25,6 +28,7 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy import Integer
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wsgi import wrap_file
 
 from models import db
 from models.ids import parse_code, parse_int_id
@@ -228,10 +232,7 @@ class ScopedModelView(ModelView):
 
     # --- export ----------------------------------------------------------------------------
     def get_export_name(self, export_type: str = "csv") -> str:
-        """info-submission-2569-12-01_1620.csv: Bangkok time, Buddhist Era (ASCII, as the
-        Content-Disposition header needs)."""
-        now = datetime.now(BANGKOK)
-        return f"info-{self.endpoint}-{now.year + 543}-{now:%m-%d_%H%M}.{export_type}"
+        return be_file_name(self.endpoint, export_type)
 
     def _export_data(self):
         """The list's rows (scope, search, filters, sort) read in batches while the CSV is
@@ -269,6 +270,32 @@ class ScopedModelView(ModelView):
         if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
             return "'" + value
         return value
+
+
+def be_file_name(stem: str, ext: str) -> str:
+    """info-submission-2569-12-01_1620.csv: Bangkok time, Buddhist Era (ASCII, as the
+    Content-Disposition header needs)."""
+    now = datetime.now(BANGKOK)
+    return f"info-{stem}-{now.year + 543}-{now:%m-%d_%H%M}.{ext}"
+
+
+def send_workbook(build: Callable[[IO[bytes]], Any], filename: str) -> Response:
+    """Write a workbook into a temporary file and stream it out in 64 KB chunks; the file
+    is gone when the response closes (memory stays flat whatever the number of rows)."""
+    from models.workbooks import MIME
+    handle = tempfile.TemporaryFile()
+    try:
+        build(handle)
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    response = Response(wrap_file(request.environ, handle, buffer_size=64 * 1024),
+                        mimetype=MIME, direct_passthrough=True)
+    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
+    response.headers["Content-Length"] = str(size)
+    return response
 
 
 def _fits(column: Any, value: Any) -> bool:
