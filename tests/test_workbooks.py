@@ -260,7 +260,12 @@ def test_the_public_workbooks_hold_only_certified_lao_years(app, two_provinces):
     certified = submissions(app, Submission.status.in_(list(PUBLIC_STATUSES)))
     others = submissions(app, Submission.status.not_in(list(PUBLIC_STATUSES)))
     assert certified and others
-    nation = open_xlsx(public.get(f"/stats/workbook.xlsx?year={YEAR}"))
+    response = public.get(f"/stats/workbook.xlsx?year={YEAR}")
+    assert response.headers["Cache-Control"] == "public, max-age=300"   # a proxy may keep it
+    assert "Set-Cookie" not in response.headers
+    assert re.search(rf"filename=info-certified-th-fy{YEAR}-{BE_STAMP}\.xlsx",
+                     response.headers["Content-Disposition"])
+    nation = open_xlsx(response)
     _check_area_book(nation, set(certified))
     uthai = open_xlsx(public.get(f"/stats/workbook.xlsx?year={YEAR}&province=61"))
     assert {r[0] for r in rows_of(uthai["ด้านที่ 1"])[2:]} == \
