@@ -213,7 +213,9 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inlin
 
 # Public pages of certified data that a reverse proxy may cache.
 PUBLIC_PAGES = frozenset({"public.index", "public.organization", "public.organization_year",
-                          "public.organization_year_data", "public.stats", "public.about"})
+                          "public.organization_year_data", "public.stats", "public.about",
+                          # the certified workbooks: a proxy keeps the national one a while
+                          "public.stats_workbook"})
 
 
 def init_security(app: Flask) -> None:

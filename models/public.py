@@ -134,6 +134,11 @@ def places(province: str | None) -> tuple[list, list]:
                                .order_by(Province.name_th)).all(), districts)
 
 
+def province_name(code: str) -> str | None:
+    """The Thai name of a province, or None when there is no such code."""
+    return db.session.scalar(select(Province.name_th).where(Province.code == code))
+
+
 def year_records(overview) -> list[dict]:
     """One certified LAO-year as flat records: one per field, and one per child-row field
     (row number given), with the catalogue's code, Thai and English label, kind and unit

@@ -115,13 +115,14 @@ EXCEPTIONS = {
     # The short tab name strips the Thai word "ข้อมูล" from a Thai title (English has its own).
     "views/presentation.py": {"ข้อมูลด้าน", "ข้อมูล"},
 }
-# The open data API sets no session, so it has no language: its OpenAPI document and its error
-# bodies are Thai, like the data it serves (README: Open data API).  Its docs page is a screen
-# and is translated.
-API_MODULES = {"views/api.py", "views/api_schemas.py"}
+# Modules whose Thai is a data product's, not a screen's (README: Languages):
+# - the open data API sets no session, so it has no language: its OpenAPI document and error
+#   bodies are Thai, like the data it serves (its docs page is a template, scanned below);
+# - the XLSX workbooks keep Thai sheet names and headers whoever downloads them, as the CSVs do.
+THAI_ONLY_MODULES = {"views/api.py", "views/api_schemas.py", "models/workbooks.py"}
 SOURCES = ["app.py", "workflow.py", *sorted(
     path for folder in ("views", "models") for p in (ROOT / folder).glob("*.py")
-    if (path := p.relative_to(ROOT).as_posix()) not in API_MODULES)]
+    if (path := p.relative_to(ROOT).as_posix()) not in THAI_ONLY_MODULES)]
 
 
 def _stray_thai(path: str) -> list[str]:

@@ -8,15 +8,17 @@ import io
 
 from flask import (Blueprint, Response, abort, jsonify, redirect, render_template, request,
                    session)
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from sqlalchemy import text
 
-from models import OrgType, db
+from models import OrgType, Submission, db, utcnow
 from models import public
 from models.ids import parse_code, parse_int_id, parse_year
 from models.overview import SubmissionOverview
+from models.workbooks import area_workbook, lao_year_workbook
 
 from .auth import safe_next
+from .base import be_file_name, send_workbook
 
 bp = Blueprint("public", __name__)
 
@@ -69,13 +71,18 @@ def organization_year(dla_code: str, be_year: str):
 
 @bp.route("/orgs/<dla_code>/<be_year>/data.<fmt>")
 def organization_year_data(dla_code: str, be_year: str, fmt: str):
-    """The certified year as open data: CSV (UTF-8 with BOM, for Excel) or JSON."""
+    """The certified year as open data: CSV (UTF-8 with BOM, for Excel), JSON or XLSX."""
     year = parse_year(be_year)
     submission = public.public_submission(parse_code(dla_code, digits=7) or "", year) \
-        if year and fmt in ("csv", "json") else None
+        if year and fmt in ("csv", "json", "xlsx") else None
     if submission is None:
         abort(404)
     org = submission.organization
+    if fmt == "xlsx":
+        overview = SubmissionOverview.load(submission)
+        return send_workbook(
+            lambda out: lao_year_workbook(out, overview, utcnow(), people=False),
+            be_file_name(f"{org.dla_code}-{submission.fiscal_year}", "xlsx"))
     records = public.year_records(SubmissionOverview.load(submission))
     name = f"info-{org.dla_code}-{submission.fiscal_year}.{fmt}"
     headers = {"Content-Disposition": f"attachment; filename={name}"}
@@ -116,7 +123,8 @@ def stats():
     year = year if year in years else (years[0] if years else None)
     stats = public.statistics(year) if year else None
     return render_template("public/stats.html", years=years, year=year, stats=stats,
-                           charts=stats_charts(stats) if stats else None)
+                           charts=stats_charts(stats) if stats else None,
+                           provinces=public.places(None)[0])
 
 
 def stats_charts(stats: dict) -> dict:
@@ -146,6 +154,31 @@ def stats_charts(stats: dict) -> dict:
 def _number(value):
     """A sum for the chart's JSON (Decimal is not JSON; None is no certified value)."""
     return float(value) if value is not None else 0
+
+
+@bp.route("/stats/workbook.xlsx")
+def stats_workbook():
+    """Certified data of one year as a workbook: one sheet per section, one row per certified
+    LAO, of a province or the whole country (PUBLIC_STATUSES only, models/public.py)."""
+    years = public.stat_years()
+    given = request.args.get("year")
+    year = parse_year(given) if given is not None else (years[0] if years else None)
+    if year not in years:
+        abort(404)
+    province = parse_code(request.args.get("province"), digits=2)
+    name = public.province_name(province) if province else None
+    if province and name is None:
+        abort(404)
+    with force_locale("th"):  # a data product: its title is Thai (README: Languages)
+        place = gettext("จังหวัด%(name)s", name=name) if name else gettext("ทั้งประเทศ")
+        title = gettext("ข้อมูล อปท. ที่รับรองแล้ว %(place)s ปีงบประมาณ %(year)s",
+                        place=place, year=year)
+
+    def narrow(query):
+        query = query.where(public.is_public())
+        return query.where(Submission.province_code == province) if province else query
+    return send_workbook(lambda out: area_workbook(out, year, title, narrow, utcnow()),
+                         be_file_name(f"certified-{province or 'th'}-fy{year}", "xlsx"))
 
 
 @bp.route("/about")

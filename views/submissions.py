@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from flask import abort, flash, has_request_context, redirect, request, url_for
-from flask_babel import LazyString, gettext as _, lazy_gettext as _l
+from flask_babel import LazyString, force_locale, gettext, gettext as _, lazy_gettext as _l
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import (FilterEmpty, FilterEqual, IntEqualFilter,
@@ -22,16 +22,18 @@ from flask_login import current_user
 from sqlalchemy import func, select, union_all
 
 from models import (ORG_TYPE_SHORT, District, FiscalYear, Organization, OrgType, Province,
-                    Submission, YearStatus, db)
+                    Submission, YearStatus, db, utcnow)
 from models.certification import bulk_candidates, extend_deadline, transition
 from models.ids import parse_code, parse_int_ids, parse_year
-from models.scoping import row_scope
+from models.scoping import row_scope, scoped
 from models.sections import SECTIONS
+from models.workbooks import area_workbook
 from workflow import (SECTION_COUNT, Action, Permission, Role, Status, TRANSITIONS, Transition,
                       TransitionNotAllowed, may, roles_for, thai_date, transition_named)
 
 from .action_forms import BulkCertifyForm, ExtendDeadlineForm, ReasonForm
 from .auth import safe_next
+from .base import be_file_name, send_workbook
 from .i18n import bilingual
 from .presentation import enum_label
 from .workspace import (SubmissionPages, carried_column, received_column, report_link,
@@ -66,7 +68,7 @@ class SubmissionBase(SubmissionPages):
         (one query for the whole page, not one per row)."""
         count, rows = super().get_list(*args, **kwargs)
         if self.is_export_request():
-            return count, rows  # the export does not show the count (and may hold 10,000 ids)
+            return count, rows  # the export shows no carried count (and streams every row)
         ids = [r.id for r in rows]
         carried: dict[int, int] = dict.fromkeys(ids, 0)
         if ids:
@@ -109,6 +111,20 @@ def _year_options():
         return []
     return [(str(y), str(y)) for y in db.session.scalars(
         select(FiscalYear.be_year).order_by(FiscalYear.be_year.desc()))]
+
+
+def _scope_name(province: str | None) -> str:
+    """จังหวัดอุทัยธานี / อำเภอเมืองอุทัยธานี / ทั้งประเทศ: what the user's workbook covers."""
+    if current_user.role == Role.DISTRICT_OFFICER:
+        name = db.session.scalar(select(District.name_th).where(
+            District.code == current_user.district_code))
+        return gettext("อำเภอ%(name)s", name=name)
+    code = current_user.province_code if current_user.role == Role.PROVINCE_OFFICER \
+        else province
+    if code is None:
+        return gettext("ทั้งประเทศ")
+    name = db.session.scalar(select(Province.name_th).where(Province.code == code))
+    return gettext("จังหวัด%(name)s", name=name or code)
 
 
 def _open_years() -> list[int]:
@@ -234,6 +250,36 @@ class SubmissionReviewView(SubmissionBase):
         # Filter options depend on the signed-in user's scope: rebuild them per request.
         self._refresh_filters_cache()
         return super()._get_filter_groups()
+
+    # --- the province / national workbook -------------------------------------------------
+    def workbook_choices(self) -> dict:
+        """The years (and, for the DLA, the provinces) the list's Excel download offers."""
+        years = [int(y) for y, _label in _year_options()]
+        provinces = db.session.execute(select(Province.code, Province.name_th).order_by(
+            Province.code)).all() if current_user.role == Role.DLA_ADMIN else []
+        return dict(years=years, provinces=provinces)
+
+    @expose("/workbook/")
+    def workbook_view(self):
+        """One sheet per section, one row per LAO of the user's scope (a DLA admin chooses a
+        province or the whole country), for one fiscal year."""
+        years = self.workbook_choices()["years"]
+        given = request.args.get("year")
+        year = parse_year(given) if given is not None else (years[0] if years else None)
+        if year not in years:
+            abort(404)  # a year that is not one, or that has no data: no empty workbook
+        province = parse_code(request.args.get("province"), digits=2) \
+            if current_user.role == Role.DLA_ADMIN else None
+
+        def narrow(query):
+            query = scoped(query, Submission, current_user)
+            return query.where(Submission.province_code == province) if province else query
+        with force_locale("th"):  # a data product: its title is Thai (README: Languages)
+            place = _scope_name(province)
+            title = gettext("ข้อมูล อปท. %(place)s ปีงบประมาณ %(year)s", place=place, year=year)
+        stem = f"workbook-{province or current_user.province_code or 'th'}-fy{year}"
+        return send_workbook(lambda out: area_workbook(out, year, title, narrow, utcnow()),
+                             be_file_name(stem, "xlsx"))
 
     # --- list actions: one per transition of the rulebook an officer of this list may take ----
     def init_actions(self) -> None:

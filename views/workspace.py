@@ -12,19 +12,20 @@ from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import gettext as _
+from flask_babel import gettext, gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
 from models import utcnow
 from models.certification import transition
 from models.overview import SubmissionOverview
+from models.workbooks import lao_year_workbook
 from models.sections import SECTIONS
 from workflow import (N_, Permission, Status, TransitionNotAllowed, may,
                       next_status, transition_named, transitions_for)
 
 from .action_forms import TransitionForm
-from .base import ScopedModelView
+from .base import ScopedModelView, be_file_name, send_workbook
 from .presentation import badge, sections_badge, thai_datetime
 
 TABS = tuple(str(s.SECTION_NO) for s in SECTIONS) + ("status",)
@@ -72,7 +73,9 @@ def workspace_link(view, context, model, name):
 
 
 def report_link(view, context, model, name):
-    return Markup('<a href="{}">{}</a>').format(url_for(".report_view", id=model.id), _("รายงาน"))
+    return Markup('<a href="{}">{}</a> · <a href="{}" title="{}">Excel</a>').format(
+        url_for(".report_view", id=model.id), gettext("รายงาน"),
+        url_for(".report_xlsx_view", id=model.id), gettext("ดาวน์โหลดรายงานเป็นไฟล์ Excel"))
 
 
 class SubmissionPages(ScopedModelView):
@@ -110,6 +113,15 @@ class SubmissionPages(ScopedModelView):
         return self.render("admin/submission/report.html", submission=submission,
                            overview=SubmissionOverview.load(submission),
                            events=submission.events, printed=utcnow())
+
+    @expose("/report.xlsx")
+    def report_xlsx_view(self):
+        """รายงาน as an Excel workbook: one sheet per section and the certification history."""
+        submission = self.get_one(request.args.get("id"))
+        overview = SubmissionOverview.load(submission)
+        return send_workbook(
+            lambda out: lao_year_workbook(out, overview, utcnow()),
+            be_file_name(f"{submission.organization.dla_code}-{submission.fiscal_year}", "xlsx"))
 
     def status_buttons(self, overview: SubmissionOverview) -> list[dict[str, Any]]:
         """The status tab's buttons: each action of this role, enabled or with why not."""
