@@ -142,6 +142,26 @@ def open_workbook(out: IO[bytes] | str) -> tuple[xlsxwriter.Workbook, _Formats]:
     return book, _Formats(book)
 
 
+def table_workbook(out: IO[bytes] | str, sheet: str, title: str, heads: list[str],
+                   rows: Iterable[list]) -> int:
+    """One sheet: a title, a header row, the rows (numbers as numbers, text as text), frozen
+    under the header, an autofilter; returns the number of rows (the lagging LAOs' list)."""
+    book, fmt = open_workbook(out)
+    table = book.add_worksheet(sheet[:31])
+    table.set_column(0, len(heads) - 1, 16)
+    table.write_string(0, 0, title, fmt.title)
+    for col, head in enumerate(heads):
+        table.write_string(1, col, head, fmt.head)
+    table.freeze_panes(2, 0)
+    n = 0
+    for n, values in enumerate(rows, start=1):
+        for col, value in enumerate(values):
+            write(table, n + 1, col, value, fmt.integer if isinstance(value, int) else None)
+    table.autofilter(1, 0, n + 1, len(heads) - 1)
+    book.close()
+    return n
+
+
 def sheet_name(section_cls: type, child: type | None = None, n: int = 0) -> str:
     """ด้านที่ 6, ด้านที่ 6.1 (Excel allows 31 characters; the title is in the sheet)."""
     return f"ด้านที่ {section_cls.SECTION_NO}" + (f".{n}" if child is not None else "")

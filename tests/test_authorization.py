@@ -52,7 +52,7 @@ MODEL_ENDPOINTS = {
     "extend_view": "action", "report_view": "record", "report_xlsx_view": "record",
     "workbook_view": "list",
     "bulk_view": "bulk", "open_view": "create", "close_view": "action",
-    "lagging_export": "export", "lagging_print": "list",
+    "lagging_export": "export", "lagging_workbook": "export", "lagging_print": "list",
 }
 # Everything outside the back office.
 OTHER_ENDPOINTS = {

@@ -329,3 +329,23 @@ def test_print_page_is_the_attachment_of_a_reminder_letter(app, world):
         assert f"<td>{code}</td>" in printed
     assert f"ยังไม่รับรองข้อมูล {len(sql)} แห่ง" in body
     assert "<script>" not in body and "onclick" not in body
+
+
+def test_lagging_workbook_holds_the_csv_rows(app, world):
+    """The lagging LAOs as XLSX: the same Thai headers and rows as the CSV, numbers as numbers,
+    a title naming the place and year, a formula-like name kept as text."""
+    import openpyxl
+    client = signed_in(app, f"prov-{HOME}")
+    response = client.get(f"{URL}lagging.xlsx")
+    assert response.status_code == 200
+    assert re.fullmatch(r"attachment; filename=info-lagging-2570-61-25\d\d-\d\d-\d\d_\d{4}\.xlsx",
+                        response.headers["Content-Disposition"])
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0][0] == "รายชื่อ อปท. ที่ยังไม่รับรองข้อมูล · จังหวัดอุทัยธานี · ปีงบประมาณ 2570"
+    text = client.get(f"{URL}lagging.csv").get_data(as_text=True)
+    csv_rows = list(csv.reader(io.StringIO(text[1:])))
+    assert [str(c) for c in rows[1]] == csv_rows[0]
+    assert [[("" if c is None else str(c)) for c in r] for r in rows[2:]] == \
+        [[c.lstrip("'") if c.startswith("'=") else c for c in r] for r in csv_rows[1:]]
+    assert all(isinstance(r[0], int) for r in rows[2:]) and len(rows) - 2 == len(csv_rows) - 1

@@ -282,11 +282,14 @@ class ScopedModelView(ModelView):
         return (request.endpoint or "").endswith(".export")
 
     def get_export_value(self, model, name):
-        """CSV cells never start a formula (=, +, -, @): spreadsheets would run them."""
-        value = super().get_export_value(model, name)
-        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-            return "'" + value
-        return value
+        return csv_safe(super().get_export_value(model, name))
+
+
+def csv_safe(value: Any) -> Any:
+    """A CSV cell that never starts a formula (=, +, -, @, tab, CR): spreadsheets would run it."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _tolerant_validate(flt: Any):

@@ -16,16 +16,18 @@ from typing import Any
 
 from flask import Response, abort, redirect, request, url_for
 from flask_admin import BaseView, expose
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from flask_login import current_user
 
 from models import progress
 from models.ids import parse_code, parse_year
 from models.organizations import ORG_TYPE_SHORT, OrgType
 from models.progress import Counts, Place
+from models.workbooks import table_workbook
 from workflow import (BANGKOK, SECTION_COUNT, Permission, Role, Status, roles_for, thai_date,
                       today_in_thailand)
 
+from .base import be_file_name, csv_safe, send_workbook
 from .presentation import enum_label
 
 # The lagging LAOs shown on the page (the CSV and the print page list them all).
@@ -161,28 +163,48 @@ class ProgressDashboardView(BaseView):
                            self.get_url(".index_view", district=place.code)))
         return crumbs
 
+    def _lagging_table(self) -> tuple[Any, Any, list[str], list[list]]:
+        """(year, place, Thai headers, rows) of the lagging LAOs: the CSV's and the workbook's
+        (data products: Thai whatever the screen's language)."""
+        year, place, _years = self._year_and_place()
+        rows = progress.lagging(current_user, year.be_year, place)
+        with force_locale("th"):
+            heads = [gettext("ลำดับ"), gettext("รหัส อปท."), gettext("อปท."), gettext("ประเภท"),
+                     gettext("อำเภอ"), gettext("จังหวัด"), gettext("บันทึกครบ (ด้าน)"),
+                     gettext("ส่งคืนแก้ไข"), gettext("ข้อสังเกต ⚠")]
+            table = [[n, r.dla_code, r.name, str(enum_label(r.org_type)), r.district, r.province,
+                      f"{r.sections_complete}/{SECTION_COUNT}",
+                      gettext("ส่งคืน") if r.returned else "", r.warnings_count]
+                     for n, r in enumerate(rows, start=1)]
+        return year, place, heads, table
+
     @expose("/lagging.csv")
     def lagging_export(self):
         """The lagging LAOs as CSV: UTF-8 with a byte-order mark (Excel reads Thai), formula-
         safe cells, the BE date in the file name."""
-        year, place, _years = self._year_and_place()
-        rows = progress.lagging(current_user, year.be_year, place)
+        year, place, heads, table = self._lagging_table()
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow([gettext("ลำดับ"), gettext("รหัส อปท."), gettext("อปท."),
-                         gettext("ประเภท"), gettext("อำเภอ"), gettext("จังหวัด"),
-                         gettext("บันทึกครบ (ด้าน)"), gettext("ส่งคืนแก้ไข"),
-                         gettext("ข้อสังเกต ⚠")])
-        for n, r in enumerate(rows, start=1):
-            writer.writerow([n, r.dla_code, _cell(r.name), _cell(enum_label(r.org_type)),
-                             _cell(r.district), _cell(r.province),
-                             f"{r.sections_complete}/{SECTION_COUNT}",
-                             gettext("ส่งคืน") if r.returned else "", r.warnings_count])
-        now = datetime.now(BANGKOK)
-        where = place.code or "all"
-        name = f"info-lagging-{year.be_year}-{where}-{now.year + 543}-{now:%m-%d_%H%M}.csv"
+        writer.writerow(heads)
+        writer.writerows([csv_safe(v) for v in row] for row in table)
+        name = be_file_name(f"lagging-{year.be_year}-{place.code or 'all'}", "csv")
         return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={name}"})
+
+    @expose("/lagging.xlsx")
+    def lagging_workbook(self):
+        """The lagging LAOs as a workbook (one sheet, text never a formula)."""
+        year, place, heads, table = self._lagging_table()
+        with force_locale("th"):
+            where = (gettext("ทั้งประเทศ") if place.level == "nation" else
+                     gettext("จังหวัด%(name)s", name=place.name) if place.level == "province" else
+                     gettext("อำเภอ%(name)s จังหวัด%(province)s", name=place.name,
+                             province=place.province_name))
+            title = " · ".join((gettext("รายชื่อ อปท. ที่ยังไม่รับรองข้อมูล"), where,
+                                gettext("ปีงบประมาณ %(year)s", year=year.be_year)))
+        return send_workbook(
+            lambda out: table_workbook(out, "lagging", title, heads, table),
+            be_file_name(f"lagging-{year.be_year}-{place.code or 'all'}", "xlsx"))
 
     @expose("/lagging/print")
     def lagging_print(self):
@@ -192,12 +214,6 @@ class ProgressDashboardView(BaseView):
         return self.render("admin/dashboard/print.html", year=year, place=place, rows=rows,
                            printed=datetime.now(BANGKOK), deadline=thai_date(year.deadline),
                            place_args=self._place_args(place))
-
-
-def _cell(value: Any) -> str:
-    """A CSV cell no spreadsheet runs as a formula (=, +, -, @)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # --- chart data (read by static/js/charts.js from a <script type="application/json">) --------
