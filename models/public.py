@@ -54,10 +54,28 @@ def year_etag(sub: Submission) -> str:
     """A validator of a certified LAO-year's answers, known before reading its sections: its
     values cannot change while it is certified (models/locks.py), every way in or out of the
     public statuses is a transition, and every transition raises the submission's version."""
+    return f"y{sub.id}.{sub.version}.{sub.status.value}.{year_etag_catalogue()}"
+
+
+def publication_fingerprint(be_year: int, province: str | None = None) -> str:
+    """What a public download of a year (and province) depends on, in one cheap aggregate:
+    certified rows cannot change, every way in or out of the public statuses is a transition,
+    and every transition raises its submission's version — so the count, the sum of the
+    versions and the highest id change whenever the published data does."""
+    query = select(func.count(), func.coalesce(func.sum(Submission.version), 0),
+                   func.coalesce(func.max(Submission.id), 0)).where(
+        Submission.fiscal_year == be_year, is_public())
+    if province:
+        query = query.where(Submission.province_code == province)
+    count, versions, top = db.session.execute(query).one()
+    return f"{count}-{versions}-{top}-{year_etag_catalogue()}"
+
+
+def year_etag_catalogue() -> str:
     global _CATALOGUE
     if _CATALOGUE is None:
         _CATALOGUE = _catalogue_fingerprint()
-    return f"y{sub.id}.{sub.version}.{sub.status.value}.{_CATALOGUE}"
+    return _CATALOGUE
 
 
 def public_organization(dla_code: str) -> Organization | None:

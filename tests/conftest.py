@@ -61,8 +61,9 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def app(database_url, tmp_path_factory):
     app = create_app({"INFO_MODE": "test", "TESTING": True,
+                      "WORKBOOK_CACHE_DIR": str(tmp_path_factory.mktemp("workbooks")),
                       "SQLALCHEMY_DATABASE_URI": database_url,
                       # Rate limiting stays on (one Limiter serves every app a test builds);
                       # the suite signs in far more often than a person could.

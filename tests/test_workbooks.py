@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
-from models import Organization, Submission, db
+from models import Organization, Submission, User, db
 from models.meta import catalogue_columns
 from models.sections import (CHILDREN, SECTIONS, Section1General, Section6Vehicle,
                              Section8Finance)
@@ -368,3 +368,36 @@ def add_history(app, sub_id: int, username: str, count: int) -> None:
                                               actor_id=user.id, actor_role=Role.LAO_EDITOR))
         db.session.commit()
         db.session.remove()
+
+
+def test_the_public_workbook_is_written_once_until_the_published_data_changes(
+        app, two_provinces, monkeypatch):
+    """Anyone may ask for the national workbook (~20 s to write at national scale): it is kept
+    under the fingerprint of what it shows and written again only when that changes — here a
+    province certification that is revoked (a transition raises the version) and one that is
+    swapped for another at the same count."""
+    import shutil
+
+    import views.public as public_views
+    from models.certification import transition
+    # Start from nothing: an earlier test's identical demo data has the same fingerprint.
+    shutil.rmtree(app.config["WORKBOOK_CACHE_DIR"], ignore_errors=True)
+    written = []
+    real = public_views.area_workbook
+    monkeypatch.setattr(public_views, "area_workbook",
+                        lambda *args, **kw: written.append(1) or real(*args, **kw))
+    public = app.test_client()
+    first = public.get(f"/stats/workbook.xlsx?year={YEAR}").data
+    assert public.get(f"/stats/workbook.xlsx?year={YEAR}").data == first
+    assert public.get(f"/stats/workbook.xlsx?year={YEAR}&province=61").status_code == 200
+    assert len(written) == 2          # the nation once, the province once
+    with app.app_context():
+        sub = db.session.scalar(select(Submission).where(
+            Submission.status == Status.PROVINCE_CERTIFIED, Submission.province_code == "61"))
+        officer = db.session.scalar(select(User).where(User.username == "prov-61"))
+        assert transition("revoke_province", [sub.id], officer, reason="ตรวจทานใหม่")[0].done
+        db.session.remove()
+    public.get(f"/stats/workbook.xlsx?year={YEAR}")
+    assert len(written) == 3          # lao_certified is still public: same count, new version
+    public.get(f"/stats/workbook.xlsx?year={YEAR}")
+    assert len(written) == 3

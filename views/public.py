@@ -18,7 +18,7 @@ from models.overview import SubmissionOverview
 from models.workbooks import area_workbook, lao_year_workbook
 
 from .auth import safe_next
-from .base import be_file_name, send_workbook
+from .base import be_file_name, send_cached_workbook, send_workbook
 
 bp = Blueprint("public", __name__)
 
@@ -177,8 +177,10 @@ def stats_workbook():
     def narrow(query):
         query = query.where(public.is_public())
         return query.where(Submission.province_code == province) if province else query
-    return send_workbook(lambda out: area_workbook(out, year, title, narrow, utcnow()),
-                         be_file_name(f"certified-{province or 'th'}-fy{year}", "xlsx"))
+    key = f"certified-{year}-{province or 'th'}@{public.publication_fingerprint(year, province)}"
+    return send_cached_workbook(key, lambda out: area_workbook(out, year, title, narrow,
+                                                               utcnow()),
+                                be_file_name(f"certified-{province or 'th'}-fy{year}", "xlsx"))
 
 
 @bp.route("/about")
