@@ -74,7 +74,23 @@ class InfoModelConverter(AdminModelConverter):
         return form.Select2Field(**field_args)
 
 
-class ScopedModelView(ModelView):
+class RoleGated:
+    """Who may open a back-office view: signed in, active, and a role in `roles` (from the
+    permission table of workflow.py); anonymous visitors go to the login, others get 403."""
+
+    roles: ClassVar[frozenset]
+
+    def is_accessible(self) -> bool:
+        return (current_user.is_authenticated and current_user.is_active
+                and current_user.role in self.roles)
+
+    def inaccessible_callback(self, name: str, **kwargs: Any):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+
+class ScopedModelView(RoleGated, ModelView):
     """Login + role check, and one row scope used by list, count, record pages and actions.
 
     Subclasses say only who may open them (`roles`, from the permission table of workflow.py);
@@ -101,16 +117,6 @@ class ScopedModelView(ModelView):
 
     def __init__(self, model, *args: Any, **kwargs: Any) -> None:
         super().__init__(model, db, *args, **kwargs)
-
-    # --- who may open the view ---------------------------------------------------------------
-    def is_accessible(self) -> bool:
-        return (current_user.is_authenticated and current_user.is_active
-                and current_user.role in self.roles)
-
-    def inaccessible_callback(self, name: str, **kwargs: Any):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
 
     # --- the one scope ---------------------------------------------------------------------
     def scope(self, query):

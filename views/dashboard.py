@@ -14,7 +14,7 @@ import io
 from datetime import datetime
 from typing import Any
 
-from flask import Response, abort, redirect, request, url_for
+from flask import Response, abort, request
 from flask_admin import BaseView, expose
 from flask_babel import force_locale, gettext
 from flask_login import current_user
@@ -27,14 +27,14 @@ from models.workbooks import table_workbook
 from workflow import (BANGKOK, SECTION_COUNT, Permission, Role, Status, roles_for, thai_date,
                       today_in_thailand)
 
-from .base import be_file_name, csv_safe, send_workbook
+from .base import RoleGated, be_file_name, csv_safe, send_workbook
 from .presentation import enum_label
 
 # The lagging LAOs shown on the page (the CSV and the print page list them all).
 LAGGING_ON_PAGE = 100
 
 
-class ProgressDashboardView(BaseView):
+class ProgressDashboardView(RoleGated, BaseView):
     """The dashboards; who may open them is Permission.SEE_DASHBOARDS, what they count is the
     user's scope."""
 
@@ -43,16 +43,6 @@ class ProgressDashboardView(BaseView):
     def __init__(self, review, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.review = review          # the SubmissionReviewView every count links to
-
-    # --- who may open the view -------------------------------------------------------------
-    def is_accessible(self) -> bool:
-        return (current_user.is_authenticated and current_user.is_active
-                and current_user.role in self.roles)
-
-    def inaccessible_callback(self, name: str, **kwargs: Any):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
 
     # --- what the request asks for ---------------------------------------------------------
     def _year_and_place(self):
