@@ -110,7 +110,8 @@ def test_the_public_sees_exactly_the_certified_lao_years_after_every_step(app, c
 
     @given(steps=st.lists(st.tuples(st.integers(0, LAOS - 1), st.sampled_from(ACTIONS)),
                           min_size=1, max_size=4))
-    @settings(max_examples=15, deadline=None, database=None, derandomize=True,  # the same histories every run: CI cannot flake on how many were allowed
+    # Derandomized: the same histories every run, so CI cannot flake on how many were allowed.
+    @settings(max_examples=15, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     def history(steps):
         for index, action in steps:
