@@ -439,3 +439,51 @@ def test_account_changes_are_logged_and_scoped(app, two_provinces):
     assert any(r.new_value == "ชื่อใหม่" for r in rows)
     assert "ชื่อใหม่" in _signed_in(app, "prov-61").get("/admin/account_log/").get_data(as_text=True)
     assert "ชื่อใหม่" not in _signed_in(app, "prov-18").get("/admin/account_log/").get_data(as_text=True)
+
+
+# --- statements per page do not grow with the rows shown ---------------------------------------
+
+def _statements(app, client, url: str) -> int:
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith("BEGIN"):
+            seen.append(statement)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def _file_requests(app, n: int) -> None:
+    from models.account_flows import file_request
+    with app.app_context():
+        orgs = db.session.scalars(select(Organization).where(
+            Organization.province_code == "61").order_by(Organization.id)).all()
+        have = db.session.scalar(select(func.count()).select_from(AccountRequest))
+        for i in range(have, have + n):
+            file_request(organization=orgs[i % len(orgs)], full_name=f"ผู้ขอ {i}",
+                         position="นักจัดการงานทั่วไป", phone="056 511 234",
+                         email=f"r{i}@example.go.th", username=f"request{i}")
+        db.session.commit()
+
+
+def test_account_pages_send_the_same_statements_for_1_or_50_rows(app, two_provinces):
+    officer = _signed_in(app, "prov-61")
+    users_few = _statements(app, officer, "/admin/user_account/?search=dist-")
+    users_many = _statements(app, officer, "/admin/user_account/")
+    _file_requests(app, 1)
+    requests_few = _statements(app, officer, "/admin/account_request/")
+    log_few = _statements(app, officer, "/admin/account_log/")
+    _file_requests(app, 60)
+    requests_many = _statements(app, officer, "/admin/account_request/")
+    log_many = _statements(app, officer, "/admin/account_log/")
+    print(f"QUERY-COUNT users {users_few}/{users_many} requests {requests_few}/{requests_many} "
+          f"log {log_few}/{log_many}")
+    assert users_few == users_many <= 8
+    assert requests_few == requests_many <= 8
+    assert log_few == log_many <= 8
