@@ -487,3 +487,16 @@ def test_account_pages_send_the_same_statements_for_1_or_50_rows(app, two_provin
     assert users_few == users_many <= 8
     assert requests_few == requests_many <= 8
     assert log_few == log_many <= 8
+
+
+def test_the_home_page_counts_the_requests_waiting_in_the_officers_province(app, two_provinces):
+    _file_requests(app, 3)
+    body = _signed_in(app, "prov-61").get("/admin/").get_data(as_text=True)
+    assert "คำขอสมัครสมาชิกรอการพิจารณา 3 รายการ" in body
+    listed = _signed_in(app, "prov-61").get("/admin/account_request/?flt0_0=pending")
+    assert listed.status_code == 200 and "รายการ (3)" in listed.get_data(as_text=True)
+    assert "คำขอสมัครสมาชิกรอการพิจารณา" not in _signed_in(app, "prov-18").get(
+        "/admin/").get_data(as_text=True)
+    code, _ = _org(app)
+    assert "คำขอสมัครสมาชิกรอการพิจารณา" not in _signed_in(app, f"lao-{code}").get(
+        "/admin/").get_data(as_text=True)

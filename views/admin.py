@@ -16,7 +16,8 @@ from models import (AccountLog, AccountRequest, AccountStatus, AuditLog, Certifi
                     LaoWebsite, Organization, Province, Subdistrict, Submission, TouristPlace,
                     User, YearStatus, db)
 from models.account_flows import issue_reset_link
-from models.accounts import SCOPE_COLUMN, place_user
+from models.accounts import SCOPE_COLUMN, RequestStatus, place_user
+from models.scoping import scoped
 from models.passwords import MAX_LENGTH, MIN_LENGTH
 from models.certification import submission_scope
 from models.sections import CHILDREN, SECTIONS
@@ -51,7 +52,8 @@ class HomeView(AdminIndexView):
             .group_by(Submission.status)).all())
         years = db.session.scalars(select(FiscalYear).order_by(FiscalYear.be_year.desc())).all()
         return self.render("admin/home.html", counts=counts, years=years,
-                           returned=returned_to_clerk(current_user))
+                           returned=returned_to_clerk(current_user),
+                           pending_requests=pending_requests(current_user))
 
 
 
@@ -72,6 +74,15 @@ def returned_to_clerk(user) -> list:
         .where(submission_scope(user), Submission.status == Status.DRAFT,
                Submission.return_reason.is_not(None), FiscalYear.status == YearStatus.OPEN)
         .order_by(Submission.fiscal_year.desc())).all()
+
+
+def pending_requests(user) -> int | None:
+    """How many สมัครสมาชิก requests wait for `user`'s decision (None: not its business)."""
+    if not may(user, Permission.MANAGE_USERS):
+        return None
+    return db.session.scalar(scoped(select(func.count()).select_from(AccountRequest),
+                                    AccountRequest, user)
+                             .where(AccountRequest.status == RequestStatus.PENDING))
 
 
 class MasterDataView(ScopedModelView):
