@@ -500,3 +500,29 @@ def test_the_home_page_counts_the_requests_waiting_in_the_officers_province(app,
     code, _ = _org(app)
     assert "คำขอสมัครสมาชิกรอการพิจารณา" not in _signed_in(app, f"lao-{code}").get(
         "/admin/").get_data(as_text=True)
+
+
+def test_every_save_rechecks_role_and_province_whatever_the_form_let_through(app, two_provinces):
+    """The form offers only grantable roles and scoped LAOs; the save checks again, so a
+    crafted form (or a future form change) cannot grant more."""
+    from types import SimpleNamespace
+
+    from flask_login import login_user
+    from wtforms.validators import ValidationError
+    view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "user_account")
+    form = SimpleNamespace(new_password=SimpleNamespace(data=NEW_PASSWORD))
+    with app.test_request_context("/admin/user_account/new/", method="POST"):
+        login_user(_user("prov-61"))
+        foreign = db.session.scalar(select(Organization).where(Organization.province_code == "18"))
+        own = db.session.scalar(select(Organization).where(Organization.province_code == "61"))
+        for model, message in (
+                (User(username="p", role=Role.PROVINCE_OFFICER, province_code="61"), "ไม่มีสิทธิ์"),
+                (User(username="d", role=Role.DLA_ADMIN), "ไม่มีสิทธิ์"),
+                (User(username="l", role=Role.LAO_EDITOR, organization=foreign), "จังหวัดของท่าน")):
+            with pytest.raises(ValidationError, match=message):
+                view.on_model_change(form, model, True)
+            db.session.expunge_all()
+        ok = User(username="ok", role=Role.LAO_EDITOR, organization=own)
+        view.on_model_change(form, ok, True)
+        assert ok.check_password(NEW_PASSWORD)
+        db.session.rollback()
