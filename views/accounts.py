@@ -14,6 +14,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
@@ -184,9 +185,11 @@ class AccountRequestView(ScopedModelView):
             else:
                 abort(400)
             db.session.commit()
-        except AccountError as refusal:
+        except (AccountError, IntegrityError) as refusal:
+            # IntegrityError: the same username was created a moment ago by someone else.
             db.session.rollback()
-            flash(str(refusal), "error")
+            flash(str(refusal) if isinstance(refusal, AccountError) else
+                  _("ชื่อผู้ใช้ “%(name)s” มีผู้ใช้แล้ว", name=row.username), "error")
             return redirect(self.get_url(".details_view", id=row.id))
         if decision == "reject":
             flash(_("ไม่อนุมัติคำขอของ %(name)s แล้ว", name=row.full_name), "info")
