@@ -68,6 +68,11 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         LOGIN_RATE_LIMIT="10 per minute",
         LOGIN_ACCOUNT_IP_LIMIT="10 per 10 minutes",
         LOGIN_ACCOUNT_LIMIT="50 per hour",
+        # สมัครสมาชิก and set-password posts, and the LAO search of the form, per client address.
+        REGISTER_RATE_LIMIT=os.environ.get("REGISTER_RATE_LIMIT", "10 per hour"),
+        SEARCH_RATE_LIMIT=os.environ.get("SEARCH_RATE_LIMIT", "120 per minute"),
+        # How long a set-password link an administrator issues stays valid.
+        RESET_LINK_HOURS=int(os.environ.get("RESET_LINK_HOURS", "24") or 24),
         # The open data API (/api/v1): requests per client address, and how long a proxy or a
         # browser may keep an answer before asking again (the ETag makes asking cheap).
         API_RATE_LIMIT=os.environ.get("API_RATE_LIMIT", "120 per minute"),
@@ -250,6 +255,12 @@ def init_security(app: Flask) -> None:
         user_id = current_user.id if current_user.is_authenticated else None
         current_actor.set((user_id, g.request_id))
 
+    @app.teardown_request
+    def _forget_actor(_exc):
+        # The context variable outlives the request in its thread: a later CLI command or
+        # request must not write the previous user's id into a trail.
+        current_actor.set((None, None))
+
     @app.after_request
     def _headers(response):
         for name, value in SECURITY_HEADERS.items():
@@ -280,9 +291,10 @@ def init_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from views import api, auth, errors, public, vendor
+    from views import accounts, api, auth, errors, public, vendor
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(accounts.bp)
     app.register_blueprint(vendor.bp)
     api.init_api(app)
     errors.register(app)

@@ -73,8 +73,9 @@ def create_user(username: str, role: str, scope_code: str | None, full_name: str
     except ValueError:
         raise click.UsageError(f"unknown role {role!r}; choose one of: "
                                + ", ".join(r.value for r in Role)) from None
-    if len(password) < 10:
-        raise click.UsageError("the password must be at least 10 characters")
+    from models.passwords import password_problem
+    if (problem := password_problem(password, username=username)) is not None:
+        raise click.UsageError(problem)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise click.UsageError(f"user {username!r} already exists")
     user = User(username=username, role=role_value, full_name=full_name, email=email,

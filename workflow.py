@@ -239,7 +239,8 @@ class Permission(LabeledEnum):
     SEE_DASHBOARDS = ("see_dashboards", "ดูความก้าวหน้าการบันทึกและรับรองข้อมูล",
                       "See progress dashboards")
     IMPORT_DATA = ("import_data", "นำเข้าข้อมูลจากไฟล์", "Import data from files")
-    MANAGE_USERS = ("manage_users", "จัดการผู้ใช้งาน", "Manage user accounts")
+    MANAGE_USERS = ("manage_users", "จัดการผู้ใช้งานและคำขอสมัครสมาชิก",
+                    "Manage user accounts and account requests")
     MANAGE_ROUNDS = ("manage_rounds", "เปิด/ปิดปีงบประมาณ และกำหนดส่งข้อมูล",
                      "Open and close fiscal years")
     MANAGE_MASTER_DATA = ("manage_master_data", "จัดการข้อมูลหลัก (อปท. จังหวัด อำเภอ ตำบล)",
@@ -263,12 +264,28 @@ PERMISSIONS: Mapping[Permission, frozenset[Role]] = MappingProxyType({
     Permission.EXTEND_DEADLINE: PROVINCE_LEVEL,
     Permission.SEE_DASHBOARDS: _REVIEWERS,
     Permission.IMPORT_DATA: frozenset({Role.LAO_EDITOR, *PROVINCE_LEVEL}),
-    Permission.MANAGE_USERS: _DLA,
+    # A province officer for the accounts of its province (scope rule), of the roles below.
+    Permission.MANAGE_USERS: PROVINCE_LEVEL,
     Permission.MANAGE_ROUNDS: _DLA,
     Permission.MANAGE_MASTER_DATA: _DLA,
     Permission.READ_AUDIT: _DLA,
     Permission.BROWSE_SECTION_TABLES: _DLA,
 })
+
+
+# Which roles an account manager may create, edit, disable or see (issue 9 item 4): a province
+# officer never grants its own level or the DLA's, whatever it posts.
+GRANTABLE_ROLES: Mapping[Role, frozenset[Role]] = MappingProxyType({
+    Role.DLA_ADMIN: frozenset(Role),
+    Role.PROVINCE_OFFICER: frozenset({Role.LAO_EDITOR, Role.DISTRICT_OFFICER}),
+})
+
+
+def grantable_roles(user: Any) -> frozenset[Role]:
+    """The roles of the accounts `user` may manage (none without MANAGE_USERS)."""
+    if not may(user, Permission.MANAGE_USERS):
+        return frozenset()
+    return GRANTABLE_ROLES.get(Role(user.role), frozenset())
 
 
 def roles_for(what: Permission | Action | str) -> frozenset[Role]:

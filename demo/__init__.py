@@ -246,25 +246,27 @@ def _seed_users(orgs: list[Organization], password: str) -> dict:
     have = set(db.session.scalars(select(User.username)))
     rows = []
 
-    def add(username, role, full_name, **scope):
+    def add(username, role, full_name, area=None, **scope):
+        # A bulk insert skips the ORM's before_flush hook: the account's province is set here.
         if username not in have:
             have.add(username)
             rows.append(dict(username=username, password_hash=shared_hash, role=role,
                              full_name=full_name, status=AccountStatus.ACTIVE,
-                             session_token=secrets.token_urlsafe(32), **scope))
+                             session_token=secrets.token_urlsafe(32),
+                             area_province_code=area, **scope))
 
     add("admin", Role.DLA_ADMIN, "ผู้ดูแลระบบ INFO กรมส่งเสริมการปกครองท้องถิ่น")
     province_names = dict(db.session.execute(select(Province.code, Province.name_th)).all())
     district_names = dict(db.session.execute(select(District.code, District.name_th)).all())
     for pcode in sorted({o.province_code for o in orgs}):
         add(f"prov-{pcode}", Role.PROVINCE_OFFICER,
-            f"เจ้าหน้าที่ สถจ.{province_names[pcode]}", province_code=pcode)
+            f"เจ้าหน้าที่ สถจ.{province_names[pcode]}", area=pcode, province_code=pcode)
     for dcode in sorted({o.district_code for o in orgs}):
         add(f"dist-{dcode}", Role.DISTRICT_OFFICER,
-            f"ท้องถิ่นอำเภอ{district_names[dcode]}", district_code=dcode)
+            f"ท้องถิ่นอำเภอ{district_names[dcode]}", area=dcode[:2], district_code=dcode)
     for org in orgs:
         add(f"lao-{org.dla_code}", Role.LAO_EDITOR, f"เจ้าหน้าที่ {org.name_th}",
-            organization_id=org.id)
+            area=org.province_code, organization_id=org.id)
     _bulk_insert(User, rows)
     ids = dict(db.session.execute(select(User.username, User.id)).all())
     return {"new": len(rows), "ids": ids}

@@ -4,7 +4,8 @@ from .base import db, utcnow
 from .geography import District, Province, Subdistrict
 from .organizations import (ORG_TYPE_SHORT, InfoAdministrator, LaoWebsite, Organization,
                             OrgType, TouristCategory, TouristPlace)
-from .accounts import AccountStatus, User
+from .accounts import (AccountAction, AccountLog, AccountRequest, AccountStatus, PasswordReset,
+                       RequestStatus, User)
 from .submissions import CertificationEvent, FiscalYear, SectionWarning, Submission, YearStatus
 from .audit import AuditLog, AuditOp
 from . import sections  # noqa: F401  (registers the 8 section tables)
@@ -14,7 +15,8 @@ from .locks import SubmissionLocked
 __all__ = [
     "db", "utcnow", "Province", "District", "Subdistrict", "Organization", "OrgType",
     "ORG_TYPE_SHORT", "LaoWebsite", "InfoAdministrator", "TouristPlace", "TouristCategory",
-    "User", "AccountStatus", "FiscalYear", "YearStatus", "Submission", "CertificationEvent",
+    "User", "AccountStatus", "AccountAction", "AccountLog", "AccountRequest", "PasswordReset",
+    "RequestStatus", "FiscalYear", "YearStatus", "Submission", "CertificationEvent",
     "SectionWarning",
     "AuditLog", "AuditOp", "SubmissionLocked",
 ]

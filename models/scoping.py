@@ -57,7 +57,7 @@ def scope_filter(user: Any, *, org: Any = None, district: Any = None,
 
 @cache
 def _placements() -> dict[type, Placement]:
-    from .accounts import User
+    from .accounts import AccountLog, AccountRequest, User
     from .audit import AuditLog
     from .geography import District, Province, Subdistrict
     from .organizations import InfoAdministrator, LaoWebsite, Organization, TouristPlace
@@ -80,8 +80,15 @@ def _placements() -> dict[type, Placement]:
     table = {
         Submission: own_submission,
         Organization: own_org,
+        # An account lives in its province whatever its role (area_province_code), so the
+        # province officer's scope holds its clerks' and district officers' accounts.
         User: Placement(org=User.organization_id, district=User.district_code,
-                        province=User.province_code),
+                        province=User.area_province_code),
+        AccountRequest: Placement(org=AccountRequest.organization_id,
+                                  district=AccountRequest.district_code,
+                                  province=AccountRequest.province_code),
+        AccountLog: Placement(org=AccountLog.organization_id, district=AccountLog.district_code,
+                              province=AccountLog.province_code),
         Province: Placement(province=Province.code),
         District: Placement(district=District.code, province=District.province_code),
         Subdistrict: Placement(district=Subdistrict.district_code,

@@ -70,7 +70,9 @@ def app(database_url, tmp_path_factory):
                       "LOGIN_RATE_LIMIT": "100000 per minute",
                       "LOGIN_ACCOUNT_IP_LIMIT": "100000 per minute",
                       "LOGIN_ACCOUNT_LIMIT": "100000 per minute",
-                      "API_RATE_LIMIT": "100000 per minute"})
+                      "API_RATE_LIMIT": "100000 per minute",
+                      "REGISTER_RATE_LIMIT": "100000 per minute",
+                      "SEARCH_RATE_LIMIT": "100000 per minute"})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:  # a clean schema for this run

@@ -17,7 +17,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
-from models import (AccountStatus, AuditLog, CertificationEvent, InfoAdministrator, LaoWebsite,
+from models import (AccountLog, AccountRequest, AccountStatus, AuditLog, PasswordReset, CertificationEvent, InfoAdministrator, LaoWebsite,
                     Organization, Submission, TouristPlace, User, db)
 from models.sections import CHILDREN, SECTIONS, Section7Environment
 from workflow import Action, Role
@@ -27,6 +27,7 @@ from .conftest import PASSWORD, csrf_token, login
 ALL = frozenset(Role)
 DLA = frozenset({Role.DLA_ADMIN})
 REVIEWERS = frozenset({Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER, Role.DLA_ADMIN})
+PROVINCE_LEVEL = frozenset({Role.PROVINCE_OFFICER, Role.DLA_ADMIN})
 
 # --- the classification: who may open each back-office view ------------------------------
 VIEW_ROLES = {
@@ -37,7 +38,11 @@ VIEW_ROLES = {
     # Per-LAO records: the clerk keeps their own, officers read their scope's.
     "lao_website": ALL, "info_administrator": ALL, "tourist_place": ALL,
     "fiscal_year": DLA, "organization": DLA, "province": DLA, "district": DLA,
-    "subdistrict": DLA, "user_account": DLA,
+    "subdistrict": DLA,
+    # Accounts (issue 9): a province officer manages its province's clerks and district
+    # officers, their สมัครสมาชิก requests, and reads their account log.
+    "user_account": PROVINCE_LEVEL, "account_request": PROVINCE_LEVEL,
+    "account_log": PROVINCE_LEVEL,
     **{model.__tablename__: DLA for model in SECTIONS},
     # The section forms: the LAO clerk's own submission only (the workspace links to them).
     **{f"edit_s{model.SECTION_NO}": frozenset({Role.LAO_EDITOR}) for model in SECTIONS},
@@ -53,6 +58,7 @@ MODEL_ENDPOINTS = {
     "workbook_view": "list",
     "bulk_view": "bulk", "open_view": "create", "close_view": "action",
     "lagging_export": "export", "lagging_workbook": "export", "lagging_print": "list",
+    "reset_view": "action", "decide_view": "action",
 }
 # Everything outside the back office.
 OTHER_ENDPOINTS = {
@@ -67,6 +73,9 @@ OTHER_ENDPOINTS = {
     "api.organization_year": "public", "api.organization_year_values": "public",
     "api.statistics": "public", "api.statistics_year": "public",
     "api_docs.openapi_json": "public", "api_docs.browser": "public",
+    # สมัครสมาชิก, its LAO search, and the one-time set-password link (views/accounts.py).
+    "accounts.register": "public", "accounts.organization_search": "public",
+    "accounts.set_password": "public",
 }
 
 OWN_PROVINCE, OTHER_PROVINCE = "61", "18"
@@ -100,9 +109,23 @@ def world(app, runner):
             db.session.add(InfoAdministrator(organization_id=org_id, name=f"ผู้ดูแล {org_id}",
                                              position="นักวิชาการคอมพิวเตอร์"))
             db.session.add(TouristPlace(organization_id=org_id, name=f"น้ำตก {org_id}"))
+        # A pending สมัครสมาชิก request in each province, named after its LAO.
+        requests = {}
+        for kind, row in (("own", own), ("other_province", other_province)):
+            filed = AccountRequest(organization_id=row.organization_id, full_name=f"ผู้ขอ {row.name_th}",
+                                   position="นักจัดการงานทั่วไป", phone="056 511 234",
+                                   email=f"r{row.organization_id}@example.go.th",
+                                   username=f"req-{row.dla_code}", district_code=row.district_code,
+                                   province_code=row.province_code)
+            db.session.add(filed)
+            db.session.flush()
+            requests[kind] = filed.id
         db.session.commit()
+        foreign_user = db.session.scalar(select(User.id).where(
+            User.username == f"lao-{other_province.dla_code}"))
         return dict(own=own, same_province=same_province, other_province=other_province,
-                    lao_user=f"lao-{own.dla_code}")
+                    lao_user=f"lao-{own.dla_code}", foreign_user=foreign_user,
+                    foreign_request=requests["other_province"], own_request=requests["own"])
 
 
 ROLE_USERS = {
@@ -134,7 +157,8 @@ def fingerprint(app) -> dict:
     """Everything a denied request must leave unchanged."""
     with app.app_context():
         tables = [Submission, CertificationEvent, AuditLog, User, Organization, LaoWebsite,
-                  InfoAdministrator, TouristPlace, *SECTIONS]
+                  InfoAdministrator, TouristPlace, AccountRequest, AccountLog, PasswordReset,
+                  *SECTIONS]
         state = {t.__tablename__: db.session.scalar(select(func.count()).select_from(t))
                  for t in tables}
         state["statuses"] = tuple(db.session.execute(
@@ -144,7 +168,10 @@ def fingerprint(app) -> dict:
             select(Section7Environment.submission_id, Section7Environment.version)
             .order_by(Section7Environment.submission_id)).all())
         state["users"] = tuple(db.session.execute(
-            select(User.id, User.status, User.role, User.password_hash).order_by(User.id)).all())
+            select(User.id, User.status, User.role, User.password_hash, User.session_token,
+                   User.area_province_code).order_by(User.id)).all())
+        state["requests"] = tuple(db.session.execute(
+            select(AccountRequest.id, AccountRequest.status).order_by(AccountRequest.id)).all())
         return state
 
 
@@ -203,12 +230,16 @@ def test_sweep_no_500_no_leak_no_write(app, world, who):
     client = _client_for(app, world, who)
     token = client.token
     foreign = world["other_province"]
-    # A dla_admin has no foreign rows; it gets a missing id instead.
-    ident = 987654321 if who == Role.DLA_ADMIN else foreign.id
+    # A dla_admin has no foreign rows; it gets a missing id instead.  Account views get a
+    # foreign account or request (ids of other tables could be in the officer's province).
+    missing = who == Role.DLA_ADMIN
+    idents = {"user_account": world["foreign_user"], "account_request": world["foreign_request"]}
     before = fingerprint(app)
     for rule in app.url_map.iter_rules():
         if rule.endpoint in ("static", "admin.static", "auth.logout", "auth.login"):
             continue
+        view = _split(rule.endpoint)[0]
+        ident = 987654321 if missing else idents.get(view, foreign.id)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             url = _urls(app, rule, ident)
             if method == "GET":
@@ -217,7 +248,7 @@ def test_sweep_no_500_no_leak_no_write(app, world, who):
                 data = {"csrf_token": token, "id": str(ident), "rowid": [str(ident)],
                         "reason": "ทดสอบ", "confirmed": "0", "year": "2570",
                         "province": OTHER_PROVINCE, "list_form_pk": str(ident),
-                        "action": "certify_province"}
+                        "action": "certify_province", "decision": "approve"}
                 response = client.post(url, data=data)
             label = f"{who} {method} {url} -> {response.status_code}"
             assert response.status_code < 500, label
@@ -230,10 +261,16 @@ def test_sweep_no_500_no_leak_no_write(app, world, who):
             if who != Role.DLA_ADMIN:
                 assert not _contains_name(body, foreign.name_th), label
     for action in Action:  # every list action with a foreign row id
+        ident = 987654321 if missing else foreign.id
         response = client.post(_urls(app, app.url_map._rules_by_endpoint["submission.action_view"][0], None),
                                data={"csrf_token": token, "action": action.value,
                                      "rowid": [str(ident)]})
         assert response.status_code < 500
+    # A foreign account cannot be disabled through the list action either.
+    response = client.post("/admin/user_account/action/", data={
+        "csrf_token": token, "action": "disable",
+        "rowid": [str(987654321 if missing else world["foreign_user"])]})
+    assert response.status_code < 500
     assert fingerprint(app) == before, f"{who}: a denied request changed the database"
 
 

@@ -158,7 +158,7 @@ def test_admin_form_validation_message_is_thai(app, client, demo, login_as):
     login_as("admin")
     before = _password_hash(app)
     body = _post_short_password(client, app)
-    assert "ต้องมีความยาวระหว่าง 10 ถึง 128 ตัวอักษร" in body
+    assert "ต้องมีความยาวระหว่าง 8 ถึง 128 ตัวอักษร" in body
     assert "Field must be between" not in body
     assert "บันทึกข้อมูลเรียบร้อยแล้ว" not in body
     assert _password_hash(app) == before
@@ -169,7 +169,7 @@ def test_admin_form_validation_message_is_english_in_english(app, client, demo, 
     client.get("/lang/en")
     before = _password_hash(app)
     body = _post_short_password(client, app)
-    assert "Field must be between 10 and 128 characters long." in body
+    assert "Field must be between 8 and 128 characters long." in body
     assert "ต้องมีความยาวระหว่าง" not in body
     assert _password_hash(app) == before
 

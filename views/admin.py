@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, abort, current_app, flash, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.actions import action
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import LazyString, gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -11,14 +12,19 @@ from sqlalchemy import func, inspect, select
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional, ValidationError
 
-from models import (AuditLog, CertificationEvent, District, FiscalYear, InfoAdministrator,
+from models import (AccountLog, AccountRequest, AccountStatus, AuditLog, CertificationEvent, District, FiscalYear, InfoAdministrator,
                     LaoWebsite, Organization, Province, Subdistrict, Submission, TouristPlace,
                     User, YearStatus, db)
-from models.accounts import SCOPE_COLUMN
+from models.account_flows import issue_reset_link
+from models.accounts import SCOPE_COLUMN, RequestStatus, place_user
+from models.scoping import scoped
+from models.passwords import MAX_LENGTH, MIN_LENGTH
 from models.certification import submission_scope
 from models.sections import CHILDREN, SECTIONS
-from workflow import SECTION_COUNT, Action, Permission, Role, Status, may, roles_for
+from workflow import (SECTION_COUNT, Action, Permission, Role, Status, grantable_roles, may,
+                      roles_for)
 
+from .accounts import AccountLogView, AccountRequestView, policy_validator
 from .base import ScopedModelView
 from .presentation import csp_nonce
 from .dashboard import ProgressDashboardView
@@ -46,7 +52,8 @@ class HomeView(AdminIndexView):
             .group_by(Submission.status)).all())
         years = db.session.scalars(select(FiscalYear).order_by(FiscalYear.be_year.desc())).all()
         return self.render("admin/home.html", counts=counts, years=years,
-                           returned=returned_to_clerk(current_user))
+                           returned=returned_to_clerk(current_user),
+                           pending_requests=pending_requests(current_user))
 
 
 
@@ -67,6 +74,15 @@ def returned_to_clerk(user) -> list:
         .where(submission_scope(user), Submission.status == Status.DRAFT,
                Submission.return_reason.is_not(None), FiscalYear.status == YearStatus.OPEN)
         .order_by(Submission.fiscal_year.desc())).all()
+
+
+def pending_requests(user) -> int | None:
+    """How many สมัครสมาชิก requests wait for `user`'s decision (None: not its business)."""
+    if not may(user, Permission.MANAGE_USERS):
+        return None
+    return db.session.scalar(scoped(select(func.count()).select_from(AccountRequest),
+                                    AccountRequest, user)
+                             .where(AccountRequest.status == RequestStatus.PENDING))
 
 
 class MasterDataView(ScopedModelView):
@@ -126,27 +142,55 @@ class OrganizationView(ScopedModelView):
 
 
 class UserView(ScopedModelView):
-    """ผู้ใช้งาน: one role, one scope; passwords are set here and stored as argon2id hashes."""
+    """ผู้ใช้งาน: one role, one scope; passwords are stored as argon2id hashes.
+
+    A dla_admin manages every account; a province officer the LAO clerks and district officers
+    of its province (workflow.GRANTABLE_ROLES, and the scope rule places users by province):
+    the list, the record pages, the role choices and every save say the same.
+    """
 
     roles = roles_for(Permission.MANAGE_USERS)
     can_create = can_edit = True
     column_list = ("username", "full_name", "role", "scope", "status", "last_login_at")
     column_searchable_list = ("username", "full_name", "email")
-    column_filters = ("role", "status", "province_code")
+    column_filters = ("role", "status", "area_province_code")
+    column_labels = {"area_province_code": _l("จังหวัด")}
     column_formatters = {"scope": lambda v, c, m, n: m.scope_label}
     column_select_related_list = (User.organization, User.district, User.province)
     form_columns = ("username", "full_name", "position", "email", "phone", "role",
                     "organization", "district", "province", "status", "new_password")
     form_extra_fields = {"new_password": PasswordField(
-        _l("รหัสผ่านใหม่"), validators=[Optional(), Length(min=10, max=128)],
-        description=_l("อย่างน้อย 10 ตัวอักษร เว้นว่างไว้หากไม่เปลี่ยน"))}
+        _l("รหัสผ่านใหม่"), validators=[Optional(), Length(min=MIN_LENGTH, max=MAX_LENGTH), policy_validator],
+        description=_l("อย่างน้อย 8 ตัวอักษร ต้องไม่ใช่รหัสผ่านที่ใช้กันทั่วไป เว้นว่างไว้หากไม่เปลี่ยน "
+                       "(หรือออกลิงก์ตั้งรหัสผ่านจากรายการผู้ใช้)"))}
     form_ajax_refs = {
         "organization": {"fields": (Organization.name_th, Organization.dla_code), "page_size": 20},
         "district": {"fields": (District.name_th, District.code), "page_size": 20},
     }
+    list_template = "admin/user_account/list.html"
+
+    def scope(self, query):
+        """The one scope rule, and only the roles this manager may grant."""
+        return super().scope(query).filter(User.role.in_(grantable_roles(current_user)))
+
+    def _limit_roles(self, form):
+        allowed = grantable_roles(current_user)
+        if hasattr(form, "role"):
+            form.role.choices = [c for c in form.role.choices if Role(c[0]) in allowed]
+        return form
+
+    def create_form(self, obj=None):
+        return self._limit_roles(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._limit_roles(super().edit_form(obj))
 
     def on_model_change(self, form, model, is_created):
-        scope_col = SCOPE_COLUMN[Role(model.role)]
+        role = Role(model.role)
+        if role not in grantable_roles(current_user):
+            # The select offers only these; a crafted post gets the same answer.
+            raise ValidationError(_("ท่านไม่มีสิทธิ์กำหนดบทบาท %(role)s", role=role.shown))
+        scope_col = SCOPE_COLUMN[role]
         for column, rel in (("organization_id", "organization"), ("district_code", "district"),
                             ("province_code", "province")):
             if column != scope_col:
@@ -154,10 +198,14 @@ class UserView(ScopedModelView):
                 setattr(model, column, None)
             elif getattr(model, rel) is None:
                 raise ValidationError(_("บทบาท %(role)s ต้องระบุหน่วยงานที่สังกัด",
-                                              role=Role(model.role).shown))
+                                              role=role.shown))
+        if Role(current_user.role) is Role.PROVINCE_OFFICER and \
+                place_user(db.session, model) != current_user.province_code:
+            raise ValidationError(_("กำหนดได้เฉพาะผู้ใช้ในจังหวัดของท่าน"))
         password = form.new_password.data
         if is_created and not password:
-            raise ValidationError(_("กรุณากำหนดรหัสผ่านสำหรับผู้ใช้ใหม่"))
+            raise ValidationError(_("กรุณากำหนดรหัสผ่านสำหรับผู้ใช้ใหม่ "
+                                    "(หรือออกลิงก์ตั้งรหัสผ่านหลังบันทึก)"))
         if password:
             model.set_password(password)
         elif not is_created and any(
@@ -166,6 +214,33 @@ class UserView(ScopedModelView):
             # Role, scope or status changes end the user's open sessions (an unchanged save,
             # or a new phone number, does not sign the user out).
             model.rotate_session()
+
+    @action("disable", _l("ระงับการใช้งาน"),
+            _l("ระงับการใช้งานบัญชีที่เลือก? ผู้ใช้จะออกจากระบบทันที"))
+    def action_disable(self, ids):
+        rows = self.scoped_rows(ids)
+        for user in rows:
+            if user.status is not AccountStatus.DISABLED:
+                user.status = AccountStatus.DISABLED
+                user.rotate_session()  # every open session of the user ends now
+        db.session.commit()
+        flash(_("ระงับการใช้งานแล้ว %(n)s บัญชี", n=len(rows)), "success")
+
+    @expose("/reset/", methods=["POST"])
+    def reset_view(self):
+        """Issue a one-time set-password link, shown here once (no mail server is assumed)."""
+        if not may(current_user, Permission.MANAGE_USERS):
+            abort(403)
+        user = self.get_one(request.form.get("id"))  # 404 outside the manager's accounts
+        if user.status is not AccountStatus.ACTIVE:
+            flash(_("บัญชีนี้ไม่ได้อยู่ในสถานะใช้งาน ออกลิงก์ตั้งรหัสผ่านไม่ได้"), "error")
+            return redirect(self.get_url(".index_view"))
+        hours = current_app.config["RESET_LINK_HOURS"]
+        token = issue_reset_link(user, actor=current_user, hours=hours)
+        db.session.commit()
+        return self.render("admin/user_account/link.html", account=user, approved=False,
+                           link=url_for("accounts.set_password", token=token, _external=True),
+                           hours=hours)
 
 
 class EventView(ScopedModelView):
@@ -254,7 +329,10 @@ def build_admin(app: Flask) -> Admin:
     add(ProvinceView, Province, _l("จังหวัด"), master)
     add(DistrictView, District, _l("อำเภอ"), master)
     add(SubdistrictView, Subdistrict, _l("ตำบล"), master)
-    add(UserView, User, _l("ผู้ใช้งาน"), master)
+    accounts = _l("ผู้ใช้งาน")
+    add(UserView, User, _l("ผู้ใช้งาน"), accounts)
+    add(AccountRequestView, AccountRequest, _l("คำขอสมัครสมาชิก"), accounts)
+    add(AccountLogView, AccountLog, _l("บันทึกการเปลี่ยนแปลงบัญชีผู้ใช้"), accounts)
     add(AuditLogView, AuditLog, _l("บันทึกการเปลี่ยนแปลงข้อมูล"), master)
     return admin
 

@@ -74,6 +74,9 @@ PAGES = [
     ("public-stats", None, "/stats"),
     ("public-search", None, "/?q=%E0%B8%99%E0%B9%89%E0%B8%B3"),
     ("public-year", None, "/orgs/{code}/{year}"),
+    ("register", None, "/register"),
+    ("users-province", "prov-61", "/admin/user_account/"),
+    ("account-requests", "prov-61", "/admin/account_request/"),
 ]
 
 

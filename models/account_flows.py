@@ -1,0 +1,158 @@
+"""Account services (issue 9 item 4): requests filed and decided, set-password links issued and
+spent.  Views and the CLI call these; each one is one transaction the caller commits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from workflow import Role, _
+
+from .accounts import (AccountAction, AccountRequest, AccountStatus, PasswordReset,
+                       RequestStatus, User, log_account)
+from .base import db, utcnow
+from .organizations import Organization
+from .passwords import password_problem
+
+RESET_HOURS_DEFAULT = 24
+
+
+class AccountError(Exception):
+    """A refused account operation; `str(error)` is the Thai message the user reads."""
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def username_taken(username: str) -> str | None:
+    """Why `username` cannot be requested or created (Thai), or None."""
+    name = username.strip().lower()
+    if db.session.scalar(select(User.id).where(func.lower(User.username) == name)) is not None:
+        return _("ชื่อผู้ใช้ “%(name)s” มีผู้ใช้แล้ว กรุณาเลือกชื่ออื่น", name=username)
+    if db.session.scalar(select(AccountRequest.id).where(
+            func.lower(AccountRequest.username) == name,
+            AccountRequest.status == RequestStatus.PENDING)) is not None:
+        return _("มีคำขอสมัครสมาชิกด้วยชื่อผู้ใช้ “%(name)s” รอการพิจารณาอยู่แล้ว", name=username)
+    return None
+
+
+def file_request(*, organization: Organization, full_name: str, position: str, phone: str,
+                 email: str, username: str) -> AccountRequest:
+    """A pending สมัครสมาชิก request; refuses a taken username or a second pending request of
+    the same e-mail for the same LAO."""
+    if (problem := username_taken(username)) is not None:
+        raise AccountError(problem)
+    if db.session.scalar(select(AccountRequest.id).where(
+            func.lower(AccountRequest.email) == email.strip().lower(),
+            AccountRequest.organization_id == organization.id,
+            AccountRequest.status == RequestStatus.PENDING)) is not None:
+        raise AccountError(_("อีเมลนี้ยื่นคำขอสมัครสมาชิกสำหรับ อปท. นี้ไว้แล้ว "
+                             "กรุณารอสำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัดพิจารณา"))
+    request = AccountRequest(organization=organization, district_code=organization.district_code,
+                             province_code=organization.province_code, full_name=full_name.strip(),
+                             position=position.strip(), phone=phone.strip(),
+                             email=email.strip(), username=username.strip())
+    db.session.add(request)
+    db.session.flush()
+    log_account(db.session, AccountAction.REQUEST, request=request, field="username",
+                new=request.username)
+    return request
+
+
+def issue_reset_link(user: User, *, actor: User | None, hours: int = RESET_HOURS_DEFAULT) -> str:
+    """A new one-time set-password token for `user` (earlier unused links stop working).
+    Only its hash is stored; the token itself is shown once, to the administrator."""
+    now = utcnow()
+    db.session.execute(update(PasswordReset).where(
+        PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)).values(used_at=now))
+    token = secrets.token_urlsafe(32)
+    db.session.add(PasswordReset(user_id=user.id, token_hash=_digest(token), created_at=now,
+                                 expires_at=now + timedelta(hours=hours),
+                                 created_by_id=actor.id if actor is not None else None))
+    log_account(db.session, AccountAction.RESET_LINK, user=user, field="expires_in_hours",
+                new=hours)
+    return token
+
+
+def reset_link_user(token: str | None) -> User | None:
+    """The active user a valid (unspent, unexpired) token belongs to, or None."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(select(User).join(PasswordReset, PasswordReset.user_id == User.id)
+                             .where(PasswordReset.token_hash == _digest(token),
+                                    PasswordReset.used_at.is_(None),
+                                    PasswordReset.expires_at > utcnow(),
+                                    User.status == AccountStatus.ACTIVE))
+
+
+def spend_reset_link(token: str, password: str) -> User:
+    """Set the password of the token's user and spend the token, or raise AccountError.
+
+    The token is spent by a conditional UPDATE (used_at IS NULL AND not expired), so two
+    requests with one link can never both set a password."""
+    user = reset_link_user(token)
+    if user is None:
+        raise AccountError(_("ลิงก์ตั้งรหัสผ่านนี้ใช้ไปแล้วหรือหมดอายุแล้ว "
+                             "กรุณาติดต่อผู้ดูแลระบบเพื่อขอลิงก์ใหม่"))
+    if (problem := password_problem(password, username=user.username)) is not None:
+        raise AccountError(problem)
+    spent = db.session.execute(update(PasswordReset).where(
+        PasswordReset.token_hash == _digest(token), PasswordReset.used_at.is_(None),
+        PasswordReset.expires_at > utcnow()).values(used_at=utcnow()))
+    if spent.rowcount != 1:
+        raise AccountError(_("ลิงก์ตั้งรหัสผ่านนี้ใช้ไปแล้วหรือหมดอายุแล้ว "
+                             "กรุณาติดต่อผู้ดูแลระบบเพื่อขอลิงก์ใหม่"))
+    user.set_password(password)
+    return user
+
+
+def approve_request(request: AccountRequest, *, actor: User,
+                    hours: int = RESET_HOURS_DEFAULT) -> tuple[User, str]:
+    """Create the lao_editor account of a pending request (active, no usable password yet)
+    and return it with its one-time set-password token."""
+    if request.status is not RequestStatus.PENDING:
+        raise AccountError(_("คำขอนี้ได้รับการพิจารณาแล้ว"))
+    if db.session.scalar(select(User.id).where(
+            func.lower(User.username) == request.username.lower())) is not None:
+        raise AccountError(_("ชื่อผู้ใช้ “%(name)s” มีผู้ใช้แล้ว กรุณาไม่อนุมัติคำขอนี้ "
+                             "และแจ้งผู้ยื่นให้ยื่นใหม่ด้วยชื่ออื่น", name=request.username))
+    decided = db.session.execute(update(AccountRequest).where(
+        AccountRequest.id == request.id, AccountRequest.status == RequestStatus.PENDING)
+        .values(status=RequestStatus.APPROVED, decided_at=utcnow(), decided_by_id=actor.id))
+    if decided.rowcount != 1:
+        raise AccountError(_("คำขอนี้ได้รับการพิจารณาแล้ว"))
+    user = User(username=request.username, full_name=request.full_name,
+                position=request.position, phone=request.phone, email=request.email,
+                role=Role.LAO_EDITOR, organization_id=request.organization_id,
+                status=AccountStatus.ACTIVE)
+    # No password anyone knows until the clerk sets one through the link.
+    user.set_password(secrets.token_urlsafe(32))
+    db.session.add(user)
+    db.session.flush()
+    db.session.execute(update(AccountRequest).where(AccountRequest.id == request.id)
+                       .values(user_id=user.id))
+    log_account(db.session, AccountAction.APPROVE, request=request, user=user,
+                field="username", new=user.username)
+    token = issue_reset_link(user, actor=actor, hours=hours)
+    db.session.expire(request)
+    return user, token
+
+
+def reject_request(request: AccountRequest, *, actor: User, reason: str) -> None:
+    """Refuse a pending request with a reason (required)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise AccountError(_("กรุณาระบุเหตุผลที่ไม่อนุมัติ"))
+    decided = db.session.execute(update(AccountRequest).where(
+        AccountRequest.id == request.id, AccountRequest.status == RequestStatus.PENDING)
+        .values(status=RequestStatus.REJECTED, decided_at=utcnow(), decided_by_id=actor.id,
+                reason=reason[:500]))
+    if decided.rowcount != 1:
+        raise AccountError(_("คำขอนี้ได้รับการพิจารณาแล้ว"))
+    log_account(db.session, AccountAction.REJECT, request=request, field="reason",
+                new=reason[:500])
+    db.session.expire(request)
