@@ -19,6 +19,7 @@ from models.certification import submission_scope
 from models.sections import CHILDREN, SECTIONS
 from workflow import SECTION_COUNT, Action, Permission, Role, Status, may, roles_for
 
+from .audit import AuditLogView, EventView
 from .base import ScopedModelView
 from .presentation import csp_nonce
 from .dashboard import ProgressDashboardView
@@ -168,23 +169,6 @@ class UserView(ScopedModelView):
             model.rotate_session()
 
 
-class EventView(ScopedModelView):
-    roles = roles_for(Permission.READ_AUDIT)
-    column_list = ("created_at", "submission_id", "action", "from_status", "to_status",
-                   "actor", "reason")
-    column_default_sort = ("id", True)
-    column_select_related_list = (CertificationEvent.actor,)
-
-
-class AuditLogView(ScopedModelView):
-    roles = roles_for(Permission.READ_AUDIT)
-    column_list = ("created_at", "user", "op", "table_name", "row_id", "field", "old_value",
-                   "new_value", "request_id")
-    column_default_sort = ("id", True)
-    column_filters = ("table_name", "op", "organization_id", "submission_id")
-    column_select_related_list = (AuditLog.user,)
-
-
 class SectionBrowseView(ScopedModelView):
     """Read-only browse of one section table (the editing forms belong to the LAO screens)."""
 
@@ -237,7 +221,6 @@ def build_admin(app: Flask) -> Admin:
         add(SectionBrowseView, section, _section_name(section), data)
         for _attr, child in CHILDREN.get(section, ()):
             add(SectionBrowseView, child, _section_name(section, child), data)
-    add(EventView, CertificationEvent, _l("ประวัติการรับรองข้อมูล"), data)
 
     for section in SECTIONS:
         admin.add_view(section_view(section)(section, name=_section_name(section, numbered=False),
@@ -255,6 +238,10 @@ def build_admin(app: Flask) -> Admin:
     add(DistrictView, District, _l("อำเภอ"), master)
     add(SubdistrictView, Subdistrict, _l("ตำบล"), master)
     add(UserView, User, _l("ผู้ใช้งาน"), master)
-    add(AuditLogView, AuditLog, _l("บันทึกการเปลี่ยนแปลงข้อมูล"), master)
+
+    # Every role reads the audit of its own scope: a menu of its own, not under master data.
+    audit = _l("ประวัติและบันทึกการเปลี่ยนแปลง")
+    add(EventView, CertificationEvent, _l("ประวัติการรับรองข้อมูล"), audit)
+    add(AuditLogView, AuditLog, _l("บันทึกการเปลี่ยนแปลงข้อมูล"), audit)
     return admin
 
