@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import LazyString, gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, update
 from wtforms import PasswordField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from models import (AuditLog, CertificationEvent, District, FiscalYear, InfoAdministrator,
                     LaoWebsite, Organization, Province, Subdistrict, Submission, TouristPlace,
@@ -100,8 +102,21 @@ class SubdistrictView(MasterDataView):
     column_select_related_list = (Subdistrict.district, Subdistrict.province)
 
 
+def _seven_digits(form, field) -> None:
+    # A plain str: Flask-Admin's templates show only str errors (a lazy string is hidden).
+    if not re.fullmatch(r"\d{7}", field.data or ""):
+        raise ValidationError(_("รหัส อปท. ต้องเป็นตัวเลข 7 หลัก"))
+
+
 class OrganizationView(ScopedModelView):
-    """อปท. master data (dla_admin)."""
+    """อปท. master data (dla_admin): create, edit, deactivate, change type, move district.
+
+    An LAO keeps its DLA code for life (an อบต. upgraded to เทศบาลตำบล keeps it, and its
+    submissions stay attached).  Its open years' submissions follow a move or a change of
+    type, so the scope rule (which reads the submission's own district and province) places
+    them where the LAO now is; closed years keep where and what it was that year.  An
+    inactive LAO gets no draft when the next year opens (models/rounds.py).
+    """
 
     roles = roles_for(Permission.MANAGE_MASTER_DATA)
     can_create = can_edit = True
@@ -117,13 +132,38 @@ class OrganizationView(ScopedModelView):
         "district": {"fields": (District.name_th, District.code), "page_size": 20},
         "subdistrict": {"fields": (Subdistrict.name_th, Subdistrict.code), "page_size": 20},
     }
+    form_args = {"dla_code": {"validators": [DataRequired(), _seven_digits]}}
+
+    def search_placeholder(self) -> str:
+        return _("ค้นหารหัสหรือชื่อ อปท.")
 
     def on_model_change(self, form, model, is_created):
+        state = inspect(model)
+        if model.district is None:
+            raise ValidationError(_("กรุณาเลือกอำเภอที่ตั้งของ อปท."))
+        if not is_created:
+            code = state.attrs.dla_code.history
+            if code.deleted and code.deleted[0] != model.dla_code:
+                raise ValidationError(_("รหัส อปท. เปลี่ยนไม่ได้ (อปท. ที่เปลี่ยนประเภทใช้รหัสเดิม)"))
+            old_province = state.attrs.province_code.history.unchanged \
+                or state.attrs.province_code.history.deleted
+            if old_province and model.district.province_code != old_province[0]:
+                raise ValidationError(_("ย้ายได้เฉพาะอำเภอในจังหวัดเดิม"))
         # The province always follows the district; it is never typed in.
-        if model.district is not None:
-            model.province_code = model.district.province_code
+        model.province_code = model.district.province_code
+        model.district_code = model.district.code
         if model.subdistrict is not None and model.subdistrict.district_code != model.district_code:
             raise ValidationError(_("ตำบลที่ตั้งสำนักงานต้องอยู่ในอำเภอที่เลือก"))
+        if not is_created:
+            # The open years' submissions follow (same transaction as the organization).
+            db.session.execute(
+                update(Submission)
+                .where(Submission.organization_id == model.id,
+                       Submission.fiscal_year.in_(select(FiscalYear.be_year).where(
+                           FiscalYear.status == YearStatus.OPEN)))
+                .values(district_code=model.district_code, province_code=model.province_code,
+                        org_type=model.org_type)
+                .execution_options(synchronize_session=False))
 
 
 class UserView(ScopedModelView):
