@@ -276,8 +276,9 @@ def init_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from views import api, auth, errors, public, vendor
+    from views import api, auth, errors, guides, public, vendor
     app.register_blueprint(public.bp)
+    app.register_blueprint(guides.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(vendor.bp)
     api.init_api(app)

@@ -55,6 +55,7 @@ MODEL_ENDPOINTS = {
 OTHER_ENDPOINTS = {
     "static": "public", "admin.static": "public", "vendor.asset": "public", "public.index": "public",
     "public.about": "public", "public.healthz": "public", "public.set_language": "public",
+    "guides.index": "public", "guides.guide": "public",   # the guides hold no data
     "public.organization": "public", "public.organization_year": "public",
     "public.organization_year_data": "public", "public.stats": "public",
     "auth.login": "public", "auth.logout": "signed_in", "admin.index": "signed_in",

@@ -6,6 +6,7 @@ import re
 
 from flask import Flask, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import LazyString, gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -283,5 +284,7 @@ def build_admin(app: Flask) -> Admin:
     audit = _l("ประวัติและบันทึกการเปลี่ยนแปลง")
     add(EventView, CertificationEvent, _l("ประวัติการรับรองข้อมูล"), audit)
     add(AuditLogView, AuditLog, _l("บันทึกการเปลี่ยนแปลงข้อมูล"), audit)
+    # The letter's Download menu: the guides (public pages, views/guides.py).
+    admin.add_link(MenuLink(name=_l("คู่มือ"), endpoint="guides.index"))
     return admin
 
