@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, Date, func, select
 
-from workflow import N_, Action, _, thai_date, translated
+from workflow import N_, Action, _, month_name, thai_date, translated
 
 from .accounts import User
 from .audit import AuditLog, _audited_models
@@ -114,7 +114,8 @@ def field_label(table_name: str, field: str | None) -> str:
 
 
 def value_text(table_name: str, field: str | None, text: str | None) -> str:
-    """An audit value as the screens show it: a choice by its label, a date in BE, yes/no."""
+    """An audit value as the screens show it: a choice by its label, a month by its name, a date
+    in BE, yes/no."""
     if text is None or text == "":
         return "–"
     column = _column(table_name, field)
@@ -127,6 +128,8 @@ def value_text(table_name: str, field: str | None, text: str | None) -> str:
         except ValueError:
             return text
         return member.shown if hasattr(member, "shown") else str(member.value)
+    if column.info.get("widget") == "month" and text.isdigit() and 1 <= int(text) <= 12:
+        return month_name(int(text))
     if isinstance(column.type, Boolean):
         return _("ใช่") if text in ("True", "1") else _("ไม่ใช่")
     if isinstance(column.type, Date):

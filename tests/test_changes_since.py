@@ -134,3 +134,19 @@ def test_the_review_list_counts_changes_in_one_statement_whatever_the_rows(app, 
         assert len(grouped) == 1 and "GROUP BY" in grouped[0]
         assert body.count("แก้ไข 3 รายการ") >= min(more, 10)
     assert sizes[0] == sizes[1], sizes
+
+
+def test_audit_values_are_shown_with_the_catalogues_labels(app_ctx):
+    from models.changes import field_label, table_title, value_text
+    assert value_text("section7_environment", "waste_disposal_method", "sanitary_landfill") \
+        == "ฝังกลบอย่างถูกหลักสุขาภิบาล"
+    assert value_text("section4_festival", "month", "4") == "เมษายน"
+    assert value_text("section1_general", "population_as_of", "2025-12-31") == "31 ธ.ค. 2568"
+    assert value_text("section7_environment", "has_wastewater_treatment", "True") == "ใช่"
+    assert value_text("section7_environment", "drainage_pumps", None) == "–"
+    assert value_text("no_such_table", "x", "raw") == "raw"
+    assert field_label("section4_festival", "month") == "เดือนที่จัด"
+    assert field_label("section7_environment", "no_such_field") == "no_such_field"
+    assert table_title("section4_festival") == "ประเพณีและงานประจำปี"
+    assert table_title("section7_environment") == "7. ข้อมูลด้านสิ่งแวดล้อม"
+    assert table_title("lao_website") == "เว็บไซต์ อปท."
