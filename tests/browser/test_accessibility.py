@@ -74,6 +74,11 @@ PAGES = [
     ("public-stats", None, "/stats"),
     ("public-search", None, "/?q=%E0%B8%99%E0%B9%89%E0%B8%B3"),
     ("public-year", None, "/orgs/{code}/{year}"),
+    # issue 9: the audit views (the clerk's own scope) and the guides
+    ("audit-log", "clerk", "/admin/audit_log/"),
+    ("certification-events", "prov-61", "/admin/certification_event/?flt0_0=2570"),
+    ("guide-lao", None, "/guides/lao"),
+    ("guide-province", None, "/guides/province"),
 ]
 
 
