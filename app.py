@@ -291,8 +291,9 @@ def init_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from views import accounts, api, auth, errors, public, vendor
+    from views import accounts, api, auth, errors, guides, public, vendor
     app.register_blueprint(public.bp)
+    app.register_blueprint(guides.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(vendor.bp)

@@ -245,8 +245,8 @@ class Permission(LabeledEnum):
                      "Open and close fiscal years")
     MANAGE_MASTER_DATA = ("manage_master_data", "จัดการข้อมูลหลัก (อปท. จังหวัด อำเภอ ตำบล)",
                           "Manage master data")
-    READ_AUDIT = ("read_audit", "ดูบันทึกการเปลี่ยนแปลงข้อมูลและประวัติการรับรองทั้งประเทศ",
-                  "Read the audit trail")
+    READ_AUDIT = ("read_audit", "ดูบันทึกการเปลี่ยนแปลงข้อมูลและประวัติการรับรองในขอบเขตของตน",
+                  "Read the audit trail in scope")
     BROWSE_SECTION_TABLES = ("browse_section_tables", "ดูตารางข้อมูลแต่ละด้านทั้งประเทศ",
                              "Browse the section tables")
 
@@ -268,7 +268,7 @@ PERMISSIONS: Mapping[Permission, frozenset[Role]] = MappingProxyType({
     Permission.MANAGE_USERS: PROVINCE_LEVEL,
     Permission.MANAGE_ROUNDS: _DLA,
     Permission.MANAGE_MASTER_DATA: _DLA,
-    Permission.READ_AUDIT: _DLA,
+    Permission.READ_AUDIT: _ALL,      # each role its own scope's rows (models/scoping.py)
     Permission.BROWSE_SECTION_TABLES: _DLA,
 })
 

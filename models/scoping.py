@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import false, true
+from sqlalchemy import false, select, true
+from sqlalchemy.sql.functions import coalesce
 from sqlalchemy.sql import ColumnElement
 
 from workflow import Role
@@ -96,7 +97,12 @@ def _placements() -> dict[type, Placement]:
         # National reference data: no place, so only the whole-country scope reads it.
         FiscalYear: Placement(),
         CertificationEvent: through_submission(CertificationEvent.submission_id),
-        AuditLog: through_organization(AuditLog.organization_id),
+        # A change of a per-LAO record holds its LAO; a change of a section holds only its
+        # submission, whose LAO places it.
+        AuditLog: Placement(**own_org.columns(), via=Organization, on=Organization.id == coalesce(
+            AuditLog.organization_id,
+            select(Submission.organization_id).where(Submission.id == AuditLog.submission_id)
+            .correlate(AuditLog).scalar_subquery())),
     }
     # The yearly sections and their repeating rows belong to their submission's LAO.
     for section_cls in SECTIONS:

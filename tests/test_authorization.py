@@ -34,7 +34,7 @@ VIEW_ROLES = {
     "lao_years": frozenset({Role.LAO_EDITOR}),
     "submission": REVIEWERS,
     "dashboard": REVIEWERS,       # progress dashboards (issue 9): officers and the DLA
-    "certification_event": DLA, "audit_log": DLA,
+    "certification_event": ALL, "audit_log": ALL,   # each its own scope (issue 9 item 6)
     # Per-LAO records: the clerk keeps their own, officers read their scope's.
     "lao_website": ALL, "info_administrator": ALL, "tourist_place": ALL,
     "fiscal_year": DLA, "organization": DLA, "province": DLA, "district": DLA,
@@ -64,6 +64,7 @@ MODEL_ENDPOINTS = {
 OTHER_ENDPOINTS = {
     "static": "public", "admin.static": "public", "vendor.asset": "public", "public.index": "public",
     "public.about": "public", "public.healthz": "public", "public.set_language": "public",
+    "guides.index": "public", "guides.guide": "public",   # the guides hold no data
     "public.organization": "public", "public.organization_year": "public",
     "public.organization_year_data": "public", "public.stats": "public",
     "public.stats_workbook": "public",

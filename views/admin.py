@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, abort, current_app, flash, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.actions import action
+from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import LazyString, gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, update
 from wtforms import PasswordField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from models import (AccountLog, AccountRequest, AccountStatus, AuditLog, CertificationEvent, District, FiscalYear, InfoAdministrator,
                     LaoWebsite, Organization, Province, Subdistrict, Submission, TouristPlace,
@@ -25,6 +28,7 @@ from workflow import (SECTION_COUNT, Action, Permission, Role, Status, grantable
                       roles_for)
 
 from .accounts import AccountLogView, AccountRequestView, policy_validator
+from .audit import AuditLogView, EventView
 from .base import ScopedModelView
 from .presentation import csp_nonce
 from .dashboard import ProgressDashboardView
@@ -115,8 +119,21 @@ class SubdistrictView(MasterDataView):
     column_select_related_list = (Subdistrict.district, Subdistrict.province)
 
 
+def _seven_digits(form, field) -> None:
+    # A plain str: Flask-Admin's templates show only str errors (a lazy string is hidden).
+    if not re.fullmatch(r"\d{7}", field.data or ""):
+        raise ValidationError(_("รหัส อปท. ต้องเป็นตัวเลข 7 หลัก"))
+
+
 class OrganizationView(ScopedModelView):
-    """อปท. master data (dla_admin)."""
+    """อปท. master data (dla_admin): create, edit, deactivate, change type, move district.
+
+    An LAO keeps its DLA code for life (an อบต. upgraded to เทศบาลตำบล keeps it, and its
+    submissions stay attached).  Its open years' submissions follow a move or a change of
+    type, so the scope rule (which reads the submission's own district and province) places
+    them where the LAO now is; closed years keep where and what it was that year.  An
+    inactive LAO gets no draft when the next year opens (models/rounds.py).
+    """
 
     roles = roles_for(Permission.MANAGE_MASTER_DATA)
     can_create = can_edit = True
@@ -132,13 +149,38 @@ class OrganizationView(ScopedModelView):
         "district": {"fields": (District.name_th, District.code), "page_size": 20},
         "subdistrict": {"fields": (Subdistrict.name_th, Subdistrict.code), "page_size": 20},
     }
+    form_args = {"dla_code": {"validators": [DataRequired(), _seven_digits]}}
+
+    def search_placeholder(self) -> str:
+        return _("ค้นหารหัสหรือชื่อ อปท.")
 
     def on_model_change(self, form, model, is_created):
+        state = inspect(model)
+        if model.district is None:
+            raise ValidationError(_("กรุณาเลือกอำเภอที่ตั้งของ อปท."))
+        if not is_created:
+            code = state.attrs.dla_code.history
+            if code.deleted and code.deleted[0] != model.dla_code:
+                raise ValidationError(_("รหัส อปท. เปลี่ยนไม่ได้ (อปท. ที่เปลี่ยนประเภทใช้รหัสเดิม)"))
+            old_province = state.attrs.province_code.history.unchanged \
+                or state.attrs.province_code.history.deleted
+            if old_province and model.district.province_code != old_province[0]:
+                raise ValidationError(_("ย้ายได้เฉพาะอำเภอในจังหวัดเดิม"))
         # The province always follows the district; it is never typed in.
-        if model.district is not None:
-            model.province_code = model.district.province_code
+        model.province_code = model.district.province_code
+        model.district_code = model.district.code
         if model.subdistrict is not None and model.subdistrict.district_code != model.district_code:
             raise ValidationError(_("ตำบลที่ตั้งสำนักงานต้องอยู่ในอำเภอที่เลือก"))
+        if not is_created:
+            # The open years' submissions follow (same transaction as the organization).
+            db.session.execute(
+                update(Submission)
+                .where(Submission.organization_id == model.id,
+                       Submission.fiscal_year.in_(select(FiscalYear.be_year).where(
+                           FiscalYear.status == YearStatus.OPEN)))
+                .values(district_code=model.district_code, province_code=model.province_code,
+                        org_type=model.org_type)
+                .execution_options(synchronize_session=False))
 
 
 class UserView(ScopedModelView):
@@ -243,23 +285,6 @@ class UserView(ScopedModelView):
                            hours=hours)
 
 
-class EventView(ScopedModelView):
-    roles = roles_for(Permission.READ_AUDIT)
-    column_list = ("created_at", "submission_id", "action", "from_status", "to_status",
-                   "actor", "reason")
-    column_default_sort = ("id", True)
-    column_select_related_list = (CertificationEvent.actor,)
-
-
-class AuditLogView(ScopedModelView):
-    roles = roles_for(Permission.READ_AUDIT)
-    column_list = ("created_at", "user", "op", "table_name", "row_id", "field", "old_value",
-                   "new_value", "request_id")
-    column_default_sort = ("id", True)
-    column_filters = ("table_name", "op", "organization_id", "submission_id")
-    column_select_related_list = (AuditLog.user,)
-
-
 class SectionBrowseView(ScopedModelView):
     """Read-only browse of one section table (the editing forms belong to the LAO screens)."""
 
@@ -312,7 +337,6 @@ def build_admin(app: Flask) -> Admin:
         add(SectionBrowseView, section, _section_name(section), data)
         for _attr, child in CHILDREN.get(section, ()):
             add(SectionBrowseView, child, _section_name(section, child), data)
-    add(EventView, CertificationEvent, _l("ประวัติการรับรองข้อมูล"), data)
 
     for section in SECTIONS:
         admin.add_view(section_view(section)(section, name=_section_name(section, numbered=False),
@@ -333,6 +357,12 @@ def build_admin(app: Flask) -> Admin:
     add(UserView, User, _l("ผู้ใช้งาน"), accounts)
     add(AccountRequestView, AccountRequest, _l("คำขอสมัครสมาชิก"), accounts)
     add(AccountLogView, AccountLog, _l("บันทึกการเปลี่ยนแปลงบัญชีผู้ใช้"), accounts)
-    add(AuditLogView, AuditLog, _l("บันทึกการเปลี่ยนแปลงข้อมูล"), master)
+
+    # Every role reads the audit of its own scope: a menu of its own, not under master data.
+    audit = _l("ประวัติและบันทึกการเปลี่ยนแปลง")
+    add(EventView, CertificationEvent, _l("ประวัติการรับรองข้อมูล"), audit)
+    add(AuditLogView, AuditLog, _l("บันทึกการเปลี่ยนแปลงข้อมูล"), audit)
+    # The letter's Download menu: the guides (public pages, views/guides.py).
+    admin.add_link(MenuLink(name=_l("คู่มือ"), endpoint="guides.index"))
     return admin
 

@@ -24,6 +24,7 @@ from sqlalchemy import func, select, union_all
 from models import (ORG_TYPE_SHORT, District, FiscalYear, Organization, OrgType, Province,
                     Submission, YearStatus, db, utcnow)
 from models.certification import bulk_candidates, extend_deadline, transition
+from models.changes import changes_since_certification
 from models.ids import parse_code, parse_int_ids, parse_year
 from models.scoping import row_scope, scoped
 from models.sections import SECTIONS
@@ -36,8 +37,9 @@ from .auth import safe_next
 from .base import be_file_name, send_workbook
 from .i18n import bilingual
 from .presentation import enum_label
-from .workspace import (SubmissionPages, carried_column, received_column, report_link,
-                        sections_column, status_badge, warnings_column, workspace_link)
+from .workspace import (SubmissionPages, carried_column, changed_column, received_column,
+                        report_link, sections_column, status_badge, warnings_column,
+                        workspace_link)
 
 
 
@@ -53,7 +55,7 @@ class SubmissionBase(SubmissionPages):
     column_formatters = {
         "status": status_badge, "sections_complete": sections_column, "view": workspace_link,
         "report": report_link, "received_at": received_column, "carried": carried_column,
-        "warnings_count": warnings_column,
+        "warnings_count": warnings_column, "changed": changed_column,
         "organization": lambda v, c, m, n: m.organization.name_th,
         "district": lambda v, c, m, n: m.district.name_th,
         "org_type": lambda v, c, m, n: _(ORG_TYPE_SHORT[m.org_type]),
@@ -61,11 +63,13 @@ class SubmissionBase(SubmissionPages):
     column_labels = {"organization": bilingual("อปท.", "LAO"),
                      "district": bilingual("อำเภอ", "District"),
                      "view": bilingual("ดูข้อมูล", "View"), "report": bilingual("รายงาน", "Report"),
-                     "carried": bilingual("ค่ายกมา", "Carried forward")}
+                     "carried": bilingual("ค่ายกมา", "Carried forward"),
+                     "changed": bilingual("แก้ไขหลังรับรอง", "Changed since certified")}
 
     def get_list(self, *args, **kwargs):
         """The page's rows, plus how many sections of each still hold carried-forward values
-        (one query for the whole page, not one per row)."""
+        and how many fields changed since its last certification (one query each for the
+        whole page, not one per row)."""
         count, rows = super().get_list(*args, **kwargs)
         if self.is_export_request():
             return count, rows  # the export shows no carried count (and streams every row)
@@ -78,8 +82,10 @@ class SubmissionBase(SubmissionPages):
                     select(flagged.c.submission_id, func.count()).group_by(
                         flagged.c.submission_id)):
                 carried[sub_id] = n
+        changed = changes_since_certification(ids)
         for row in rows:
             row.carried_sections = carried[row.id]
+            row.changes_since_certification = changed.get(row.id)
         return count, rows
 
 
@@ -87,8 +93,8 @@ class LaoYearListView(SubmissionBase):
     """ข้อมูล อปท. 8 ด้าน for the LAO clerk: one row per fiscal year (letter step 4)."""
 
     roles = roles_for(Permission.ENTER_DATA)
-    column_list = ("fiscal_year", "received_at", "status", "sections_complete", "carried", "view",
-                   "report")
+    column_list = ("fiscal_year", "received_at", "status", "sections_complete", "carried",
+                   "changed", "view", "report")
     column_default_sort = ("fiscal_year", True)
     column_sortable_list = ()
     column_display_actions = False
@@ -137,7 +143,7 @@ class SubmissionReviewView(SubmissionBase):
 
     roles = roles_for(Permission.REVIEW)
     column_list = ("fiscal_year", "organization", "district", "org_type", "sections_complete",
-                   "warnings_count", "carried", "status", "received_at", "view")
+                   "warnings_count", "carried", "changed", "status", "received_at", "view")
     column_default_sort = [("fiscal_year", True), ("district_code", False), ("id", False)]
     column_sortable_list = ("fiscal_year", "org_type", "sections_complete", "warnings_count",
                             "status", "received_at")

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from models import utcnow
 from models.certification import transition
+from models.changes import changes_since
 from models.overview import SubmissionOverview
 from models.workbooks import lao_year_workbook
 from models.sections import SECTIONS
@@ -67,6 +68,17 @@ def warnings_column(view, context, model, name):
         _("ข้อสังเกตที่ควรตรวจสอบ เช่น ค่าเปลี่ยนจากปีก่อนเกินร้อยละ 50"), model.warnings_count)
 
 
+def changed_column(view, context, model, name):
+    """แก้ไขหลังรับรอง n: fields changed since the year's last certification (after a revocation
+    or a return), a link to the list of them on the status tab."""
+    count = getattr(model, "changes_since_certification", None)
+    if not count:
+        return ""
+    return Markup('<a class="badge badge-info" href="{}#changes" title="{}">{}</a>').format(
+        url_for(".workspace_view", id=model.id, tab="status"),
+        _("จำนวนรายการที่แก้ไขหลังการรับรองข้อมูลครั้งล่าสุด"), _("แก้ไข %(n)s รายการ", n=count))
+
+
 def workspace_link(view, context, model, name):
     return Markup('<a href="{}">{}</a>').format(url_for(".workspace_view", id=model.id),
                                                 _("ดูข้อมูล"))
@@ -93,6 +105,7 @@ class SubmissionPages(ScopedModelView):
         tab = tab if tab in TABS else "1"
         overview = SubmissionOverview.load(submission)
         section_no = int(tab) if tab != "status" else None
+        certified_at, changes = changes_since(submission.id) if tab == "status" else (None, [])
         edit_url = None
         if section_no is not None and overview.edit_refusal is None \
                 and may(current_user, Permission.ENTER_DATA):
@@ -103,6 +116,7 @@ class SubmissionPages(ScopedModelView):
             section_cls=SECTIONS[section_no - 1] if section_no else None,
             section=overview.rows.get(section_no) if section_no else None,
             history=overview.history(section_no) if section_no else [],
+            certified_at=certified_at, changes=changes,
             events=submission.events, buttons=self.status_buttons(overview) if not section_no
             else [], list_url=self.get_url(".index_view"), form=TransitionForm())
 

@@ -77,6 +77,11 @@ PAGES = [
     ("register", None, "/register"),
     ("users-province", "prov-61", "/admin/user_account/"),
     ("account-requests", "prov-61", "/admin/account_request/"),
+    # issue 9: the audit views (the clerk's own scope) and the guides
+    ("audit-log", "clerk", "/admin/audit_log/"),
+    ("certification-events", "prov-61", "/admin/certification_event/?flt0_0=2570"),
+    ("guide-lao", None, "/guides/lao"),
+    ("guide-province", None, "/guides/province"),
 ]
 
 
