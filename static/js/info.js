@@ -45,6 +45,20 @@
     }
   }, true);
 
+  /* A long request (opening a year for the whole country) says it is working: the button
+     with data-busy="…" is disabled and shows that text once the form is really sent (after any
+     confirmation above), so nobody presses it twice or closes the page. */
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter || event.target.querySelector("button[data-busy]");
+    if (event.defaultPrevented || !button || !button.hasAttribute("data-busy")) { return; }
+    var busy = button.getAttribute("data-busy");
+    window.setTimeout(function () {       /* after the browser has taken the form's data */
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      button.textContent = busy;
+    }, 0);
+  });
+
   /* The Content-Security-Policy (app.py) runs no inline handler, and Flask-Admin's templates
      write three: the list actions (onclick="return modelActions.execute('certify')"), the
      delete button (onclick="return faHelpers.safeConfirm('…')") and the add-a-child-row link
