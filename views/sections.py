@@ -226,7 +226,7 @@ class SectionEditView(ScopedModelView):
         except Exception as ex:  # noqa: BLE001 - the library's handling: a message, no write
             db.session.rollback()
             if not self.handle_view_exception(ex):
-                flash(_("บันทึกไม่ได้ กรุณาตรวจสอบแล้วลองใหม่"), "error")
+                flash(_("ไม่สามารถดำเนินการได้ ข้อมูลไม่ถูกเปลี่ยนแปลง"), "error")
                 log.exception("section save failed")
             return False
         self.after_model_change(form, model, False)
