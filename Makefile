@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 PORT ?= 8080
 THREADS ?= 4
+# waitress's default connection_limit=100 left clients unaccepted at 120 users (issue 13);
+# the same value as deploy/production_check.py's WAITRESS_ARGS (README, Production deployment).
+CONNECTION_LIMIT ?= 500
 # pytest-xdist workers for make test (one per core; TEST_WORKERS=0 runs in one process).
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
@@ -39,7 +42,7 @@ run: venv assets
 	@INFO_MODE=demo $(FLASK) demo-logins --password '$(DEMO_PASSWORD)'
 	@echo "INFO is serving on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
 	INFO_MODE=demo $(VENV)/bin/waitress-serve --listen=127.0.0.1:$(PORT) --threads=$(THREADS) \
-	  --call app:create_app
+	  --connection-limit=$(CONNECTION_LIMIT) --call app:create_app
 
 ## make test: pytest on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set
 test: venv assets
