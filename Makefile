@@ -15,7 +15,7 @@ PYTEST := $(PY) -m pytest -q -p no:cacheprovider $(if $(filter 0,$(TEST_WORKERS)
 # The documented demo password (demo data only; production accounts use create-user).
 DEMO_PASSWORD ?= info-demo-2570
 
-.PHONY: run test test-sqlite test-postgres venv assets clean-demo browser-deps deploy-deps deploy-check messages compile-messages
+.PHONY: run test test-sqlite test-postgres venv assets clean-demo browser-deps deploy-deps deploy-check messages compile-messages bench loadtest
 
 venv: $(VENV)/.installed
 
@@ -90,6 +90,23 @@ deploy-deps:
 ## a private PostgreSQL cluster, two waitress processes, Redis for the limits, nginx with TLS in front
 deploy-check: venv
 	$(PY) deploy/production_check.py
+
+## make bench: INFO's pages at national scale, interleaved with their baselines, SQLite and
+## PostgreSQL (BENCH_PG_URL: a server that may CREATE DATABASE) -> bench/RESULTS.md (~8 min)
+BENCH_ROUNDS ?= 25
+bench: venv assets
+	cd bench && ../$(PY) bench_run.py --rounds $(BENCH_ROUNDS)
+
+## make loadtest: the deadline-week mixed workload with locust (its own venv, bench/.venv-locust),
+## one process and the production recipe, 60 and 200 users -> appended to bench/RESULTS.md
+LOAD_SECONDS ?= 30
+bench/.venv-locust/.installed: bench/requirements-locust.txt
+	@test -x bench/.venv-locust/bin/python || $(PYTHON) -m venv bench/.venv-locust
+	bench/.venv-locust/bin/pip install --quiet --disable-pip-version-check -r bench/requirements-locust.txt
+	@touch $@
+
+loadtest: venv bench/.venv-locust/.installed
+	cd bench && ../$(PY) loadtest.py --seconds $(LOAD_SECONDS)
 
 clean-demo:
 	rm -f instance/info.sqlite3* instance/.demo-seeded

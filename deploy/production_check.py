@@ -182,10 +182,12 @@ class Stack:
 
 
 @contextmanager
-def production_stack(seed: list[list[str]] = ()):
+def production_stack(seed: list[list[str]] = (), app_spec: str = "app:create_app",
+                     extra_env: dict[str, str] | None = None):
     """The README's production recipe on loopback ports: a private PostgreSQL cluster, the
     schema and one dla_admin (USERNAME / PASSWORD), then each `flask` command of `seed`, two
-    waitress processes and nginx with TLS in front.  Everything is stopped and removed on exit.
+    waitress processes serving `app_spec` and nginx with TLS in front.  Everything is stopped
+    and removed on exit.
     bench/loadtest.py runs its load test against it."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not os.path.exists(nginx):
@@ -205,7 +207,7 @@ def production_stack(seed: list[list[str]] = ()):
 
         env = {**os.environ, "INFO_MODE": "production", "SECRET_KEY": secrets.token_hex(32),
                "DATABASE_URL": pg.url, "RATELIMIT_STORAGE_URI": REDIS_URL,
-               "TRUSTED_PROXY_HOPS": "1"}
+               "TRUSTED_PROXY_HOPS": "1", **(extra_env or {})}
         flask = [os.path.join(VENV_BIN, "flask"), "--app", "app"]
         for command in (["db", "upgrade"], ["seed-geo"],
                         ["create-user", "--username", USERNAME, "--role", "dla_admin",
@@ -226,7 +228,7 @@ def production_stack(seed: list[list[str]] = ()):
             log = open(os.path.join(folder, f"waitress-{port}.log"), "w")
             waitress[port] = subprocess.Popen(
                 [os.path.join(VENV_BIN, "waitress-serve"), f"--listen=127.0.0.1:{port}",
-                 *WAITRESS_ARGS, "--call", "app:create_app"],
+                 *WAITRESS_ARGS, "--call", app_spec],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
             wait_for(lambda: port_open(port), f"waitress on {port}")
 
