@@ -143,7 +143,7 @@ def production(args, results) -> None:
         path = os.path.join(folder, "people.json")
         json.dump(crowd, open(path, "w"))
         pids = [p.pid for p in running.waitress.values()]
-        env = {**os.environ, "INFO_LOAD_PEOPLE": path, "REQUESTS_CA_BUNDLE": running.cert}
+        env = {**os.environ, "INFO_LOAD_PEOPLE": path, "INFO_LOAD_CA": running.cert}
         for users in args.users:
             result = run_locust(running.base, users, args.seconds, pids, env, folder)
             results.append(("production recipe (2 × waitress, nginx, PostgreSQL, Redis)", result))

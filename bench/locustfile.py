@@ -31,9 +31,20 @@ def take(kind: str):
         return items[next(_next) % len(items)]
 
 
-class Signed(HttpUser):
+CA = os.environ.get("INFO_LOAD_CA")     # the production recipe's own certificate (TLS)
+
+
+class Base(HttpUser):
     abstract = True
     wait_time = between(1, 3)
+
+    def on_start(self) -> None:
+        if CA:
+            self.client.verify = CA
+
+
+class Signed(Base):
+    abstract = True
 
     def login(self, username: str) -> None:
         page = self.client.get("/login", name="GET /login").text
@@ -81,6 +92,7 @@ class Clerk(Signed):
     weight = 7
 
     def on_start(self) -> None:
+        super().on_start()
         person = take("clerks")
         self.sub_id = person["submission_id"]
         self.login(person["username"])
@@ -109,6 +121,7 @@ class Officer(Signed):
     weight = 2
 
     def on_start(self) -> None:
+        super().on_start()
         self.person = take("officers")
         self.login(self.person["username"])
 
@@ -129,9 +142,8 @@ class Officer(Signed):
                         name="GET review list, waiting")
 
 
-class Public(HttpUser):
+class Public(Base):
     weight = 1
-    wait_time = between(1, 3)
 
     @task(2)
     def home(self) -> None:
