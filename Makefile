@@ -6,13 +6,16 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 PORT ?= 8080
 THREADS ?= 4
+# waitress's default connection_limit=100 left clients unaccepted at 120 users (issue 13);
+# the same value as deploy/production_check.py's WAITRESS_ARGS (README, Production deployment).
+CONNECTION_LIMIT ?= 500
 # pytest-xdist workers for make test (one per core; TEST_WORKERS=0 runs in one process).
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 # The documented demo password (demo data only; production accounts use create-user).
 DEMO_PASSWORD ?= info-demo-2570
 
-.PHONY: run test test-sqlite test-postgres venv assets clean-demo browser-deps deploy-deps deploy-check messages compile-messages
+.PHONY: run test test-sqlite test-postgres venv assets clean-demo browser-deps deploy-deps deploy-check messages compile-messages bench loadtest
 
 venv: $(VENV)/.installed
 
@@ -39,7 +42,7 @@ run: venv assets
 	@INFO_MODE=demo $(FLASK) demo-logins --password '$(DEMO_PASSWORD)'
 	@echo "INFO is serving on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
 	INFO_MODE=demo $(VENV)/bin/waitress-serve --listen=127.0.0.1:$(PORT) --threads=$(THREADS) \
-	  --call app:create_app
+	  --connection-limit=$(CONNECTION_LIMIT) --call app:create_app
 
 ## make test: pytest on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set
 test: venv assets
@@ -87,6 +90,23 @@ deploy-deps:
 ## a private PostgreSQL cluster, two waitress processes, Redis for the limits, nginx with TLS in front
 deploy-check: venv
 	$(PY) deploy/production_check.py
+
+## make bench: INFO's pages at national scale, interleaved with their baselines, SQLite and
+## PostgreSQL (BENCH_PG_URL: a server that may CREATE DATABASE) -> bench/RESULTS.md (~8 min)
+BENCH_ROUNDS ?= 25
+bench: venv assets
+	cd bench && ../$(PY) bench_run.py --rounds $(BENCH_ROUNDS)
+
+## make loadtest: the deadline-week mixed workload with locust (its own venv, bench/.venv-locust),
+## one process and the production recipe, 60 and 200 users -> appended to bench/RESULTS.md
+LOAD_SECONDS ?= 30
+bench/.venv-locust/.installed: bench/requirements-locust.txt
+	@test -x bench/.venv-locust/bin/python || $(PYTHON) -m venv bench/.venv-locust
+	bench/.venv-locust/bin/pip install --quiet --disable-pip-version-check -r bench/requirements-locust.txt
+	@touch $@
+
+loadtest: venv bench/.venv-locust/.installed
+	cd bench && ../$(PY) loadtest.py --seconds $(LOAD_SECONDS)
 
 clean-demo:
 	rm -f instance/info.sqlite3* instance/.demo-seeded

@@ -133,6 +133,8 @@ def init_database(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        from models import master_cache  # filter options: dropped when master data changes
+        master_cache.watch(db.engine)
 
 
 def configure_sqlite(engine) -> None:

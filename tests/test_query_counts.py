@@ -25,7 +25,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, func, insert, select, update
 
-from models import FiscalYear, Submission, User, db
+from models import FiscalYear, Submission, User, YearStatus, db
 from models.sections import (EducationAffiliation, EducationLevel, Section4Education,
                              Section4Festival, Section6Vehicle, VehicleKind)
 from workflow import Status
@@ -41,8 +41,8 @@ EXPORT_URL = "/admin/submission/export/csv/"
 
 # Small absolute bounds: what each page needs today, with a little room.  A per-row lazy load
 # would add one statement per row (50 on a list page), far beyond these.
-# (Today: list 15 = 7 + one carried-forward lookup per section table for the page's ids.)
-MAX_LIST = 20
+# (Before issue 13: list 15 = 7 + one carried-forward lookup per section table for the page's ids.)
+MAX_LIST = 8            # today 5: BEGIN, the user, COUNT, the page ids, the page rows
 MAX_EXPORT = 20
 MAX_LAO_YEARS = 15
 MAX_WORKSPACE = 50           # the workspace reads the 8 sections up to 3 times (constant)
@@ -73,8 +73,14 @@ def counting(app) -> Iterator[Counter]:
         event.remove(engine, "before_cursor_execute", counter)
 
 
-def measure(app, client, url: str) -> tuple[int, str, list[str]]:
-    """(statements sent while GET `url` ran, the page's text, the statements)."""
+def measure(app, client, url: str, warm: bool = True) -> tuple[int, str, list[str]]:
+    """(statements sent while GET `url` ran, the page's text, the statements).
+
+    With `warm`, the page is requested once first: the filter options are cached per scope
+    (models/master_cache.py), so what is counted is the steady state of every later request
+    (test_filter_options_are_cached counts the first one)."""
+    if warm:
+        client.get(url).get_data()
     with counting(app) as counter:
         response = client.get(url)
         body = response.get_data(as_text=True)  # consume streamed responses (CSV export)
@@ -368,3 +374,79 @@ def test_section_edit_does_not_grow_with_child_rows(app, section_no):
     assert shown2 >= shown1 + 40, (shown1, shown2)
     assert n1 == n2, explain(s1, s2)
     assert n2 <= MAX_SECTION_EDIT, explain([], s2)
+
+
+# --- the filter options: cached per scope, dropped when master data changes ----------------
+
+def test_filter_options_are_cached_per_scope_and_follow_master_data(app):
+    """The review list's filter menu (years, 928 districts for the admin, provinces) is built
+    once per scope, not per request; a new fiscal year shows at once (same process)."""
+    from models import master_cache
+    seed(app)
+    master_cache.clear()
+    admin = signed_in(app, "admin")
+    officer = signed_in(app, f"prov-{PROVINCE}")
+    url = f"{LIST_URL}?flt0_0={OPEN_YEAR}"
+    cold, html_cold, s_cold = measure(app, admin, url, warm=False)
+    warm, html_warm, s_warm = measure(app, admin, url, warm=False)
+    show("national list: first request, then cached options", (PAGE, cold), (PAGE, warm))
+    assert cold - warm == 3, explain(s_warm, s_cold)     # years, districts, provinces
+    assert not any("FROM district" in s or "FROM fiscal_year" in s for s in s_warm)
+    assert filter_groups(html_cold) == filter_groups(html_warm)
+
+    # Another scope has its own entry: the officer is offered the province's districts only.
+    first, html_officer, _s = measure(app, officer, url, warm=False)
+    assert first == warm + 2, first                      # its districts and provinces
+    admin_districts, officer_districts = district_options(html_warm), district_options(html_officer)
+    assert len(admin_districts) > len(officer_districts) > 0
+    assert all(code.startswith(PROVINCE) for code in officer_districts), officer_districts
+
+    # A new fiscal year (a write to master data) drops the cache: the filter offers it now.
+    with app.app_context():
+        db.session.add(FiscalYear(be_year=2571, status=YearStatus.CLOSED,
+                                  opens_on=date(2027, 10, 1), deadline=date(2028, 3, 31)))
+        db.session.commit()
+        db.session.remove()
+    after, html_after, _s = measure(app, admin, url, warm=False)
+    assert after == cold
+    years = [[v for v, _l in f["options"]] for f in filter_groups(html_after)["ปีงบประมาณ"]]
+    assert "2571" in years[0]
+    assert "2571" not in [v for v, _l in filter_groups(html_warm)["ปีงบประมาณ"][0]["options"]]
+
+
+def filter_groups(html: str) -> dict:
+    """The filter menu's data Flask-Admin embeds in the list page."""
+    import html as html_module
+    import json
+    found = re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', html, re.S)
+    return json.loads(html_module.unescape(found.group(1)))
+
+
+def district_options(html: str) -> list[str]:
+    return [v for v, _l in filter_groups(html)["อำเภอ"][0]["options"]]
+
+
+@pytest.mark.parametrize("user", ["admin", f"prov-{PROVINCE}"])
+def test_list_pages_are_a_deferred_join(app, user):
+    """The OFFSET statement reads ids only (no join to organization or district: the list
+    indexes hold them); the page's rows, in order, are the ones the list order gives."""
+    seed(app)
+    client = signed_in(app, user)
+    where = (Submission.fiscal_year == 2569,) if user == "admin" \
+        else (Submission.fiscal_year == 2569, Submission.province_code == PROVINCE)
+    total = count_rows(app, *where)
+    page = last_page(total)
+    n, html, statements = measure(app, client, f"{LIST_URL}?page={page}&flt0_0=2569")
+    paged = [s for s in statements if "OFFSET" in s.upper()]
+    assert len(paged) == 1, statements
+    assert "JOIN" not in paged[0].upper()
+    assert re.match(r"SELECT submission\.id AS submission_id\s+FROM submission\b", paged[0]), \
+        paged[0]
+    with app.app_context():
+        expected = list(db.session.scalars(
+            select(Submission.id).where(*where)
+            .order_by(Submission.fiscal_year.desc(), Submission.district_code, Submission.id)
+            .offset(page * PAGE).limit(PAGE)))
+        db.session.remove()
+    shown = [int(i) for i in re.findall(r'href="/admin/submission/workspace/\?id=(\d+)"', html)]
+    assert shown == expected and shown

@@ -8,9 +8,10 @@ read through the scoped base view; writes pass the lock guard of models/locks.py
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar
 
-from flask import flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import LazyString, force_locale, gettext as _, lazy_gettext
 from flask_admin import expose
 from flask_admin.form import rules
@@ -23,6 +24,7 @@ from wtforms.validators import ValidationError
 
 from models import Subdistrict, Submission, db, utcnow
 from models.completeness import refresh_section_state
+from models.scoping import scoped
 from models.rules import RuleContext, check_section
 from models.sections import CHILDREN, Section1General
 from models.overview import SubmissionOverview
@@ -33,6 +35,7 @@ from .forms import BLANK, choices, form_spec
 from .i18n import InfoBaseForm, current_lang
 from .presentation import thai_datetime
 
+log = logging.getLogger(__name__)
 CONFLICT = N_("มีผู้อื่นบันทึกข้อมูลด้านนี้ไปแล้วเมื่อ %(when)s ข้อมูลของท่านยังไม่ถูกบันทึก "
               "กรุณาโหลดหน้าใหม่เพื่อดูข้อมูลล่าสุดแล้วแก้ไขอีกครั้ง")
 
@@ -99,8 +102,28 @@ class SectionEditView(ScopedModelView):
     def render(self, template, **kwargs):
         model = kwargs.get("model")
         if model is not None:
-            kwargs["overview"] = SubmissionOverview.load(model.submission)
+            overview = g.get("section_overview")
+            if overview is None or overview.submission.id != model.submission_id:
+                overview = SubmissionOverview.load(model.submission)
+            kwargs["overview"] = overview
         return super().render(template, **kwargs)
+
+    # --- the row: read once per request, with the whole LAO-year -----------------------------
+    def get_one(self, id):
+        """The section row of submission `id` in the user's scope, read with its LAO-year's
+        other sections, organization and year in one statement (SubmissionOverview.fetch), and
+        kept for this request: the form, the rules, the header and the save all use it."""
+        pk = self.parse_id(id)
+        overview = g.get("section_overview")
+        if overview is None or pk is None or overview.submission.id != pk:
+            overview = SubmissionOverview.fetch(
+                scoped(db.session.query(Submission), Submission, current_user), pk) \
+                if pk is not None else None
+            g.section_overview = overview
+        row = overview.rows.get(self.section_cls.SECTION_NO) if overview is not None else None
+        if row is None:
+            abort(404)
+        return row
 
     @expose("/")
     def index_view(self):
@@ -188,16 +211,48 @@ class SectionEditView(ScopedModelView):
         if hasattr(model, "compute_totals"):
             model.compute_totals()
 
+    def update_model(self, form, model) -> bool:
+        """The section, its child rows, its ⚠ findings and the submission's counters in ONE
+        transaction with one commit (the library commits the row, then after_model_change
+        committed the counters: two commits, and a third transaction to read the row back)."""
+        found = g.get("section_warnings", [])
+        # Read before the commit expires the row: the redirect needs no statement after it.
+        g.section_return_url = _workspace_url(model.submission_id, self.section_cls.SECTION_NO)
+        try:
+            form.populate_obj(model)
+            self._on_model_change(form, model, False)
+            refresh_section_state(model.submission_id, self.section_cls.SECTION_NO, found)
+            _commit_keeping_loaded_rows()
+        except Exception as ex:  # noqa: BLE001 - the library's handling: a message, no write
+            db.session.rollback()
+            if not self.handle_view_exception(ex):
+                flash(_("ไม่สามารถดำเนินการได้ ข้อมูลไม่ถูกเปลี่ยนแปลง"), "error")
+                log.exception("section save failed")
+            return False
+        self.after_model_change(form, model, False)
+        return True
+
     def after_model_change(self, form, model, is_created):
         found = g.get("section_warnings", [])
-        refresh_section_state(model.submission_id, self.section_cls.SECTION_NO, found)
-        db.session.commit()
         for message in g.get("section_warnings_shown", [m for _f, m in found]):
             flash("⚠ " + message, "warning")
 
     def get_save_return_url(self, model, is_created=False):
-        return _workspace_url(model.submission_id, self.section_cls.SECTION_NO)
+        return g.get("section_return_url") or _workspace_url(model.submission_id,
+                                                             self.section_cls.SECTION_NO)
 
+
+
+def _commit_keeping_loaded_rows() -> None:
+    """Commit without expiring what this request read: after a save only the redirect and the
+    response headers (current_user) follow, and an expired row would open a second
+    transaction just to read back what this one wrote."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def _table_title(table: type) -> LazyString:
@@ -231,17 +286,24 @@ def _rule_context(section_cls, section) -> RuleContext:
     submission = section.submission
     households = None
     if section_cls is not Section1General:
-        households = db.session.scalar(select(Section1General.households).where(
-            Section1General.submission_id == submission.id))
-    previous_id = db.session.scalar(
-        select(Submission.id).where(Submission.organization_id == submission.organization_id,
-                                    Submission.fiscal_year < submission.fiscal_year)
-        .order_by(Submission.fiscal_year.desc()).limit(1))
+        overview = g.get("section_overview")
+        if overview is not None and overview.submission.id == submission.id:
+            general = overview.rows.get(Section1General.SECTION_NO)  # read with the section
+            households = general.households if general is not None else None
+        else:
+            households = db.session.scalar(select(Section1General.households).where(
+                Section1General.submission_id == submission.id))
+    # Last year's row of this section: the LAO's latest earlier submission's (one statement).
+    previous_id = (select(Submission.id)
+                   .where(Submission.organization_id == submission.organization_id,
+                          Submission.fiscal_year < submission.fiscal_year)
+                   .order_by(Submission.fiscal_year.desc()).limit(1).scalar_subquery())
+    columns = list(section_cls.__table__.columns)
+    found = db.session.execute(select(*columns).where(
+        section_cls.submission_id == previous_id)).first()
     previous = None
-    if previous_id is not None:
-        row = db.session.get(section_cls, previous_id)
-        if row is not None:
-            previous = {c.key: getattr(row, c.key) for c in section_cls.__table__.columns}
+    if found is not None:
+        previous = {c.key: value for c, value in zip(columns, found)}
     return RuleContext(fiscal_year=submission.fiscal_year, households_section1=households,
                        previous=previous)
 

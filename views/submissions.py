@@ -19,10 +19,12 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import (FilterEmpty, FilterEqual, IntEqualFilter,
                                               IntGreaterFilter)
 from flask_login import current_user
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from models import (ORG_TYPE_SHORT, District, FiscalYear, Organization, OrgType, Province,
                     Submission, YearStatus, db, utcnow)
+from models import master_cache
 from models.certification import bulk_candidates, extend_deadline, transition
 from models.changes import changes_since_certification
 from models.ids import parse_code, parse_int_ids, parse_year
@@ -66,25 +68,39 @@ class SubmissionBase(SubmissionPages):
                      "carried": bilingual("ค่ายกมา", "Carried forward"),
                      "changed": bilingual("แก้ไขหลังรับรอง", "Changed since certified")}
 
-    def get_list(self, *args, **kwargs):
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
+                 page_size=None):
         """The page's rows, plus how many sections of each still hold carried-forward values
-        and how many fields changed since its last certification (one query each for the
-        whole page, not one per row)."""
-        count, rows = super().get_list(*args, **kwargs)
-        if self.is_export_request():
-            return count, rows  # the export shows no carried count (and streams every row)
-        ids = [r.id for r in rows]
-        carried: dict[int, int] = dict.fromkeys(ids, 0)
-        if ids:
-            flagged = union_all(*(select(s.submission_id).where(
-                s.submission_id.in_(ids), s.carried_forward) for s in SECTIONS)).subquery()
-            for sub_id, n in db.session.execute(
-                    select(flagged.c.submission_id, func.count()).group_by(
-                        flagged.c.submission_id)):
-                carried[sub_id] = n
+        (in the page's own query, not one per row), and how many fields changed since its
+        last certification (one query for the whole page).
+
+        A deferred join: the page's ids first (ORDER BY … LIMIT … OFFSET over the list indexes
+        alone, which hold the id), then those 50 rows with their organization and district.
+        Flask-Admin's own query joined both inside the OFFSET: the national last page read
+        23,550 rows through the joins before keeping 50 (issue 13)."""
+        if not execute or self.is_export_request():
+            # the export shows no carried count (and streams every row)
+            return super().get_list(page, sort_column, sort_desc, search, filters,
+                                    execute=execute, page_size=page_size)
+        count, query = super().get_list(page, sort_column, sort_desc, search, filters,
+                                        execute=False, page_size=page_size)
+        ids = [i for (i,) in query.enable_eagerloads(False).with_entities(Submission.id)]
+        if not ids:
+            return count, []
+        # The carried-forward count in the same statement: a primary-key lookup per section
+        # table and row (the page's 50 rows only).
+        carried = sum(select(func.count()).where(s.submission_id == Submission.id,
+                                                 s.carried_forward).scalar_subquery()
+                      for s in SECTIONS)
+        found = {}
+        for row, n in self.get_query().filter(Submission.id.in_(ids)).add_columns(
+                carried.label("carried")).options(
+                *(joinedload(r) for r in self.column_select_related_list)):
+            row.carried_sections = n or 0
+            found[row.id] = row
+        rows = [found[i] for i in ids if i in found]
         changed = changes_since_certification(ids)
         for row in rows:
-            row.carried_sections = carried[row.id]
             row.changes_since_certification = changed.get(row.id)
         return count, rows
 
@@ -102,21 +118,31 @@ class LaoYearListView(SubmissionBase):
     list_template = "admin/submission/lao_years.html"
 
 
+def _scope_key(user) -> tuple:
+    """What decides which rows of master data a user's scope holds."""
+    return (str(user.role), user.organization_id, user.district_code, user.province_code)
+
+
 def _scoped_options(model, value_col, label_col):
     def options():
         if not has_request_context() or not current_user.is_authenticated:
             return []
-        query = select(value_col, label_col).where(
-            row_scope(current_user, model)).order_by(value_col)
-        return [(str(v), str(label)) for v, label in db.session.execute(query)]
+
+        def build():
+            query = select(value_col, label_col).where(
+                row_scope(current_user, model)).order_by(value_col)
+            return [(str(v), str(label)) for v, label in db.session.execute(query)]
+        # Master data: cached per scope (models/master_cache.py), not rebuilt per request.
+        return master_cache.cached(("options", model.__name__, _scope_key(current_user)), build)
     return options
 
 
 def _year_options():
     if not has_request_context():
         return []
-    return [(str(y), str(y)) for y in db.session.scalars(
-        select(FiscalYear.be_year).order_by(FiscalYear.be_year.desc()))]
+    return master_cache.cached(("options", "FiscalYear"), lambda: [
+        (str(y), str(y)) for y in db.session.scalars(
+            select(FiscalYear.be_year).order_by(FiscalYear.be_year.desc()))])
 
 
 def _scope_name(province: str | None) -> str:
@@ -253,9 +279,18 @@ class SubmissionReviewView(SubmissionBase):
         return _("ค้นหาชื่อหรือรหัส อปท.")
 
     def _get_filter_groups(self):
-        # Filter options depend on the signed-in user's scope: rebuild them per request.
-        self._refresh_filters_cache()
-        return super()._get_filter_groups()
+        """The filter menu of this request.  Options depend on the signed-in user's scope, so
+        they are built per request into a local dict (rebuilding the view's shared
+        `_filter_groups`, as before, let one thread render another user's districts), from
+        option lists cached per scope (models/master_cache.py: no statement per request)."""
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for index, flt in enumerate(self._filters or ()):
+            options = flt.get_options(self) or None
+            groups.setdefault(str(flt.name), []).append({
+                "index": index, "arg": self.get_filter_arg(index, flt),
+                "operation": str(flt.operation()), "type": flt.data_type,
+                "options": [(k, str(v)) for k, v in options] if options else None})
+        return groups
 
     # --- the province / national workbook -------------------------------------------------
     def workbook_choices(self) -> dict:

@@ -95,15 +95,23 @@ class SubmissionPages(ScopedModelView):
 
     can_view_details = False
 
+    def get_overview(self, raw_id: Any) -> SubmissionOverview:
+        """The scoped submission `raw_id` and its sections, read once (404 outside the scope)."""
+        pk = self.parse_id(raw_id)
+        overview = SubmissionOverview.fetch(self.get_query(), pk) if pk is not None else None
+        if overview is None:
+            abort(404)
+        return overview
+
     def workspace_url(self, submission_id: int, tab: Any = 1) -> str:
         return url_for(".workspace_view", id=submission_id, tab=tab)
 
     @expose("/workspace/")
     def workspace_view(self):
-        submission = self.get_one(request.args.get("id"))
+        overview = self.get_overview(request.args.get("id"))
+        submission = overview.submission
         tab = request.args.get("tab", "1")
         tab = tab if tab in TABS else "1"
-        overview = SubmissionOverview.load(submission)
         section_no = int(tab) if tab != "status" else None
         certified_at, changes = changes_since(submission.id) if tab == "status" else (None, [])
         edit_url = None
@@ -123,9 +131,10 @@ class SubmissionPages(ScopedModelView):
     @expose("/report/")
     def report_view(self):
         """รายงาน: all sections of one LAO-year on one print-ready page (A4, Sarabun)."""
-        submission = self.get_one(request.args.get("id"))
+        overview = self.get_overview(request.args.get("id"))
+        submission = overview.submission
         return self.render("admin/submission/report.html", submission=submission,
-                           overview=SubmissionOverview.load(submission),
+                           overview=overview,
                            events=submission.events, printed=utcnow())
 
     @expose("/report.xlsx")
