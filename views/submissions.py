@@ -296,8 +296,10 @@ class SubmissionReviewView(SubmissionBase):
     def workbook_choices(self) -> dict:
         """The years (and, for the DLA, the provinces) the list's Excel download offers."""
         years = [int(y) for y, _label in _year_options()]
-        provinces = db.session.execute(select(Province.code, Province.name_th).order_by(
-            Province.code)).all() if current_user.role == Role.DLA_ADMIN else []
+        provinces = master_cache.cached("workbook-provinces", lambda: [
+            tuple(r) for r in db.session.execute(select(Province.code, Province.name_th)
+                                                 .order_by(Province.code))]) \
+            if current_user.role == Role.DLA_ADMIN else []
         return dict(years=years, provinces=provinces)
 
     @expose("/workbook/")
