@@ -12,10 +12,7 @@ page.
 
 from __future__ import annotations
 
-import argparse
-import os
 import secrets
-import time
 
 import bench_pages as bp
 
@@ -58,17 +55,7 @@ def run(args) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", choices=("demo", "national"), default="national")
-    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--pg-url", default=os.environ.get(
-        "BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
-    parser.add_argument("--requests", type=int, default=50)
-    parser.add_argument("--warmup", type=int, default=5)
-    args = parser.parse_args()
-    start = time.perf_counter()
-    run(args)
-    print(f"\ntotal {time.perf_counter() - start:.0f} s")
+    bp.bench_main(run, __doc__, requests=50, warmup=5)
 
 
 if __name__ == "__main__":

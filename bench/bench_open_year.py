@@ -11,8 +11,6 @@ Reuses bench_pages.py's throwaway database, seeding (3 years: 2568-2570) and wai
 
 from __future__ import annotations
 
-import argparse
-import os
 import re
 import secrets
 import time
@@ -95,15 +93,7 @@ def run(args) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", choices=("demo", "national"), default="national")
-    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--pg-url", default=os.environ.get(
-        "BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
-    args = parser.parse_args()
-    start = time.perf_counter()
-    run(args)
-    print(f"\ntotal {time.perf_counter() - start:.0f} s")
+    bp.bench_main(run, __doc__)
 
 
 if __name__ == "__main__":

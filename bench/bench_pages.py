@@ -648,6 +648,22 @@ def print_plans(engine, plans, title) -> None:
             print(f"   => {verdict(lines, what)}")
 
 
+def bench_main(run, doc: str, **defaults) -> None:
+    """The command line the national-scale benches share (--scale, --db, --pg-url, and
+    --requests/--warmup when `defaults` name them): parse, run(args), print the total time."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--scale", choices=("demo", "national"), default="national")
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--pg-url", default=os.environ.get(
+        "BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    for name, value in defaults.items():
+        parser.add_argument(f"--{name}", type=int, default=value)
+    args = parser.parse_args()
+    start = time.perf_counter()
+    run(args)
+    print(f"\ntotal {time.perf_counter() - start:.0f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=("demo", "national"), default="national")
