@@ -124,3 +124,53 @@ def test_no_section_form_post_gives_a_5xx_or_half_a_save(app, client, clerk, rec
     assert errors == []
     # Both answers happened: the drawn values were sometimes saved, sometimes refused.
     assert outcomes.get(302, 0) > 0 and outcomes.get(200, 0) > 0, outcomes
+
+
+def test_no_public_form_or_lookup_gives_a_5xx_or_half_a_request(app, demo, record_property):
+    """The public inputs a stranger can reach: the สมัครสมาชิก form (every field drawn from
+    anything), its LAO lookup, a set-password link with any token, the public search and the
+    API's list filters. No 5xx; a refused registration files no request."""
+    from models import AccountRequest
+    from .conftest import csrf_token
+    client = app.test_client()
+    token = csrf_token(client, "/register")
+    fields = ["full_name", "position", "phone", "email", "username", "dla_code"]
+    sent, errors = [0], []
+
+    def requests_filed() -> int:
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(AccountRequest))
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(st.sampled_from(["register", "lookup", "password", "search", "api"]), st.data())
+    def send(kind, data):
+        if kind == "register":
+            form = {name: data.draw(VALUE) for name in fields}
+            before = requests_filed()
+            response = client.post("/register", data={"csrf_token": token, **form})
+            if response.status_code != 200 or "ส่งคำขอสมัครสมาชิกแล้ว" not in \
+                    response.get_data(as_text=True):
+                assert requests_filed() == before, form
+        elif kind == "lookup":
+            response = client.get("/register/organizations", query_string={"q": data.draw(VALUE)})
+        elif kind == "password":
+            response = client.get("/password/" + data.draw(VALUE).replace("/", "")[:80] + "x")
+        elif kind == "search":
+            response = client.get("/", query_string={n: data.draw(VALUE) for n in data.draw(
+                st.lists(st.sampled_from(["q", "province", "district", "type", "page"]),
+                         max_size=4))})
+        else:
+            response = client.get("/api/v1/organizations", query_string={n: data.draw(VALUE)
+                                  for n in data.draw(st.lists(st.sampled_from(
+                                      ["q", "province", "district", "type", "after", "limit"]),
+                                      max_size=4))})
+        sent[0] += 1
+        if response.status_code >= 500:
+            errors.append((kind, response.status_code))
+        assert response.status_code < 500, kind
+
+    send()
+    record_property("fuzz_requests", sent[0])
+    record_property("fuzz_server_errors", len(errors))
+    assert errors == []
