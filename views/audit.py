@@ -27,7 +27,7 @@ from workflow import BANGKOK, Action, Permission, Role, Status, roles_for
 from .base import ScopedModelView
 from .forms import parse_thai_date
 from .i18n import bilingual
-from .presentation import thai_datetime
+from .presentation import enum_options
 
 
 # --- filters -----------------------------------------------------------------------------------
@@ -201,11 +201,11 @@ class EventView(AuditBase):
         LaoFilter(CertificationEvent.created_at, _l("อปท.")),
         UserFilter(CertificationEvent.created_at, _l("ผู้ดำเนินการ")),
         FilterEqual(CertificationEvent.action, _l("การดำเนินการ"),
-                    options=lambda: [(a.value, a.shown) for a in Action]),
+                    options=enum_options(Action)),
         FilterEqual(CertificationEvent.to_status, _l("เป็นสถานะ"),
-                    options=lambda: [(s.value, s.shown) for s in Status]),
+                    options=enum_options(Status)),
         FilterEqual(CertificationEvent.actor_role, _l("บทบาทผู้ดำเนินการ"),
-                    options=lambda: [(r.value, r.shown) for r in Role]),
+                    options=enum_options(Role)),
         FromDayFilter(CertificationEvent.created_at, _l("วันที่")),
         ToDayFilter(CertificationEvent.created_at, _l("วันที่")),
     )
@@ -240,7 +240,7 @@ class AuditLogView(AuditBase):
         LaoFilter(AuditLog.created_at, _l("อปท.")),
         UserFilter(AuditLog.created_at, _l("ผู้แก้ไข")),
         FilterEqual(AuditLog.op, _l("การเปลี่ยนแปลง"),
-                    options=lambda: [(o.value, o.shown) for o in AuditOp]),
+                    options=enum_options(AuditOp)),
         FilterEqual(AuditLog.table_name, _l("ด้าน / ข้อมูล"), options=_table_options),
         FromDayFilter(AuditLog.created_at, _l("วันที่")),
         ToDayFilter(AuditLog.created_at, _l("วันที่")),

@@ -106,6 +106,12 @@ TYPE_FORMATTERS = {
 }
 
 
+def enum_options(enum_cls: type) -> Any:
+    """A filter's options for a labelled enum, read when the menu is drawn (the request's
+    language): [(value, label), …]."""
+    return lambda: [(member.value, member.shown) for member in enum_cls]
+
+
 def csp_nonce() -> str:
     """This response's script nonce, made on first use: app.py's Content-Security-Policy
     allows the <script> tags that carry it (`nonce="{{ csp_nonce() }}"`, Flask-Admin's own

@@ -38,7 +38,7 @@ from .action_forms import BulkCertifyForm, ExtendDeadlineForm, ReasonForm
 from .auth import safe_next
 from .base import be_file_name, send_workbook
 from .i18n import bilingual
-from .presentation import enum_label
+from .presentation import enum_label, enum_options
 from .workspace import (SubmissionPages, carried_column, changed_column, received_column,
                         report_link, sections_column, status_badge, warnings_column,
                         workspace_link)
@@ -193,9 +193,9 @@ class SubmissionReviewView(SubmissionBase):
         FilterEqual(Submission.district_code, _l("อำเภอ"),
                     options=_scoped_options(District, District.code, District.name_th)),
         FilterEqual(Submission.org_type, _l("ประเภท อปท."),
-                    options=lambda: [(t.value, t.shown) for t in OrgType]),
+                    options=enum_options(OrgType)),
         FilterEqual(Submission.status, _l("สถานะ"),
-                    options=lambda: [(s.value, s.shown) for s in Status]),
+                    options=enum_options(Status)),
         FilterEqual(Submission.province_code, _l("จังหวัด"),
                     options=_scoped_options(Province, Province.code, Province.name_th)),
         # What the progress dashboard's counts link to (appended: the indexes above stay).
