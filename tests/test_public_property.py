@@ -6,11 +6,13 @@ status is in PUBLIC_STATUSES.  Bounded (15 histories of up to 4 steps) for the C
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
 from models import Organization, Submission, User, db
@@ -74,7 +76,8 @@ def _check(app, client, codes, district):
         years = {y for c, y in certified if c == code}
         visible = 200 if (code, YEAR) in certified else 404
         for url in (f"/orgs/{code}/{YEAR}", f"/orgs/{code}/{YEAR}/data.json",
-                    f"/orgs/{code}/{YEAR}/data.csv", f"/api/v1/organizations/{code}/years/{YEAR}",
+                    f"/orgs/{code}/{YEAR}/data.csv", f"/orgs/{code}/{YEAR}/data.xlsx",
+                    f"/api/v1/organizations/{code}/years/{YEAR}",
                     f"/api/v1/organizations/{code}/years/{YEAR}/values"):
             assert client.get(url).status_code == visible, (url, visible)
         profile, api = client.get(f"/orgs/{code}"), client.get(f"/api/v1/organizations/{code}")
@@ -95,6 +98,12 @@ def _check(app, client, codes, district):
     assert stats["certified"] == count and stats["figures"][0]["value"] == population
     page = client.get("/stats", query_string={"year": YEAR}).get_data(as_text=True)
     assert f"รับรองข้อมูลแล้ว {count:,} จาก" in page and f"{population:,}" in page
+    # The province's certified workbook (kept until its data changes): exactly the chosen LAOs
+    # that are certified in FY 2570, and none of the others.
+    book = load_workbook(io.BytesIO(client.get("/stats/workbook.xlsx", query_string={
+        "year": YEAR, "province": "61"}).data), read_only=True)
+    in_book = {row[0] for row in book["ด้านที่ 1"].iter_rows(min_row=3, values_only=True)}
+    assert {c for c in codes if c in in_book} == {c for c, y in certified if y == YEAR}
 
 
 def test_the_public_sees_exactly_the_certified_lao_years_after_every_step(app, client,
