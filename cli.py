@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from models import AccountStatus, District, Organization, Province, User, db
 from models.accounts import SCOPE_COLUMN
+from models.imports import ImportSource
 from workflow import Role
 
 SCALES = ("demo", "province", "national")
@@ -23,6 +24,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(close_year)
     app.cli.add_command(backup)
     app.cli.add_command(restore)
+    app.cli.add_command(import_section)
+    app.cli.add_command(export)
 
 
 @click.command("seed-geo")
@@ -192,3 +195,105 @@ def restore(source: str, yes: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"restored from {source}")
+
+
+class _Nationwide:
+    """The CLI's actor when no --user is given: the DLA's whole-country scope."""
+
+    is_authenticated = is_active = True
+    role = Role.DLA_ADMIN
+    id = organization_id = district_code = area_province_code = None
+    username = full_name = "CLI"
+
+
+def _actor(username: str | None):
+    if username is None:
+        return _Nationwide()
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.is_active:
+        raise click.UsageError(f"no active user {username!r}")
+    return user
+
+
+@click.command("import-section")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--section", type=click.IntRange(1, 8), required=True, help="ด้านที่ 1–8")
+@click.option("--year", type=int, required=True,
+              help="fiscal year (BE) of rows without a fiscal_year column")
+@click.option("--user", "username", default=None,
+              help="import as this user, within its scope (default: the DLA, the whole country)")
+@click.option("--commit", is_flag=True, help="write (without it: a dry run, nothing is written)")
+@click.option("--good-rows", is_flag=True,
+              help="write the rows that pass even when others are refused (default: all or nothing)")
+@click.option("--source", type=click.Choice([s.value for s in ImportSource]), default=None,
+              help="the values come from this system: read-only in the clerk's form")
+def import_section(path: str, section: int, year: int, username: str | None, commit: bool,
+                   good_rows: bool, source: str | None) -> None:
+    """Import one section's values from an XLSX or CSV UTF-8 file keyed by dla_code + fiscal
+    year: a dry run by default, the same per-row report as the screen."""
+    from pathlib import Path
+
+    from models.audit import current_actor
+    from models.imports import (FileRefused, ImportFile, ImportMode, commit_import,
+                                plan_import)
+    from models.sections import section_by_no
+    user = _actor(username)
+    section_cls = section_by_no(section)
+    upload = ImportFile(Path(path).name, Path(path).read_bytes())
+    origin = ImportSource(source) if source else None
+    mode = ImportMode.GOOD_ROWS if good_rows else ImportMode.ALL_OR_NOTHING
+    current_actor.set((user.id, "cli"))
+    with click.progressbar(length=1, label="อ่านไฟล์", show_pos=True) as bar:
+        def progress(n: int) -> None:
+            bar.update(n)
+        try:
+            if commit:
+                result = commit_import(section_cls, upload, user, default_year=year, mode=mode,
+                                       source=origin, via="cli", progress=progress,
+                                       on_rows=lambda n: setattr(bar, "length", n))
+                plan = result.plan
+            else:
+                plan = plan_import(section_cls, upload, user, default_year=year, source=origin,
+                                   progress=progress, on_rows=lambda n: setattr(bar, "length", n))
+        except FileRefused as refusal:
+            raise click.ClickException(str(refusal)) from None
+    for row in plan.rows:
+        if row.refused:
+            click.echo(f"แถว {row.line} {row.dla_code} ไม่ผ่าน: " + " · ".join(row.refusals))
+        elif row.changes:
+            click.echo(f"แถว {row.line} {row.dla_code} เปลี่ยน: " + " · ".join(
+                f"{c.label} {c.old_text} → {c.new_text}" for c in row.changes))
+    click.echo(f"{upload.name} (SHA-256 {upload.sha256[:12]}…): {len(plan.rows):,} แถว · "
+               f"เปลี่ยน {len(plan.changing):,} แถว ({plan.field_changes:,} รายการ) · "
+               f"ไม่เปลี่ยน {len(plan.unchanged):,} · ไม่ผ่าน {len(plan.refused):,}")
+    if not commit:
+        click.echo("dry run: nothing written (add --commit to import)")
+    elif result.committed:
+        click.echo(f"imported: batch {result.batch.id}, {result.batch.rows_changed:,} rows, "
+                   f"{result.batch.fields_changed:,} fields")
+    else:
+        raise click.ClickException(f"not imported: {len(plan.refused):,} rows refused, nothing "
+                                   f"changed (batch {result.batch.id}); fix them or use --good-rows")
+
+
+@click.command("export")
+@with_appcontext
+@click.option("--year", type=int, required=True, help="fiscal year (BE)")
+@click.option("--province", default=None, help="a province code (default: the whole country)")
+@click.option("--out", "out_path", default=None, type=click.Path(dir_okay=False),
+              help="the .xlsx to write (default: info-<year>[-<province>].xlsx)")
+def export(year: int, province: str | None, out_path: str | None) -> None:
+    """Write the province or national workbook of a year: one sheet per section, one row per
+    LAO, every status (the DLA's copy; the public one holds certified data only)."""
+    from models import Submission, utcnow
+    from models.workbooks import area_workbook
+    if province is not None and db.session.get(Province, province) is None:
+        raise click.UsageError(f"unknown province {province!r}")
+    path = out_path or f"info-{year}" + (f"-{province}" if province else "") + ".xlsx"
+
+    def narrow(query):
+        return query.where(Submission.province_code == province) if province else query
+    title = f"ข้อมูลพื้นฐาน อปท. ปีงบประมาณ {year}"
+    laos = area_workbook(path, year, title, narrow, utcnow())
+    click.echo(f"{path}: {laos:,} LAOs")

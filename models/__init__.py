@@ -11,6 +11,7 @@ from .audit import AuditLog, AuditOp
 from . import sections  # noqa: F401  (registers the 8 section tables)
 from . import locks  # noqa: F401  (installs the before_flush lock guard)
 from .locks import SubmissionLocked
+from .imports import ImportBatch, ImportMode, ImportSource, ImportStatus
 
 __all__ = [
     "db", "utcnow", "Province", "District", "Subdistrict", "Organization", "OrgType",
@@ -18,5 +19,6 @@ __all__ = [
     "User", "AccountStatus", "AccountAction", "AccountLog", "AccountRequest", "PasswordReset",
     "RequestStatus", "FiscalYear", "YearStatus", "Submission", "CertificationEvent",
     "SectionWarning",
-    "AuditLog", "AuditOp", "SubmissionLocked",
+    "AuditLog", "AuditOp", "SubmissionLocked", "ImportBatch", "ImportMode", "ImportSource",
+    "ImportStatus",
 ]

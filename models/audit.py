@@ -44,6 +44,9 @@ class AuditLog(db.Model):
     old_value: Mapped[str | None] = mapped_column(Text, info={"label_th": "ค่าเดิม", "label_en": "Old value"})
     new_value: Mapped[str | None] = mapped_column(Text, info={"label_th": "ค่าใหม่", "label_en": "New value"})
     request_id: Mapped[str | None] = mapped_column(String(64), info={"label_th": "รหัสคำขอ", "label_en": "Request"})
+    # The import run that made the change (models/imports.py), None for a form or the shell.
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True,
+                                                 info={"label_th": "ชุดนำเข้า", "label_en": "Import batch"})
 
     user = relationship("User")
 
@@ -52,6 +55,8 @@ class AuditLog(db.Model):
 # Who is acting: the request (or CLI command) sets it; models never read Flask's request state.
 current_actor: ContextVar[tuple[int | None, str | None]] = ContextVar(
     "current_actor", default=(None, None))
+# The import batch being committed (models/imports.py): its field changes carry the batch id.
+current_batch: ContextVar[int | None] = ContextVar("current_batch", default=None)
 
 
 def _audited_models() -> tuple[type, ...]:
@@ -69,7 +74,7 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-_SKIP = {"version", "updated_at", "updated_by_id", "carried_forward"}
+_SKIP = {"version", "updated_at", "updated_by_id", "carried_forward", "imported"}
 
 
 @event.listens_for(Session, "after_flush")
@@ -77,6 +82,7 @@ def record_changes(session: Session, _flush_context) -> None:
     """One AuditLog row per changed field of LAO data (old → new, who, when, request)."""
     audited = _audited_models()
     user_id, request_id = current_actor.get()
+    batch_id = current_batch.get()
     now = utcnow()
     rows: list[dict[str, Any]] = []
     for op, objects in ((AuditOp.CREATE, session.new), (AuditOp.UPDATE, session.dirty),
@@ -90,7 +96,7 @@ def record_changes(session: Session, _flush_context) -> None:
             org_id = getattr(obj, "organization_id", None)
             base = dict(created_at=now, user_id=user_id, organization_id=org_id,
                         submission_id=submission_id, op=op, table_name=mapper.local_table.name,
-                        row_id=pk, request_id=request_id)
+                        row_id=pk, request_id=request_id, batch_id=batch_id)
             for attr in mapper.column_attrs:
                 if attr.key in _SKIP or attr.columns[0].primary_key:
                     continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 _INT_ID = re.compile(r"[0-9]{1,18}")
@@ -44,3 +45,20 @@ def parse_year(raw: Any) -> int | None:
     """A four-digit Buddhist Era year from a URL or form (2570), or None."""
     text = str(raw if raw is not None else "")
     return int(text) if len(text) == 4 and text.isascii() and text.isdigit() else None
+
+
+_THAI_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
+
+
+def parse_thai_date(raw: str | None) -> date | None:
+    """31/12/2568 (BE; a CE year is accepted too) or 2025-12-31; None when blank.  The one
+    date parser of the forms, the filters and the importer; ValueError when not a real date
+    (callers add their Thai hint)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    match = _THAI_DATE.match(raw)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        return date(year - 543 if year > 2400 else year, month, day)
+    return date.fromisoformat(raw)

@@ -39,7 +39,7 @@ __all__ = ["RoundError", "OpenReport", "open_year", "close_year", "parse_be_year
 MIN_BE_YEAR, MAX_BE_YEAR = 2500, 2700
 # Columns of a section row that belong to this year's record, not to the values carried over.
 SECTION_PLUMBING = frozenset({"submission_id", "carried_forward", "version", "updated_at",
-                              "updated_by_id"})
+                              "updated_by_id", "imported"})
 CHILD_PLUMBING = frozenset({"id", "submission_id"})
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

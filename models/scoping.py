@@ -61,6 +61,7 @@ def _placements() -> dict[type, Placement]:
     from .accounts import AccountLog, AccountRequest, User
     from .audit import AuditLog
     from .geography import District, Province, Subdistrict
+    from .imports import ImportBatch
     from .organizations import InfoAdministrator, LaoWebsite, Organization, TouristPlace
     from .sections import CHILDREN, SECTIONS
     from .submissions import CertificationEvent, FiscalYear, Submission
@@ -103,6 +104,9 @@ def _placements() -> dict[type, Placement]:
             AuditLog.organization_id,
             select(Submission.organization_id).where(Submission.id == AuditLog.submission_id)
             .correlate(AuditLog).scalar_subquery())),
+        # An import run lives where its importer works (an LAO's run in its LAO and province).
+        ImportBatch: Placement(org=ImportBatch.organization_id, district=ImportBatch.district_code,
+                               province=ImportBatch.province_code),
     }
     # The yearly sections and their repeating rows belong to their submission's LAO.
     for section_cls in SECTIONS:

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from workflow import N_, _, current_language
@@ -114,6 +114,12 @@ class SectionMixin(RuledTable):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow, sort_order=-7,
         info={"label_th": "แก้ไขล่าสุด", "label_en": "Last updated"})
+
+    # The fields another system supplied (models/imports.py): field code → {"source", "at",
+    # "batch"}.  Read-only in the clerk's form; a later import from that source refreshes them.
+    imported: Mapped[dict | None] = mapped_column(
+        JSON, nullable=True, sort_order=-5,
+        info={"label_th": "ค่าที่นำเข้าจากระบบอื่น", "label_en": "Values from other systems"})
 
     @declared_attr
     def updated_by_id(cls) -> Mapped[int | None]:

@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 import xlsxwriter
+import xlsxwriter.utility
 from sqlalchemy import Select, select
 
 from workflow import BANGKOK, THAI_MONTHS, LabeledEnum, Status
@@ -44,7 +45,12 @@ OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_ur
            "strings_to_numbers": False, "default_date_format": None}
 # The LAO columns in front of every section's fields: (field code, Thai header).
 LAO_COLUMNS = (("dla_code", "รหัส อปท."), ("name_th", "ชื่อ อปท."), ("district", "อำเภอ"),
-               ("province", "จังหวัด"), ("status", "สถานะการรับรองข้อมูล"))
+               ("province", "จังหวัด"), ("status", "สถานะการรับรองข้อมูล"),
+               ("fiscal_year", "ปีงบประมาณ"))
+# The hidden sheet holding the lists a choice cell may take (Excel's data validation).
+LISTS_SHEET = "ค่าที่เลือกได้"
+# Rows below the data that still get the data validation (an LAO added by hand).
+VALIDATED_SPARE_ROWS = 1000
 Narrow = Callable[[Select], Select]
 
 
@@ -261,7 +267,7 @@ def lao_year_workbook(out: IO[bytes] | str, overview: Any, printed: datetime, *,
 def _lao_select(*columns: Any) -> Select:
     """The LAO columns of every workbook row, joined once (no query per row)."""
     return (select(Organization.dla_code, Organization.name_th, District.name_th,
-                   Province.name_th, Submission.status, *columns)
+                   Province.name_th, Submission.status, Submission.fiscal_year, *columns)
             .select_from(Submission)
             .join(Organization, Submission.organization_id == Organization.id)
             .join(District, Submission.district_code == District.code)
@@ -295,26 +301,33 @@ def child_rows(child_cls: type, be_year: int, narrow: Narrow) -> Iterator[tuple]
 
 
 def area_workbook(out: IO[bytes] | str, be_year: int, title: str, narrow: Narrow,
-                  made: datetime) -> int:
+                  made: datetime, *, sections: Iterable[type] | None = None,
+                  children: bool = True) -> int:
     """One sheet per section (one row per LAO) and per child table (one row per child row),
     each with the Thai labels and the field codes as two header rows, frozen panes, number
-    formats and an autofilter.  Returns the number of LAO rows of a section sheet."""
+    formats, an autofilter and Excel's data validation (the lists of a choice, whole numbers,
+    ranges, text lengths), so the sheet re-imports as it is (models/imports.py).  `sections`
+    and `children=False` make the import template of one section.  Returns the number of LAO
+    rows of a section sheet."""
     book, fmt = open_workbook(out)
     summary = book.add_worksheet("สรุป")
     summary.set_column(0, 0, 30)
     summary.set_column(1, 1, 40)
     summary.write_string(0, 0, title, fmt.title)
+    lists = _Lists()
     laos = 0
     sheets = []
-    for section_cls in SECTIONS:
+    for section_cls in sections or SECTIONS:
         laos = _write_area_sheet(book, fmt, sheet_name(section_cls),
                                  catalogue_columns(section_cls),
-                                 section_rows(section_cls, be_year, narrow))
+                                 section_rows(section_cls, be_year, narrow), lists=lists)
         sheets.append((sheet_name(section_cls), section_cls.TITLE_TH, laos))
-        for n, (_name, child_cls) in enumerate(CHILDREN.get(section_cls, ()), start=1):
+        for n, (_name, child_cls) in enumerate(CHILDREN.get(section_cls, ()) if children
+                                               else (), start=1):
             name = sheet_name(section_cls, child_cls, n)
             count = _write_area_sheet(book, fmt, name, catalogue_columns(child_cls),
-                                      child_rows(child_cls, be_year, narrow), position=True)
+                                      child_rows(child_cls, be_year, narrow), position=True,
+                                      lists=lists)
             sheets.append((name, child_cls.TITLE_TH, count))
     row = 2
     for label, value in (("ปีงบประมาณ", be_year), ("จำนวน อปท.", laos),
@@ -330,12 +343,95 @@ def area_workbook(out: IO[bytes] | str, be_year: int, title: str, narrow: Narrow
         summary.write_string(row, 0, name)
         summary.write_string(row, 1, section_title)
         summary.write_number(row, 2, count, fmt.integer)
+    row += 2
+    for line in IMPORT_NOTES:
+        summary.write_string(row, 0, line)
+        row += 1
+    lists.write(book)
     book.close()
     return laos
 
 
+# What the summary sheet says about filling in and importing a sheet (the template's guide).
+IMPORT_NOTES = (
+    "การนำเข้า: แก้ไขค่าในแผ่นงานของแต่ละด้าน แล้วนำเข้าที่เมนู นำเข้าข้อมูลจากไฟล์ "
+    "(หนึ่งแถวต่อหนึ่ง อปท. ตามรหัส อปท. และปีงบประมาณ)",
+    "แถวที่ 1 คือชื่อข้อมูลและหน่วย แถวที่ 2 คือรหัสข้อมูล ห้ามแก้ไขหรือลบสองแถวนี้",
+    "ช่องว่าง = ไม่เปลี่ยนค่าเดิม ตัวเลขไม่ต้องใส่หน่วย วันที่กรอกแบบ วัน/เดือน/ปี พ.ศ. "
+    "เช่น 31/12/2568 ช่องที่มีรายการให้เลือกจากรายการ",
+    "ห้ามผสานเซลล์และห้ามใช้สูตรคำนวณ (คัดลอกแล้ววางแบบค่า) คอลัมน์รวมคำนวณให้อัตโนมัติ",
+)
+
+
+class _Lists:
+    """The allowed values of the choice columns, written once to a hidden sheet and referred
+    to by the data validation of every sheet (Excel limits an inline list to 255 characters)."""
+
+    def __init__(self) -> None:
+        self.columns: dict[tuple, int] = {}
+
+    def ref(self, values: tuple[str, ...]) -> str:
+        col = self.columns.setdefault(values, len(self.columns))
+        letter = xlsxwriter.utility.xl_col_to_name(col)
+        return f"='{LISTS_SHEET}'!${letter}$1:${letter}${len(values)}"
+
+    def write(self, book: Any) -> None:
+        if not self.columns:
+            return
+        sheet = book.add_worksheet(LISTS_SHEET)
+        depth = max(len(v) for v in self.columns)
+        for row in range(depth):        # constant-memory mode: row by row
+            for values, col in self.columns.items():
+                if row < len(values):
+                    sheet.write_string(row, col, values[row])
+        sheet.hide()
+
+
+def _validation(column: Any, lists: _Lists) -> dict[str, Any] | None:
+    """Excel's data validation of a catalogue column: what the import will accept."""
+    info = column.info
+    kind = info.get("kind")
+    if info.get("derived") or info.get("readonly"):
+        return None
+    label = info["label_th"][:32]
+    message = {"error_title": label, "error_type": "warning"}
+    if kind == "choice":
+        values = tuple(m.label_th if isinstance(m, LabeledEnum) else str(m.value)
+                       for m in info["choices"])
+        return {"validate": "list", "source": lists.ref(values),
+                "error_message": "เลือกจากรายการ", **message}
+    if kind == "flag":
+        return {"validate": "list", "source": ["มี", "ไม่มี"],
+                "error_message": "เลือก มี หรือ ไม่มี", **message}
+    if info.get("widget") == "month":
+        return {"validate": "list", "source": lists.ref(THAI_MONTHS),
+                "error_message": "เลือกชื่อเดือน", **message}
+    if kind in ("count", "year_be", "money", "decimal", "percent", "lat", "lon"):
+        whole = kind in ("count", "year_be")
+        low, high = info.get("min"), info.get("max")
+        rule: dict[str, Any] = {"validate": "integer" if whole else "decimal"}
+        if low is not None and high is not None:
+            rule.update(criteria="between", minimum=float(low), maximum=float(high))
+            text = f"ตัวเลข {low}–{high}"
+        elif low is not None:
+            rule.update(criteria=">=", value=float(low))
+            text = f"ตัวเลขตั้งแต่ {low} ขึ้นไป"
+        else:
+            rule.update(criteria="between", minimum=-1e15, maximum=1e15)
+            text = "ตัวเลข"
+        if whole:
+            text += " (จำนวนเต็ม)"
+        return {**rule, "error_message": text, **message}
+    length = info.get("max_length")
+    if kind in ("text", "longtext") and length:
+        return {"validate": "length", "criteria": "<=", "value": int(length),
+                "error_message": f"ไม่เกิน {length:,} ตัวอักษร", **message}
+    return None
+
+
 def _write_area_sheet(book: Any, fmt: _Formats, name: str, columns: list,
-                      rows: Iterable[tuple], *, position: bool = False) -> int:
+                      rows: Iterable[tuple], *, position: bool = False,
+                      lists: _Lists | None = None) -> int:
     sheet = book.add_worksheet(name)
     heads = [h for _code, h in LAO_COLUMNS] + (["ลำดับ"] if position else []) \
         + [header(c.info) for c in columns]
@@ -359,4 +455,10 @@ def _write_area_sheet(book: Any, fmt: _Formats, name: str, columns: list,
         for col, (value, info, number_format) in enumerate(zip(values, infos, formats)):
             write(sheet, n + 1, col, cell_value(value, info), number_format)
     sheet.autofilter(1, 0, n + 1, len(heads) - 1)
+    if lists is not None:
+        first = len(LAO_COLUMNS) + position
+        for col, column in enumerate(columns, start=first):
+            rule = _validation(column, lists)
+            if rule is not None:
+                sheet.data_validation(2, col, n + 1 + VALIDATED_SPARE_ROWS, col, rule)
     return n

@@ -34,6 +34,9 @@ VIEW_ROLES = {
     "lao_years": frozenset({Role.LAO_EDITOR}),
     "submission": REVIEWERS,
     "dashboard": REVIEWERS,       # progress dashboards (issue 9): officers and the DLA
+    # นำเข้าข้อมูลจากไฟล์ (issue 11): a clerk for its LAO, a province for its LAOs, the DLA.
+    "imports": frozenset({Role.LAO_EDITOR, Role.PROVINCE_OFFICER, Role.DLA_ADMIN}),
+    "import_batch": ALL,          # the import runs of each scope (audit menu)
     "certification_event": ALL, "audit_log": ALL,   # each its own scope (issue 9 item 6)
     # Per-LAO records: the clerk keeps their own, officers read their scope's.
     "lao_website": ALL, "info_administrator": ALL, "tourist_place": ALL,
@@ -59,6 +62,7 @@ MODEL_ENDPOINTS = {
     "bulk_view": "bulk", "open_view": "create", "close_view": "action",
     "lagging_export": "export", "lagging_workbook": "export", "lagging_print": "list",
     "reset_view": "action", "decide_view": "action",
+    "commit_view": "action", "template_view": "export",
 }
 # Everything outside the back office.
 OTHER_ENDPOINTS = {

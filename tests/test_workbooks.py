@@ -26,7 +26,7 @@ SECTION_SHEETS = [f"ด้านที่ {s.SECTION_NO}" for s in SECTIONS]
 AREA_SHEETS = ["สรุป"] + [name for s in SECTIONS for name in
                           [f"ด้านที่ {s.SECTION_NO}"]
                           + [f"ด้านที่ {s.SECTION_NO}.{n}"
-                             for n in range(1, len(CHILDREN.get(s, ())) + 1)]]
+                             for n in range(1, len(CHILDREN.get(s, ())) + 1)]] + ["ค่าที่เลือกได้"]
 BE_STAMP = rf"{today_in_thailand().year + 543}-\d\d-\d\d_\d{{4}}"
 
 
@@ -159,12 +159,12 @@ def _check_area_book(book, expected_codes: set[str]) -> None:
         sheet = book[f"ด้านที่ {section.SECTION_NO}"]
         rows = rows_of(sheet)
         columns = catalogue_columns(section)
-        assert rows[0][:5] == ("รหัส อปท.", "ชื่อ อปท.", "อำเภอ", "จังหวัด",
-                               "สถานะการรับรองข้อมูล")
+        assert rows[0][:6] == ("รหัส อปท.", "ชื่อ อปท.", "อำเภอ", "จังหวัด",
+                               "สถานะการรับรองข้อมูล", "ปีงบประมาณ")
         assert rows[1] == ("dla_code", "name_th", "district", "province", "status",
-                           *[c.key for c in columns])
+                           "fiscal_year", *[c.key for c in columns])
         label = columns[0].info["label_th"]
-        assert rows[0][5].startswith(label)
+        assert rows[0][6].startswith(label)
         assert sheet.freeze_panes == "C3"
         assert sheet.auto_filter.ref == f"A2:{sheet.cell(2, len(rows[1])).column_letter}" \
             f"{len(rows)}"

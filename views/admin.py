@@ -15,7 +15,7 @@ from sqlalchemy import func, inspect, select, update
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from models import (AccountLog, AccountRequest, AccountStatus, AuditLog, CertificationEvent, District, FiscalYear, InfoAdministrator,
+from models import (AccountLog, AccountRequest, AccountStatus, AuditLog, ImportBatch, CertificationEvent, District, FiscalYear, InfoAdministrator,
                     LaoWebsite, Organization, Province, Subdistrict, Submission, TouristPlace,
                     User, YearStatus, db)
 from models.account_flows import issue_reset_link
@@ -28,10 +28,11 @@ from workflow import (SECTION_COUNT, Action, Permission, Role, Status, grantable
                       roles_for)
 
 from .accounts import AccountLogView, AccountRequestView, policy_validator
-from .audit import AuditLogView, EventView
+from .audit import AuditLogView, EventView, ImportBatchView
 from .base import ScopedModelView
 from .presentation import csp_nonce
 from .dashboard import ProgressDashboardView
+from .imports import ImportView
 from .records import InfoAdministratorView, LaoWebsiteView, TouristPlaceView
 from .rounds import FiscalYearView
 from .sections import section_view
@@ -333,6 +334,8 @@ def build_admin(app: Flask) -> Admin:
     review = add(SubmissionReviewView, Submission, _l("รายการ อปท. รายปี"), data)
     admin.add_view(ProgressDashboardView(review, name=_l("ความก้าวหน้าการบันทึกและรับรองข้อมูล"),
                                          category=data, endpoint="dashboard"))
+    admin.add_view(ImportView(name=_l("นำเข้าข้อมูลจากไฟล์"), category=data, endpoint="imports",
+                              url="/admin/import"))
     for section in SECTIONS:
         add(SectionBrowseView, section, _section_name(section), data)
         for _attr, child in CHILDREN.get(section, ()):
@@ -362,6 +365,7 @@ def build_admin(app: Flask) -> Admin:
     audit = _l("ประวัติและบันทึกการเปลี่ยนแปลง")
     add(EventView, CertificationEvent, _l("ประวัติการรับรองข้อมูล"), audit)
     add(AuditLogView, AuditLog, _l("บันทึกการเปลี่ยนแปลงข้อมูล"), audit)
+    add(ImportBatchView, ImportBatch, _l("การนำเข้าข้อมูล"), audit)
     # The letter's Download menu: the guides (public pages, views/guides.py).
     admin.add_link(MenuLink(name=_l("คู่มือ"), endpoint="guides.index"))
     return admin

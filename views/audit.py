@@ -24,6 +24,9 @@ from models.changes import field_label, table_title, value_text
 from models.audit import _audited_models
 from workflow import BANGKOK, Action, Permission, Role, Status, roles_for
 
+from models.ids import parse_int_id
+from models.imports import ImportBatch, ImportMode, ImportSource, ImportStatus
+
 from .base import ScopedModelView
 from .forms import parse_thai_date
 from .i18n import bilingual
@@ -105,6 +108,19 @@ class YearFilter(BaseSQLAFilter):
 
     def operation(self):
         return _l("คือ")
+
+
+class BatchFilter(BaseSQLAFilter):
+    """ชุดนำเข้า: the field changes of one import run (its number in the import list)."""
+
+    def validate(self, value: Any) -> bool:
+        return parse_int_id(str(value).strip()) is not None
+
+    def apply(self, query, value, alias=None):
+        return query.filter(AuditLog.batch_id == parse_int_id(str(value).strip()))
+
+    def operation(self):
+        return _l("หมายเลข")
 
 
 def _bangkok_midnight(raw: str) -> datetime:
@@ -223,7 +239,7 @@ class AuditLogView(AuditBase):
     """บันทึกการเปลี่ยนแปลงข้อมูล: every changed field, old → new, by whom, when."""
 
     column_list = ("created_at", "lao", "user", "table_name", "field", "op", "old_value",
-                   "new_value", "request_id")
+                   "new_value", "batch_id", "request_id")
     column_labels = {"lao": bilingual("อปท.", "LAO"), "user": bilingual("ผู้แก้ไข", "By"),
                      "table_name": bilingual("ด้าน / ข้อมูล", "Section / record")}
     column_select_related_list = (AuditLog.user,)
@@ -244,6 +260,7 @@ class AuditLogView(AuditBase):
         FilterEqual(AuditLog.table_name, _l("ด้าน / ข้อมูล"), options=_table_options),
         FromDayFilter(AuditLog.created_at, _l("วันที่")),
         ToDayFilter(AuditLog.created_at, _l("วันที่")),
+        BatchFilter(AuditLog.batch_id, _l("ชุดนำเข้า")),
     )
 
     def places(self, ids: list[int]) -> dict[int, tuple[str, str, int | None]]:
@@ -258,3 +275,41 @@ class AuditLogView(AuditBase):
                 .where(AuditLog.id.in_(ids))):
             found[log_id] = (code, name, year)
         return found
+
+
+def _batch_changes(view, context, model, name) -> Markup:
+    """The batch's field changes in the audit log (its filter), when it changed anything."""
+    if not model.fields_changed:
+        return Markup("0")
+    from flask import url_for
+    index = next(n for n, f in enumerate(AuditLogView.column_filters)
+                 if isinstance(f, BatchFilter))
+    return Markup('<a href="{}">{:,}</a>').format(
+        url_for("audit_log.index_view", **{f"flt0_{index}": model.id}), model.fields_changed)
+
+
+class ImportBatchView(AuditBase):
+    """การนำเข้าข้อมูล: every import run — who, when, which file (name and SHA-256), how many
+    rows changed or were refused; its field changes are in the audit log under its number."""
+
+    column_list = ("id", "created_at", "user", "section_no", "fiscal_year", "file_name",
+                   "source", "mode", "status", "rows_total", "rows_changed", "rows_refused",
+                   "fields_changed", "via", "file_sha256")
+    column_labels = {"id": bilingual("หมายเลข", "No."), "user": bilingual("ผู้นำเข้า", "By")}
+    column_select_related_list = (ImportBatch.user,)
+    column_formatters = {
+        "user": lambda v, c, m, n: m.user.full_name if m.user else "CLI",
+        "fields_changed": _batch_changes,
+        "file_sha256": lambda v, c, m, n: Markup('<code title="{}">{}…</code>').format(
+            m.file_sha256, m.file_sha256[:12]),
+    }
+    column_filters = (
+        FilterEqual(ImportBatch.status, _l("ผล"), options=enum_options(ImportStatus)),
+        FilterEqual(ImportBatch.source, _l("ระบบต้นทาง"), options=enum_options(ImportSource)),
+        FilterEqual(ImportBatch.mode, _l("วิธีนำเข้า"), options=enum_options(ImportMode)),
+        FromDayFilter(ImportBatch.created_at, _l("วันที่")),
+        ToDayFilter(ImportBatch.created_at, _l("วันที่")),
+    )
+
+    def places(self, ids: list[int]) -> dict[int, Any]:
+        return {}

@@ -25,6 +25,7 @@ from wtforms.widgets import TextInput
 
 from flask_babel import LazyString, gettext, lazy_gettext as _l
 
+from models import ids
 from models.meta import catalogue_columns
 from models.rulebook import model_of
 from models.rules import column_message
@@ -40,24 +41,13 @@ def choices(pairs) -> list[SelectChoice]:
     return [p if isinstance(p, SelectChoice) else SelectChoice(*p) for p in pairs]
 
 
-_THAI_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
 DATE_HINT = _l("วันที่ไม่ถูกต้อง กรุณากรอกแบบ วัน/เดือน/ปี พ.ศ. เช่น 31/12/2568")
 
 
 def parse_thai_date(raw: str | None) -> date | None:
-    """31/12/2568 (BE; a CE year is accepted too) or 2025-12-31; None when blank.
-
-    Raises ValueError with the Thai hint when the text is not a real date.
-    """
-    raw = (raw or "").strip()
-    if not raw:
-        return None
+    """models.ids.parse_thai_date with the form's Thai hint as its ValueError."""
     try:
-        match = _THAI_DATE.match(raw)
-        if match:
-            day, month, year = (int(g) for g in match.groups())
-            return date(year - 543 if year > 2400 else year, month, day)
-        return date.fromisoformat(raw)
+        return ids.parse_thai_date(raw)
     except ValueError:
         raise ValueError(str(DATE_HINT)) from None
 

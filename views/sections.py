@@ -134,6 +134,8 @@ class SectionEditView(ScopedModelView):
         form = super().edit_form(obj)
         if obj is not None and request.method == "GET":
             form.loaded_version.data = str(obj.version)
+        if obj is not None and obj.imported:
+            _lock_imported_fields(form, obj)
         if "office_subdistrict_code" in form:
             org = obj.submission.organization if obj is not None else None
             form.office_subdistrict_code.choices = choices([BLANK, *(
@@ -148,6 +150,10 @@ class SectionEditView(ScopedModelView):
         if request.method != "POST":
             return valid
         section = self.get_one(request.args.get("id"))
+        for key in section.imported or ():          # another system's values: kept as stored
+            if key in form:
+                form[key].data = getattr(section, key)
+                form[key].errors = []
         values = _form_values(form, self.section_cls)
         children = _form_children(form, self.section_cls)
         context = _rule_context(self.section_cls, section)
@@ -241,6 +247,34 @@ class SectionEditView(ScopedModelView):
         return g.get("section_return_url") or _workspace_url(model.submission_id,
                                                              self.section_cls.SECTION_NO)
 
+
+
+def _lock_imported_fields(form, obj) -> None:
+    """The fields another system supplied (models/imports.py) are shown read-only, with where
+    they came from and where to change them; validate_form keeps their stored values whatever
+    is posted."""
+    from datetime import datetime
+
+    from models.imports import ImportSource
+    for key, stamp in obj.imported.items():
+        if key not in form:
+            continue
+        field = form[key]
+        try:
+            source = ImportSource(stamp.get("source")).shown
+        except ValueError:
+            source = _("ระบบอื่น")
+        try:
+            when = datetime.fromisoformat(str(stamp.get("at")))
+        except ValueError:
+            when = None
+        lock = "disabled" if field.type in ("SelectField", "BooleanField", "RadioField") \
+            else "readonly"
+        field.render_kw = {**(field.render_kw or {}), lock: True}
+        field.description = _("นำเข้าจาก %(source)s เมื่อ %(when)s แก้ไขในแบบฟอร์มนี้ไม่ได้ "
+                              "หากไม่ถูกต้อง กรุณาแก้ไขที่%(source)s "
+                              "ค่าจะปรับปรุงในการนำเข้าครั้งถัดไป",
+                              source=source, when=thai_datetime(when) if when else "–")
 
 
 def _commit_keeping_loaded_rows() -> None:
