@@ -99,7 +99,7 @@ class ImportBatch(db.Model):
     fiscal_year: Mapped[int | None] = mapped_column(
         Integer, info={"label_th": "ปีงบประมาณ", "label_en": "Fiscal year"})
     file_name: Mapped[str] = mapped_column(String(255), info={"label_th": "ไฟล์", "label_en": "File"})
-    file_sha256: Mapped[str] = mapped_column(String(64), info={"label_th": "SHA-256", "label_en": "SHA-256"})
+    file_sha256: Mapped[str] = mapped_column(String(64), info={"label_th": "รหัสตรวจสอบไฟล์ (SHA-256)", "label_en": "File checksum (SHA-256)"})
     file_bytes: Mapped[int] = mapped_column(Integer, info={"label_th": "ขนาด (ไบต์)", "label_en": "Size (bytes)"})
     via: Mapped[str] = mapped_column(String(8), default="web", info={"label_th": "ช่องทาง", "label_en": "Via"})
     mode: Mapped[ImportMode] = mapped_column(enum_type(ImportMode), info={"label_th": "วิธีนำเข้า", "label_en": "Mode"})
@@ -334,7 +334,7 @@ def _shown(value: Any, info: dict[str, Any]) -> str:
     if shown is None:
         return "–"
     if isinstance(shown, float):
-        return f"{Decimal(repr(shown)):,}"
+        return f"{Decimal(repr(shown)).normalize():,f}"
     if isinstance(shown, int) and info.get("kind") not in ("year_be",):
         return f"{shown:,}"
     return str(shown)

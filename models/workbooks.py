@@ -450,6 +450,11 @@ def _write_area_sheet(book: Any, fmt: _Formats, name: str, columns: list,
     for col, code in enumerate(codes):
         sheet.write_string(1, col, code, fmt.code)
     sheet.freeze_panes(2, 2)
+    # Printed: A4 landscape, the two header rows and the LAO's code and name on every page.
+    sheet.set_paper(9)
+    sheet.set_landscape()
+    sheet.repeat_rows(0, 1)
+    sheet.repeat_columns(0, 1)
     n = 0
     for n, values in enumerate(rows, start=1):
         for col, (value, info, number_format) in enumerate(zip(values, infos, formats)):
