@@ -517,3 +517,39 @@ def test_statements_of_a_commit_do_not_grow_with_rows_beyond_one_update_each(app
     few, many = run(codes[:2], 1001), run(codes[:20], 1002)
     # One UPDATE per changed row (optimistic locking), everything else per chunk.
     assert many - few <= 18 * 1 + 2, (few, many)
+
+
+def test_a_file_over_the_upload_limit_gets_the_thai_page_and_changes_nothing(app, world):
+    officer = signed_in(app, "prov-61")
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    before = state(app)
+    response = officer.post("/admin/import/", content_type="multipart/form-data", data={
+        "csrf_token": officer.token, "section": "7", "year": str(YEAR), "mode": "all",
+        "file": (io.BytesIO(b"x" * (limit + 1)), "ใหญ่.csv")})
+    assert response.status_code == 413
+    assert "ขนาดใหญ่เกินไป" in response.get_data(as_text=True)
+    assert state(app) == before
+
+
+def test_a_clerks_template_holds_its_own_lao_only(app, world):
+    code, _sub = drafts(app)[0]
+    clerk = signed_in(app, f"lao-{code}")
+    _book, sheet = sheet_of(template(clerk, 3), 3)
+    assert [r[0].value for r in sheet.iter_rows(min_row=3)] == [code]
+
+
+def test_warnings_of_an_import_from_an_english_screen_are_stored_in_thai(app, world):
+    from models import SectionWarning
+    code, sub_id = drafts(app)[0]
+    officer = signed_in(app, "prov-61")
+    officer.get("/lang/en")
+    with app.app_context():
+        households = db.session.get(Section1General, sub_id).households
+    # A fall of more than half against last year: the ⚠ of the rule registry, not a refusal.
+    page = check(officer, _csv([["dla_code", "households"], [code, max(households // 10, 1)]]), 1)
+    assert "1 rows will change" in page and "⚠" in page
+    commit(officer, page)
+    with app.app_context():
+        stored = db.session.scalars(select(SectionWarning.message).where(
+            SectionWarning.submission_id == sub_id, SectionWarning.section_no == 1)).all()
+    assert stored and all(re.search("[\u0e00-\u0e7f]", m) for m in stored), stored

@@ -38,7 +38,7 @@ from workflow import Permission, Role, roles_for
 
 from .base import RoleGated, be_file_name, send_workbook
 from .forms import choices
-from .i18n import WTFormsCatalogueMeta
+from .i18n import WTFormsCatalogueMeta, current_lang
 
 KEEP_SECONDS = 24 * 3600          # an uploaded file waits this long for its commit
 _TOKEN = re.compile(r"[0-9a-f]{64}")
@@ -168,8 +168,11 @@ class ImportView(RoleGated, BaseView):
         upload, settings = self._kept(request.form.get("token"))
         section_cls, year, mode, source = self._settings(settings)
         try:
+            # Stored ⚠ are Thai whatever the screen's language: planned again in Thai only
+            # when the screen is English.
             result = commit_import(section_cls, upload, current_user, default_year=year,
-                                   mode=mode, source=source, thai_warnings=self._thai)
+                                   mode=mode, source=source,
+                                   thai_warnings=self._thai if current_lang() != "th" else None)
         except FileRefused as refusal:
             flash(str(refusal), "error")
             return redirect(url_for(".index_view"))
