@@ -41,7 +41,7 @@ from . import meta
 from .accounts import User
 from .audit import current_batch
 from .base import db, utcnow
-from .completeness import sections_complete
+from .completeness import missing_fields
 from .ids import parse_thai_date
 from .meta import catalogue_columns, enum_type
 from .organizations import Organization
@@ -721,12 +721,14 @@ def _write(section_cls: type, rows: list[RowResult], batch: ImportBatch,
            source: ImportSource | None, user: Any, progress: Callable[[int], None] | None) -> None:
     now = utcnow()
     user_id = getattr(user, "id", None)
-    done = 0
+    children = [getattr(section_cls, name) for name, _c in CHILDREN.get(section_cls, ())]
     for chunk in _chunks(rows):
         ids = [r.submission_id for r in chunk]
-        objects = {o.submission_id: o for o in db.session.scalars(
-            select(section_cls).where(section_cls.submission_id.in_(ids)))}
-        changed: dict[int, list[tuple[str, str]]] = {}
+        query = select(section_cls).where(section_cls.submission_id.in_(ids))
+        if children:
+            query = query.options(*[selectinload(c) for c in children])
+        objects = {o.submission_id: o for o in db.session.scalars(query)}
+        changed: dict[int, tuple[list[tuple[str, str]], int]] = {}
         for result in chunk:
             obj = objects[result.submission_id]
             if source is not None:
@@ -739,6 +741,7 @@ def _write(section_cls: type, rows: list[RowResult], batch: ImportBatch,
                     obj.imported = imported
             if not result.changes:
                 continue
+            was_complete = not missing_fields(section_cls, obj)
             for change in result.changes:
                 setattr(obj, change.key, change.new)
             if hasattr(obj, "compute_totals"):
@@ -746,43 +749,39 @@ def _write(section_cls: type, rows: list[RowResult], batch: ImportBatch,
             obj.carried_forward = False
             obj.updated_by_id = user_id
             obj.updated_at = now
-            changed[result.submission_id] = result.warnings
+            delta = int(not missing_fields(section_cls, obj)) - int(was_complete)
+            changed[result.submission_id] = (result.warnings, delta)
         db.session.flush()
         refresh_sections_state(section_cls, changed)
-        done += len(chunk)
         if progress is not None:
             progress(len(chunk))
 
 
-def refresh_sections_state(section_cls: type, warnings_of: dict[int, list[tuple[str, str]]]
-                           ) -> None:
+def refresh_sections_state(section_cls: type,
+                           changed: dict[int, tuple[list[tuple[str, str]], int]]) -> None:
     """models.completeness.refresh_section_state for many submissions of one section at once:
-    their ⚠ findings replaced, sections complete and warnings counted again — a fixed number
-    of statements per chunk."""
-    if not warnings_of:
+    submission id → (its ⚠ findings of this section, how its sections-complete count moves:
+    -1, 0 or +1 as this section became incomplete, stayed, or became complete).  The other
+    seven sections did not change, so only this one is looked at; a fixed number of
+    statements per chunk."""
+    if not changed:
         return
-    ids = sorted(warnings_of)
+    ids = sorted(changed)
     no = section_cls.SECTION_NO
     db.session.execute(delete(SectionWarning).where(SectionWarning.submission_id.in_(ids),
                                                     SectionWarning.section_no == no))
     found = [dict(submission_id=i, section_no=no, field=f or "", message=m)
-             for i in ids for f, m in warnings_of[i]]
+             for i in ids for f, m in changed[i][0]]
     if found:
         db.session.execute(insert(SectionWarning), found)
-    rows: dict[int, dict[type, Any]] = {i: {} for i in ids}
-    for cls in SECTIONS:
-        query = select(cls).where(cls.submission_id.in_(ids))
-        for name, _child in CHILDREN.get(cls, ()):
-            query = query.options(selectinload(getattr(cls, name)))
-        for row in db.session.scalars(query):
-            rows[row.submission_id][cls] = row
+    moved = [dict(sub_id=i, delta=changed[i][1]) for i in ids if changed[i][1]]
+    table = Submission.__table__
+    if moved:
+        db.session.execute(
+            update(table).where(table.c.id == bindparam("sub_id"))
+            .values(sections_complete=table.c.sections_complete + bindparam("delta")), moved)
     counts = select(func.count()).select_from(SectionWarning).where(
         SectionWarning.submission_id == Submission.id).scalar_subquery()
-    table = Submission.__table__
-    db.session.execute(
-        update(table).where(table.c.id == bindparam("sub_id"))
-        .values(sections_complete=bindparam("complete")),
-        [dict(sub_id=i, complete=sections_complete(rows[i])) for i in ids])
     db.session.execute(update(Submission).where(Submission.id.in_(ids))
                        .values(warnings_count=counts)
                        .execution_options(synchronize_session=False))

@@ -553,3 +553,37 @@ def test_warnings_of_an_import_from_an_english_screen_are_stored_in_thai(app, wo
         stored = db.session.scalars(select(SectionWarning.message).where(
             SectionWarning.submission_id == sub_id, SectionWarning.section_no == 1)).all()
     assert stored and all(re.search("[\u0e00-\u0e7f]", m) for m in stored), stored
+
+
+def test_an_import_that_completes_a_section_moves_the_sections_complete_count(app, world):
+    from models.completeness import missing_fields, sections_complete
+    from models.sections import SECTIONS
+    with app.app_context():
+        drafts_ = db.session.scalars(select(Submission).where(
+            Submission.fiscal_year == YEAR, Submission.status == Status.DRAFT,
+            Submission.province_code == "61", Submission.extension_until.is_(None))).all()
+        target = next(s for s in drafts_
+                      if missing_fields(Section7Environment,
+                                        db.session.get(Section7Environment, s.id)))
+        sub_id, before = target.id, target.sections_complete
+        code = target.organization.dla_code
+        row = db.session.get(Section7Environment, sub_id)
+        def value(info):
+            if info["kind"] == "choice":
+                return next(iter(info["choices"])).label_th
+            return min(Decimal(10_000), Decimal(info.get("max") or 10_000))
+        filled = {c.key: value(c.info) for c in Section7Environment.__table__.columns
+                  if c.info.get("required") and getattr(row, c.key) is None}
+        db.session.remove()
+    heads = ["dla_code", *filled]
+    # Large enough for every rule between columns (waste generated ≥ collected ≥ disposed).
+    officer = signed_in(app, "prov-61")
+    page = check(officer, _csv([heads, [code, *filled.values()]]), 7)
+    assert TOKEN.search(page), re.findall(r"<li>([^<]*)</li>", page)
+    commit(officer, page)
+    with app.app_context():
+        sub = db.session.get(Submission, sub_id)
+        rows = {cls: db.session.get(cls, sub_id) for cls in SECTIONS}
+        assert not missing_fields(Section7Environment, rows[Section7Environment])
+        assert sub.sections_complete == sections_complete(
+            {c: r for c, r in rows.items() if r is not None}) == before + 1
