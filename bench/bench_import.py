@@ -13,7 +13,6 @@ written.  The readers are timed interleaved, in alternating order, over the same
 
 from __future__ import annotations
 
-import http.client
 import io
 import random
 import resource

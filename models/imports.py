@@ -22,7 +22,6 @@ An empty cell leaves the stored value as it is: an import adds and corrects, the
 
 from __future__ import annotations
 
-import enum
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +37,6 @@ from workflow import (EN_MONTHS, THAI_MONTHS, THAI_MONTHS_SHORT, Context, Labele
                       edit_refusal, today_in_thailand)
 
 from . import meta
-from .accounts import User
 from .audit import current_batch
 from .base import db, utcnow
 from .completeness import missing_fields
@@ -789,19 +787,11 @@ def refresh_sections_state(section_cls: type,
 
 # --- choices of the screens and the CLI -------------------------------------------------------
 
-def source_choices() -> list[tuple[str, str]]:
-    return [(s.value, s.shown) for s in ImportSource]
-
-
 def section_choices() -> list[tuple[int, str]]:
     return [(cls.SECTION_NO, _("ด้านที่ %(no)s %(title)s", no=cls.SECTION_NO, title=cls.title()))
             for cls in SECTIONS]
 
 
-def describe_user(user: Any) -> str:
-    return getattr(user, "full_name", None) or getattr(user, "username", "") or "CLI"
-
-
 __all__ = ["ImportBatch", "ImportFile", "ImportMode", "ImportPlan", "ImportSource",
            "ImportStatus", "FileRefused", "CellRefused", "plan_import", "commit_import",
-           "parse_cell", "importable", "refresh_sections_state", "LISTS_SHEET", "User"]
+           "parse_cell", "importable", "refresh_sections_state", "LISTS_SHEET"]

@@ -147,6 +147,24 @@ def login(client, username: str, password: str = PASSWORD):
                                        "csrf_token": token})
 
 
+def signed_in(app, username: str):
+    """A test client signed in as `username`, with a CSRF token of its session (`.token`)."""
+    client = app.test_client()
+    assert login(client, username).status_code == 302
+    client.token = csrf_token(client, "/admin/")
+    return client
+
+
+@pytest.fixture()
+def two_provinces(app):
+    """Uthai Thani (61) and Chai Nat (18), two fiscal years, LAOs in every state."""
+    from demo import seed_demo
+    with app.app_context():
+        seed_demo(scale="demo", years=2, password=PASSWORD, extra_provinces=("18",),
+                  echo=lambda *_: None)
+        db.session.remove()
+
+
 @pytest.fixture()
 def complete_draft(app, demo):
     """(submission id, clerk username, LAO name) of the first FY 2570 draft whose sections

@@ -16,7 +16,7 @@ from models import (AccountAction, AccountLog, AccountRequest, AccountStatus, Or
 from models.passwords import common_passwords, password_problem
 from workflow import Role
 
-from .conftest import PASSWORD, csrf_token, login
+from .conftest import PASSWORD, csrf_token, login, signed_in
 
 NEW_PASSWORD = "ช้างเผือกสามเชือก2570"
 
@@ -25,26 +25,11 @@ def _user(username: str) -> User:
     return db.session.scalar(select(User).where(User.username == username))
 
 
-def _signed_in(app, username: str):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    client.token = csrf_token(client, "/admin/")
-    return client
-
-
 def _org(app, province: str = "61") -> tuple[str, str]:
     with app.app_context():
         row = db.session.execute(select(Organization.dla_code, Organization.name_th).where(
             Organization.province_code == province).order_by(Organization.dla_code)).first()
         return row.dla_code, row.name_th
-
-
-@pytest.fixture()
-def two_provinces(app):
-    from demo import seed_demo
-    with app.app_context():
-        seed_demo(scale="demo", years=1, password=PASSWORD, extra_provinces=("18",),
-                  echo=lambda *_: None)
 
 
 # --- 7. argon2id parameters ------------------------------------------------------------------
@@ -124,7 +109,7 @@ def _create_user(client, **fields):
 
 
 def test_province_officer_lists_only_its_clerks_and_district_officers(app, two_provinces):
-    client = _signed_in(app, "prov-61")
+    client = signed_in(app, "prov-61")
     body = client.get("/admin/user_account/?page_size=500").get_data(as_text=True)
     with app.app_context():
         mine = set(db.session.scalars(select(User.username).where(
@@ -147,7 +132,7 @@ def test_province_officer_lists_only_its_clerks_and_district_officers(app, two_p
 
 
 def test_province_officer_cannot_grant_its_level_or_another_province(app, two_provinces):
-    client = _signed_in(app, "prov-61")
+    client = signed_in(app, "prov-61")
     own_code, _own = _org(app, "61")
     with app.app_context():
         own_org = db.session.scalar(select(Organization.id).where(Organization.dla_code == own_code))
@@ -174,7 +159,7 @@ def test_province_officer_cannot_grant_its_level_or_another_province(app, two_pr
 
 
 def test_user_form_refuses_a_common_password(app, two_provinces):
-    client = _signed_in(app, "admin")
+    client = signed_in(app, "admin")
     own_code, _ = _org(app)
     with app.app_context():
         org_id = db.session.scalar(select(Organization.id).where(Organization.dla_code == own_code))
@@ -189,12 +174,12 @@ def test_user_form_refuses_a_common_password(app, two_provinces):
 
 def test_a_disabled_users_open_session_is_refused_on_its_next_request(app, two_provinces):
     code, _name = _org(app)
-    clerk = _signed_in(app, f"lao-{code}")
+    clerk = signed_in(app, f"lao-{code}")
     assert clerk.get("/admin/").status_code == 200
     with app.app_context():
         user = _user(f"lao-{code}")
         user_id, token = user.id, user.session_token
-    officer = _signed_in(app, "prov-61")
+    officer = signed_in(app, "prov-61")
     officer.post("/admin/user_account/action/", data={
         "csrf_token": officer.token, "action": "disable", "rowid": [str(user_id)]})
     with app.app_context():
@@ -210,7 +195,7 @@ def test_a_disabled_users_open_session_is_refused_on_its_next_request(app, two_p
 # --- 4. set-password links -------------------------------------------------------------------
 
 def _issue_link(app, manager: str, username: str) -> str:
-    client = _signed_in(app, manager)
+    client = signed_in(app, manager)
     with app.app_context():
         user_id = _user(username).id
     body = client.post("/admin/user_account/reset/", data={
@@ -274,7 +259,7 @@ def test_a_new_link_replaces_the_unused_one(app, two_provinces):
 
 
 def test_province_officer_cannot_issue_links_outside_its_province(app, two_provinces):
-    client = _signed_in(app, "prov-61")
+    client = signed_in(app, "prov-61")
     with app.app_context():
         targets = [_user("prov-18").id, _user("admin").id, db.session.scalar(
             select(User.id).where(User.username.like("lao-18%")))]
@@ -345,13 +330,13 @@ def test_a_request_is_filed_then_approved_by_its_province(app, two_provinces):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(AccountRequest)) == 1
     # Another province's officer neither sees nor decides it.
-    stranger = _signed_in(app, "prov-18")
+    stranger = signed_in(app, "prov-18")
     assert "somjai" not in stranger.get("/admin/account_request/").get_data(as_text=True)
     assert stranger.get(f"/admin/account_request/details/?id={request_id}").status_code == 404
     assert stranger.post("/admin/account_request/decide/", data={
         "csrf_token": stranger.token, "id": str(request_id),
         "decision": "approve"}).status_code == 404
-    officer = _signed_in(app, "prov-61")
+    officer = signed_in(app, "prov-61")
     details = officer.get(f"/admin/account_request/details/?id={request_id}")
     assert details.status_code == 200 and "อนุมัติ" in details.get_data(as_text=True)
     approved = officer.post("/admin/account_request/decide/", data={
@@ -385,7 +370,7 @@ def test_a_request_is_filed_then_approved_by_its_province(app, two_provinces):
 def test_rejecting_needs_a_reason(app, two_provinces):
     code, _ = _org(app)
     _register(app.test_client(), code)
-    officer = _signed_in(app, "prov-61")
+    officer = signed_in(app, "prov-61")
     with app.app_context():
         request_id = db.session.scalar(select(AccountRequest.id))
     officer.post("/admin/account_request/decide/", data={
@@ -419,7 +404,7 @@ def test_the_register_form_is_rate_limited(app, two_provinces):
 
 def test_account_changes_are_logged_and_scoped(app, two_provinces):
     code, _ = _org(app)
-    admin = _signed_in(app, "admin")
+    admin = signed_in(app, "admin")
     with app.app_context():
         user_id = _user(f"lao-{code}").id
     html = admin.get(f"/admin/user_account/edit/?id={user_id}").get_data(as_text=True)
@@ -437,8 +422,8 @@ def test_account_changes_are_logged_and_scoped(app, two_provinces):
     assert {r.field for r in rows} == {"full_name", "phone"}
     assert all(r.actor_id == admin_id and r.province_code == "61" for r in rows)
     assert any(r.new_value == "ชื่อใหม่" for r in rows)
-    assert "ชื่อใหม่" in _signed_in(app, "prov-61").get("/admin/account_log/").get_data(as_text=True)
-    assert "ชื่อใหม่" not in _signed_in(app, "prov-18").get("/admin/account_log/").get_data(as_text=True)
+    assert "ชื่อใหม่" in signed_in(app, "prov-61").get("/admin/account_log/").get_data(as_text=True)
+    assert "ชื่อใหม่" not in signed_in(app, "prov-18").get("/admin/account_log/").get_data(as_text=True)
 
 
 # --- statements per page do not grow with the rows shown ---------------------------------------
@@ -473,7 +458,7 @@ def _file_requests(app, n: int) -> None:
 
 
 def test_account_pages_send_the_same_statements_for_1_or_50_rows(app, two_provinces):
-    officer = _signed_in(app, "prov-61")
+    officer = signed_in(app, "prov-61")
     users_few = _statements(app, officer, "/admin/user_account/?search=dist-")
     users_many = _statements(app, officer, "/admin/user_account/")
     _file_requests(app, 1)
@@ -491,14 +476,14 @@ def test_account_pages_send_the_same_statements_for_1_or_50_rows(app, two_provin
 
 def test_the_home_page_counts_the_requests_waiting_in_the_officers_province(app, two_provinces):
     _file_requests(app, 3)
-    body = _signed_in(app, "prov-61").get("/admin/").get_data(as_text=True)
+    body = signed_in(app, "prov-61").get("/admin/").get_data(as_text=True)
     assert "คำขอสมัครสมาชิกรอการพิจารณา 3 รายการ" in body
-    listed = _signed_in(app, "prov-61").get("/admin/account_request/?flt0_0=pending")
+    listed = signed_in(app, "prov-61").get("/admin/account_request/?flt0_0=pending")
     assert listed.status_code == 200 and "รายการ (3)" in listed.get_data(as_text=True)
-    assert "คำขอสมัครสมาชิกรอการพิจารณา" not in _signed_in(app, "prov-18").get(
+    assert "คำขอสมัครสมาชิกรอการพิจารณา" not in signed_in(app, "prov-18").get(
         "/admin/").get_data(as_text=True)
     code, _ = _org(app)
-    assert "คำขอสมัครสมาชิกรอการพิจารณา" not in _signed_in(app, f"lao-{code}").get(
+    assert "คำขอสมัครสมาชิกรอการพิจารณา" not in signed_in(app, f"lao-{code}").get(
         "/admin/").get_data(as_text=True)
 
 

@@ -19,7 +19,7 @@ from models.imports import ImportMode, ImportSource, ImportStatus
 from models.sections import Section1General, Section7Environment, Section8Finance
 from workflow import Status
 
-from .conftest import PASSWORD, csrf_token, login
+from .conftest import login, signed_in
 
 YEAR = 2570
 OTHER_PROVINCE = "18"
@@ -27,19 +27,8 @@ TOKEN = re.compile(r'name="token" value="([0-9a-f]{64})"')
 
 
 @pytest.fixture()
-def world(app):
-    from demo import seed_demo
-    with app.app_context():
-        seed_demo(scale="demo", years=2, password=PASSWORD, extra_provinces=(OTHER_PROVINCE,),
-                  echo=lambda *_: None)
-        db.session.remove()
-
-
-def signed_in(app, username: str):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    client.token = csrf_token(client, "/admin/import/")
-    return client
+def world(two_provinces):
+    """Uthai Thani and Chai Nat (tests/conftest.py)."""
 
 
 def template(client, section: int) -> bytes:

@@ -11,7 +11,7 @@ import csv
 import io
 import math
 import re
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from models import AuditLog, ImportBatch, Organization, Submission, db
 from models.imports import ImportStatus, importable
-from models.sections import Section1General, Section7Environment
+from models.sections import Section7Environment
 from workflow import Status
 
 from .conftest import csrf_token, login

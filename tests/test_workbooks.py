@@ -18,7 +18,7 @@ from models.sections import (CHILDREN, SECTIONS, Section1General, Section6Vehicl
                              Section8Finance)
 from workflow import PUBLIC_STATUSES, Status, today_in_thailand
 
-from .conftest import PASSWORD, login
+from .conftest import signed_in
 
 YEAR = 2570
 OTHER_PROVINCE = "18"
@@ -28,22 +28,6 @@ AREA_SHEETS = ["สรุป"] + [name for s in SECTIONS for name in
                           + [f"ด้านที่ {s.SECTION_NO}.{n}"
                              for n in range(1, len(CHILDREN.get(s, ())) + 1)]] + ["ค่าที่เลือกได้"]
 BE_STAMP = rf"{today_in_thailand().year + 543}-\d\d-\d\d_\d{{4}}"
-
-
-@pytest.fixture()
-def two_provinces(app):
-    """Uthai Thani (61) and Chai Nat (18), two fiscal years, LAOs in every state."""
-    from demo import seed_demo
-    with app.app_context():
-        seed_demo(scale="demo", years=2, password=PASSWORD, extra_provinces=(OTHER_PROVINCE,),
-                  echo=lambda *_: None)
-        db.session.remove()
-
-
-def signed_in(app, username: str):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
 
 
 def open_xlsx(response):
