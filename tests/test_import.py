@@ -576,3 +576,20 @@ def test_an_import_that_completes_a_section_moves_the_sections_complete_count(ap
         assert not missing_fields(Section7Environment, rows[Section7Environment])
         assert sub.sections_complete == sections_complete(
             {c: r for c, r in rows.items() if r is not None}) == before + 1
+
+
+def test_a_page_checked_with_other_settings_commits_what_it_showed(app, world):
+    """The same file checked twice (as e-LAAS values, then as plain data): the first page's
+    button commits what the first page showed, not what the last check chose."""
+    admin = signed_in(app, "admin")
+    code, sub_id = drafts(app)[0]
+    data = _csv([["dla_code", "tax_signboard"], [code, 4321]])
+    first = check(admin, data, 8, name="x.csv", source=ImportSource.ELAAS.value)
+    second = check(admin, data, 8, name="x.csv")
+    assert TOKEN.search(first).group(1) != TOKEN.search(second).group(1)
+    commit(admin, first)
+    with app.app_context():
+        batch = db.session.scalars(select(ImportBatch)).one()
+        assert batch.source is ImportSource.ELAAS
+        assert db.session.get(Section8Finance, sub_id).imported["tax_signboard"]["source"] \
+            == "e-laas"

@@ -10,6 +10,7 @@ re-reads exactly the file that was checked, without a second upload of 7,850 row
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -91,7 +92,10 @@ class ImportView(RoleGated, BaseView):
         for old in folder.iterdir():              # what was never committed, a day later
             if now - old.stat().st_mtime > KEEP_SECONDS:
                 old.unlink(missing_ok=True)
-        token = upload.sha256
+        # The token names the file *and* what was checked (section, year, mode, source): a
+        # page checked with other settings cannot commit these.
+        token = hashlib.sha256(upload.data + json.dumps(settings, sort_keys=True).encode()
+                               ).hexdigest()
         (folder / f"{token}.bin").write_bytes(upload.data)
         (folder / f"{token}.json").write_text(json.dumps({**settings, "name": upload.name}))
         return token
@@ -176,10 +180,11 @@ class ImportView(RoleGated, BaseView):
         except FileRefused as refusal:
             flash(str(refusal), "error")
             return redirect(url_for(".index_view"))
+        token = request.form["token"]
         if result.committed:
-            self._forget(upload.sha256)
+            self._forget(token)
         return self.render("admin/import/result.html", result=result, plan=result.plan,
-                           batch=result.batch, section_cls=section_cls, token=upload.sha256,
+                           batch=result.batch, section_cls=section_cls, token=token,
                            shown=SHOWN_ROWS, kept=not result.committed)
 
     @staticmethod
