@@ -90,6 +90,9 @@ def test_the_guides_steps_are_walked_and_photographed(journey, complete_draft, r
     officer.goto("/admin/certification_event/")
     expect(officer.locator("table.model-list td.col-lao").first).to_be_visible()
     _shot(officer, folder, "province-5-audit.jpg", taken)
+    officer.goto("/admin/import/")
+    expect(officer.get_by_role("button", name="ตรวจไฟล์ (ยังไม่บันทึก)")).to_be_visible()
+    _shot(officer, folder, "province-6-import.jpg", taken)
 
     named = [s.image for g in GUIDES.values() for s in g.steps if s.image]
     assert sorted(taken) == sorted(named)
