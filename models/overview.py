@@ -38,6 +38,7 @@ class FieldValue:
     value: Any
     required: bool
     info: dict[str, Any] = field(default_factory=dict)   # the column's metadata
+    source: str | None = None     # the other system it was imported from (models/imports.py)
 
     @property
     def empty(self) -> bool:
@@ -182,6 +183,7 @@ class SubmissionOverview:
         """[(group, [FieldValue …])] of one section, in declaration order."""
         section_cls, row = section_by_no(section_no), self.rows.get(section_no)
         groups: dict[str, list[FieldValue]] = {}
+        imported = (getattr(row, "imported", None) or {}) if row is not None else {}
         for column in catalogue_columns(section_cls):
             info = column.info
             value = getattr(row, column.key, None) if row is not None else None
@@ -191,7 +193,7 @@ class SubmissionOverview:
             group = translated(info["group"]) if info.get("group") else ""
             groups.setdefault(group, []).append(FieldValue(
                 column.key, label(info), unit(info), value,
-                bool(info.get("required")), info))
+                bool(info.get("required")), info, _source_name(imported.get(column.key))))
         return list(groups.items())
 
     def children(self, section_no: int) -> list[ChildTable]:
@@ -232,3 +234,14 @@ class SubmissionOverview:
 
 
 _RANK = {status: rank for rank, status in enumerate(Status)}
+
+
+def _source_name(stamp: dict[str, Any] | None) -> str | None:
+    """The shown name of the system a value was imported from (None: typed in INFO)."""
+    if not stamp:
+        return None
+    from .imports import ImportSource
+    try:
+        return ImportSource(stamp.get("source")).shown
+    except ValueError:
+        return None

@@ -383,6 +383,9 @@ def test_values_from_e_laas_are_read_only_for_the_clerk_and_refreshed_by_the_nex
     field = re.search(r'<input[^>]*id="revenue_taxes"[^>]*>', form).group(0)
     assert "readonly" in field
     assert "e-LAAS" in form and "แก้ไขในแบบฟอร์มนี้ไม่ได้" in form
+    # The section's tab (the clerk's and the officers' read view) names the source too.
+    tab = clerk.get(f"/admin/lao_years/workspace/?id={sub_id}&tab=8").get_data(as_text=True)
+    assert tab.count("จาก ระบบบัญชีคอมพิวเตอร์") == 2
     # … and a posted change of them is not stored.
     from .formdata import form_fields
     data = form_fields(form)
