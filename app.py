@@ -161,8 +161,11 @@ def configure_sqlite(engine) -> None:
 
 
 def _is_safe_request() -> bool:
-    from flask import has_request_context
-    return has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+    """GET/HEAD/OPTIONS, or a POST that declared itself read-only (`g.read_only`: the import's
+    dry run, which reads a whole file's rows and must not hold the write lock meanwhile)."""
+    from flask import g, has_request_context
+    return has_request_context() and (request.method in ("GET", "HEAD", "OPTIONS")
+                                      or bool(g.get("read_only")))
 
 
 # --- extensions ------------------------------------------------------------------------------

@@ -596,3 +596,29 @@ def test_a_page_checked_with_other_settings_commits_what_it_showed(app, world):
         assert batch.source is ImportSource.ELAAS
         assert db.session.get(Section8Finance, sub_id).imported["tax_signboard"]["source"] \
             == "e-laas"
+
+
+def test_the_dry_run_takes_no_lock(app, world):
+    """The dry run of a file only reads: no row lock on PostgreSQL (the commit takes them), and
+    on SQLite, where a POST begins with BEGIN IMMEDIATE, a plain BEGIN (a national file takes
+    seconds: the clerks' saves must not wait behind it)."""
+    from sqlalchemy import event
+    officer = signed_in(app, "prov-61")
+    code, _sub = drafts(app)[0]
+    statements = []
+    with app.app_context():
+        engine, sqlite = db.engine, db.engine.dialect.name == "sqlite"
+
+    def seen(conn, cursor, statement, *_args):
+        statements.append(statement)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = check(officer, _csv([["dla_code", "rainfall"], [code, 1234]]), 7)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert "จะเปลี่ยน 1 แถว" in page
+    assert not [s for s in statements if "FOR UPDATE" in s]
+    reads = [n for n, s in enumerate(statements) if "FROM submission" in s]
+    if sqlite:
+        begin = [s for s in statements[:reads[0]] if s.startswith("BEGIN")][-1]
+        assert begin == "BEGIN", statements[:reads[0]]

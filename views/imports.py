@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -146,12 +146,19 @@ class ImportView(RoleGated, BaseView):
                     "mode": form.mode.data,
                     "source": form.source.data if "source" in form else ""}
         section_cls, year, mode, source = self._settings(settings)
+        # The dry run only reads: end the request's (write) transaction and read the rows in
+        # a plain one, so a national file does not hold SQLite's write lock for seconds.
+        db.session.rollback()
+        g.read_only = True
         try:
             plan = plan_import(section_cls, upload, current_user, default_year=year,
                                source=source)
         except FileRefused as refusal:
             form.file.errors = [str(refusal)]
             return self._index(form, years)
+        finally:
+            db.session.rollback()
+            g.read_only = False
         token = self._keep(upload, settings)
         return self.render("admin/import/check.html", plan=plan, upload=upload, token=token,
                            section_cls=section_cls, year=year, mode=mode, source=source,
