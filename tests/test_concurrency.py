@@ -458,3 +458,63 @@ def test_certify_lao_never_certifies_data_a_concurrent_save_made_incomplete(app,
         f"its UPDATE left the submission incomplete: status={status}, missing={missing}")
     if status is Status.LAO_CERTIFIED:
         assert missing == [], missing
+
+
+def _import_section(sid: int, marker: int) -> dict[str, Any]:
+    """Commit an import of section 7 for the submission's LAO (all or nothing) as the province
+    officer; returns whether it wrote."""
+    from models.imports import ImportFile, ImportStatus, commit_import
+    code = db.session.scalar(select(Organization.dla_code).join(Submission).where(
+        Submission.id == sid))
+    officer = user(f"prov-{PROVINCE}")
+    release()
+    data = f"dla_code,drainage_pumps\n{code},{marker}\n".encode()
+    result = commit_import(Section7Environment, ImportFile("race.csv", data), officer,
+                           default_year=YEAR)
+    return {"imported": result.batch.status is ImportStatus.COMMITTED
+            and result.batch.rows_changed == 1, "ended": time.perf_counter()}
+
+
+def test_an_import_never_lands_after_the_certification(app, demo):
+    """An import commit racing certify_lao on the same LAO-year: either the import committed
+    first (and the certification covers its value) or the import refused the row (certified)
+    and changed nothing — never a value written into a certified year."""
+    with app.app_context():
+        open_year_far_deadline()
+        ((sid, lao),) = complete_drafts(1)
+        db.session.remove()
+    tally = Counter()
+    for round_no in range(12):
+        with app.app_context():
+            before = _reset_to_draft(sid, lao)
+            db.session.remove()
+        marker = 2000 + round_no
+        lead = round_no % 3
+        rng = random.Random(round_no)
+        barrier = threading.Barrier(2, timeout=WAIT)
+
+        def do_import(barrier=barrier, marker=marker, lead=lead, rng=rng):
+            barrier.wait()
+            time.sleep((0.05 if lead == 2 else 0) + rng.random() / 1000)
+            return _import_section(sid, marker)
+
+        def certify(barrier=barrier, lead=lead, rng=rng):
+            barrier.wait()
+            time.sleep((0.05 if lead == 1 else 0) + rng.random() / 1000)
+            return _certify_watching(sid, lao)
+
+        imported, certified = run_threads(app, [do_import, certify])
+        with app.app_context():
+            status = db.session.scalar(select(Submission.status).where(Submission.id == sid))
+            value = _section_value(sid)
+            db.session.remove()
+        assert certified["outcome"].done, certified["outcome"].message
+        assert status is Status.LAO_CERTIFIED
+        if imported["imported"]:
+            tally["import then certify"] += 1
+            assert certified["value_at_certification"] == marker == value, round_no
+        else:
+            tally["certify then refuse"] += 1
+            assert certified["value_at_certification"] == before == value, round_no
+    assert sum(tally.values()) == 12
+    assert tally["import then certify"] and tally["certify then refuse"], tally
