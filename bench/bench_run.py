@@ -14,8 +14,10 @@ Baselines: /healthz (SELECT 1), the default Flask-Admin view of the same table a
 (first or last), and the raw SQL the list page sends (captured, re-run on its own connection).
 Pages: the LAO's (year list, workspace, a section form, a save), the province officer's of the
 largest province (นครราชสีมา: lists first/last, filtered, bulk preview), the dla_admin's
-(national lists first/last, open year, dashboard) and the public portal and API.  Exports are
-timed 3 times after the rounds, with the server's peak memory (VmHWM, reset before each).
+(national lists first/last, open year, dashboard) and the public portal and API.  Exports (the
+national all-years CSV and the national XLSX workbook of the dla_admin, the largest province's
+CSV and workbook) are downloaded 3 times after the rounds: time to the first and the last
+byte, and the server's peak memory (VmHWM, reset before each) — bench_exports.time_exports.
 
 Results go to bench/RESULTS.md (machine, load average before and after, every ratio) and
 stdout.  Only the standard library and requirements.txt packages are used.
@@ -35,6 +37,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import bench_exports as be
 import bench_pages as bp
 
 OUT = Path(__file__).resolve().parent / "RESULTS.md"
@@ -52,21 +55,6 @@ def machine() -> str:
 
 def load() -> str:
     return " ".join(open("/proc/loadavg").read().split()[:3])
-
-
-def peak_kb(pid: int) -> int:
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmHWM"):
-            return int(line.split()[1])
-    return 0
-
-
-def reset_peak(pid: int) -> None:
-    try:
-        with open(f"/proc/{pid}/clear_refs", "w") as f:
-            f.write("5")            # Linux: resets the peak resident set size
-    except OSError:
-        pass
 
 
 def lao_ids(app) -> tuple[str, int, str]:
@@ -173,8 +161,7 @@ def run_db(kind: str, args, lines: list[str]) -> None:
             clients = {u: bp.Client(info_port) for u in ("admin", officer, clerk)}
             for user, client in clients.items():
                 client.login(user)
-            info_pid = int(os.popen(f"fuser {info_port}/tcp 2>/dev/null").read().split()[0]) \
-                if os.system("command -v fuser >/dev/null") == 0 else None
+            info_pid = be.server_pid(info_port)
             probes: list[Probe] = [Probe("/healthz (SELECT 1)", anon, "/healthz", "baseline")]
             bare_pages = sorted({p for _u, _path, p in lists.values()})
             bare_probe = {p: Probe(f"default Flask-Admin view, ?page={p}", bare,
@@ -217,24 +204,9 @@ def run_db(kind: str, args, lines: list[str]) -> None:
                     probe.run()
             rounds_s = time.perf_counter() - t0
             during_load = load()
-            exports = []
-            for name, user, path in (
-                    ("national CSV export, all years", "admin", "/admin/submission/export/csv/"),
-                    ("province CSV export, open year", officer,
-                     f"/admin/submission/export/csv/?{year}")):
-                times, peaks, size, status = [], [], 0, 0
-                for _ in range(3):
-                    if info_pid:
-                        reset_peak(info_pid)
-                    start = time.perf_counter()
-                    status, body = clients[user].request("GET", path)
-                    times.append(time.perf_counter() - start)
-                    size = len(body)
-                    if info_pid:
-                        peaks.append(peak_kb(info_pid) // 1024)
-                rows = body.count(b"\n") - 1
-                exports.append((name, status, rows, size, statistics.median(times) * 1000,
-                                max(peaks) if peaks else None))
+            clients[None] = anon
+            exports = be.time_exports(be.exports_of(province, bp.OPEN_YEAR), clients, info_pid,
+                                      args.export_repeat)
         engine.dispose()
         hello = probes[0].median
         lines += [f"\n## {kind}: {f['total']:,} submissions ({f['total_year']:,} in "
@@ -254,12 +226,10 @@ def run_db(kind: str, args, lines: list[str]) -> None:
             if probe.baseline is not None and probe.baseline.median:
                 ratio = f"**{med / probe.baseline.median:.2f}**"
             lines.append(f"| {probe.name} | {med:.2f} | {med / hello:.1f} | {ratio} |")
-        lines += ["", "| export | HTTP | rows | bytes | median ms (3) | server peak RSS MB |",
-                  "|---|---:|---:|---:|---:|---:|"]
-        for name, status, rows, size, ms, peak in exports:
-            lines.append(f"| {name} | {status} | {rows:,} | {size:,} | {ms:.0f} | "
-                         f"{peak if peak is not None else 'n/a'} |")
-        print("\n".join(lines[-(len(probes) + len(exports) + 9):]), flush=True)
+        lines += ["", f"Exports, {args.export_repeat} downloads each after one warm-up (time to the "
+                  "last byte; the server's peak RSS, reset before each: bench_exports.py):", ""]
+        lines += be.table(exports)
+        print("\n".join(lines[-(len(probes) + len(exports) + 12):]), flush=True)
 
 
 def main() -> None:
@@ -269,6 +239,7 @@ def main() -> None:
     parser.add_argument("--scale", choices=("demo", "national"), default="national")
     parser.add_argument("--rounds", type=int, default=25)
     parser.add_argument("--seed", type=int, default=2570)
+    parser.add_argument("--export-repeat", type=int, default=3)
     parser.add_argument("--pg-url", default=os.environ.get(
         "BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--out", default=str(OUT))

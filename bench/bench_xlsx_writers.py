@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Which streaming XLSX writer INFO uses: XlsxWriter (constant_memory) vs openpyxl (write_only).
+"""Which streaming XLSX writer INFO uses: XlsxWriter (constant_memory) vs openpyxl (write_only),
+and a hand-written one (raw: the sheet's XML as strings into a deflated zip, a prototype).
 
     .venv/bin/python bench/bench_xlsx_writers.py [--rows 1000,8000,25000] [--repeat 3]
 
@@ -100,12 +101,99 @@ def _write_openpyxl(path: str, rows: int) -> None:
     book.save(path)
 
 
+# --- a hand-written writer: what a sheet's XML costs without a library in between --------------
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_PARTS = {
+    "[Content_Types].xml": _XML + (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+        'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+        'worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>'),
+    "_rels/.rels": _XML + (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
+        '</Relationships>'),
+    "xl/workbook.xml": _XML + (
+        f'<workbook {_NS} xmlns:r="{_REL}"><sheets><sheet name="ด้านที่ 1" sheetId="1" '
+        'r:id="rId1"/></sheets></workbook>'),
+    "xl/_rels/workbook.xml.rels": _XML + (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{_REL}/styles" Target="styles.xml"/></Relationships>'),
+    # cell styles: 0 general, 1 #,##0, 2 #,##0.00 (dates are BE text, as INFO writes them)
+    "xl/styles.xml": _XML + (
+        f'<styleSheet {_NS}><numFmts count="1"><numFmt numFmtId="164" formatCode="#,##0.00"/>'
+        '</numFmts><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill '
+        'patternType="gray125"/></fill></fills><borders count="1"><border/></borders>'
+        '<cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="3"><xf/>'
+        '<xf numFmtId="3" applyNumberFormat="1"/><xf numFmtId="164" applyNumberFormat="1"/>'
+        '</cellXfs></styleSheet>'),
+}
+
+
+def _write_raw(path: str, rows: int) -> None:
+    """The same sheet as the two libraries write (header rows, frozen panes, autofilter,
+    number formats; text as inline strings, never formulas), as XML strings joined per row
+    and deflated at level 1 — a prototype, not used by INFO."""
+    import io
+    import zipfile
+    from decimal import Decimal
+    width = 5 + COLUMNS
+    names = [_col(c + 1) for c in range(width)]
+
+    def text(ref, value):
+        return f'<c r="{ref}" t="inlineStr"><is><t>{value.translate(_ESCAPE)}</t></is></c>'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
+        for name, body in _PARTS.items():
+            book.writestr(name, body)
+        with book.open("xl/worksheets/sheet1.xml", "w") as raw:
+            out = io.TextIOWrapper(raw, encoding="utf-8")
+            out.write(_XML + f'<worksheet {_NS}><sheetViews><sheetView workbookViewId="0">'
+                      '<pane xSplit="2" ySplit="2" topLeftCell="C3" state="frozen"/>'
+                      '</sheetView></sheetViews><sheetData>')
+            for n, cells in ((1, [f"ข้อมูล {c}" for c in range(width)]),
+                             (2, [f"field_{c}" for c in range(width)])):
+                out.write(f'<row r="{n}">' + "".join(text(f"{names[c]}{n}", v)
+                                                     for c, v in enumerate(cells)) + "</row>")
+            for r in range(rows):
+                n = r + 3
+                parts = [f'<row r="{n}">']
+                for c, value in enumerate(_row(r)):
+                    if value is None:
+                        continue
+                    if isinstance(value, str):
+                        parts.append(text(f"{names[c]}{n}", value))
+                    elif isinstance(value, int):
+                        parts.append(f'<c r="{names[c]}{n}" s="1"><v>{value}</v></c>')
+                    elif isinstance(value, Decimal):
+                        parts.append(f'<c r="{names[c]}{n}" s="2"><v>{float(value)}</v></c>')
+                    else:           # a date: BE text, as models/workbooks.be_date writes it
+                        parts.append(text(f"{names[c]}{n}",
+                                          f"{value.day}/{value.month}/{value.year + 543}"))
+                parts.append("</row>")
+                out.write("".join(parts))
+            out.write(f'</sheetData><autoFilter ref="A2:{names[-1]}{rows + 2}"/></worksheet>')
+            out.flush()
+            out.detach()
+
+
 def _col(n: int) -> str:
     name = ""
     while n:
         n, rem = divmod(n - 1, 26)
         name = chr(65 + rem) + name
     return name
+
+
+WRITERS = {"xlsxwriter": _write_xlsxwriter, "openpyxl": _write_openpyxl, "raw": _write_raw}
 
 
 def child(writer: str, rows: int, traced: bool) -> None:
@@ -123,7 +211,7 @@ def child(writer: str, rows: int, traced: bool) -> None:
     if traced:   # tracemalloc slows the writers 3-5×: its runs are not timed against others
         tracemalloc.start()
     started = time.perf_counter()
-    (_write_xlsxwriter if writer == "xlsxwriter" else _write_openpyxl)(path, rows)
+    WRITERS[writer](path, rows)
     seconds = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1] if traced else 0
     tracemalloc.stop()
@@ -156,11 +244,11 @@ def main() -> None:
         return
     sizes = [int(n) for n in args.rows.split(",")]
     results = {(w, n): measure(w, n, args.repeat, args.traced) for n in sizes
-               for w in ("xlsxwriter", "openpyxl")}
+               for w in WRITERS}
     print(f"{'rows':>7} {'writer':<11} {'s':>7} {'RSS MB':>7} {'traced MB':>9} {'file MB':>7}"
           f" {'time/1k':>8} {'RSS/1k':>7} {'traced/1k':>9}")
     for n in sizes:
-        for w in ("xlsxwriter", "openpyxl"):
+        for w in WRITERS:
             r, first = results[(w, n)], results[(w, sizes[0])]
             print(f"{n:>7} {w:<11} {r['seconds']:>7.2f} {r['rss_kb'] / 1024:>7.1f}"
                   f" {r['traced_kb'] / 1024:>9.1f} {r['size_kb'] / 1024:>7.1f}"
@@ -173,6 +261,11 @@ def main() -> None:
         print(f"{n:>7} rows: time {x['seconds'] / o['seconds']:.2f}×, "
               f"RSS {max(x['rss_kb'], 1) / max(o['rss_kb'], 1):.2f}×, "
               f"traced {max(x['traced_kb'], 1) / max(o['traced_kb'], 1):.2f}×")
+    print("\nHand-written XML (raw, a prototype) ÷ XlsxWriter at the same size:")
+    for n in sizes:
+        r, x = results[("raw", n)], results[("xlsxwriter", n)]
+        print(f"{n:>7} rows: time {r['seconds'] / x['seconds']:.2f}×, "
+              f"RSS {max(r['rss_kb'], 1) / max(x['rss_kb'], 1):.2f}×")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, current_app, g, request
 from flask_admin.model.typefmt import BASE_FORMATTERS
 from flask_login import current_user
 from markupsafe import Markup
@@ -121,6 +121,23 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+def cached_menu(admin_view: Any, render: Any) -> Markup:
+    """The back office's main menu, rendered once per role, language and current view in each
+    process (`render`: the template's main_menu block).  What it holds depends on nothing
+    else: an item is shown when its view's is_accessible() (signed in, active, the role:
+    views/base.RoleGated) and is_visible() (fixed per view) say so, marked active by the
+    current view, named in the request's language.  Drawing it walked ~40 views' access
+    checks and url_for calls on every page: ~0.6 ms of CPU (bench/bench_cpu.py)."""
+    signed_in = current_user.is_authenticated and current_user.is_active
+    key = (str(current_user.role) if signed_in else None, current_lang(),
+           getattr(admin_view, "endpoint", None), request.script_root)
+    cache = current_app.extensions.setdefault("info_menu_cache", {})
+    html = cache.get(key)
+    if html is None:
+        html = cache[key] = Markup(render())
+    return html
+
+
 def init_templates(app: Flask) -> None:
     """Register the filters and globals every template uses."""
     app.add_template_filter(lambda d: thai_date(d) if d else "", "thai_date")
@@ -133,4 +150,4 @@ def init_templates(app: Flask) -> None:
         Permission=Permission, Status=Status, Action=Action,
         SECTION_COUNT=SECTION_COUNT, SECTIONS=SECTIONS, section_title=section_title,
         section_heading=section_heading, catalogue_text=catalogue_text,
-        sections_badge=sections_badge, zip=zip, csp_nonce=csp_nonce)
+        sections_badge=sections_badge, zip=zip, csp_nonce=csp_nonce, cached_menu=cached_menu)

@@ -39,9 +39,9 @@ from .auth import safe_next
 from .base import be_file_name, send_workbook
 from .i18n import bilingual
 from .presentation import enum_label, enum_options
-from .workspace import (SubmissionPages, carried_column, changed_column, received_column,
-                        report_link, sections_column, status_badge, warnings_column,
-                        workspace_link)
+from .workspace import (SubmissionPages, carried_column, changed_column, per_request,
+                        received_column, report_link, sections_column, status_badge,
+                        warnings_column, workspace_link)
 
 
 
@@ -60,7 +60,8 @@ class SubmissionBase(SubmissionPages):
         "warnings_count": warnings_column, "changed": changed_column,
         "organization": lambda v, c, m, n: m.organization.name_th,
         "district": lambda v, c, m, n: m.district.name_th,
-        "org_type": lambda v, c, m, n: _(ORG_TYPE_SHORT[m.org_type]),
+        "org_type": lambda v, c, m, n: per_request(("org_type", m.org_type),
+                                                   lambda: _(ORG_TYPE_SHORT[m.org_type])),
     }
     column_labels = {"organization": bilingual("อปท.", "LAO"),
                      "district": bilingual("อำเภอ", "District"),

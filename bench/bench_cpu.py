@@ -1,0 +1,238 @@
+#!/usr/bin/env python
+"""CPU per request of the deadline-week workload, per endpoint, in-process (issue 13).
+
+    .venv/bin/python bench/bench_cpu.py [--scale national] [--db sqlite|postgres] [--rounds 40]
+    .venv/bin/python bench/bench_cpu.py --url sqlite:////tmp/x.sqlite3     # an already seeded DB
+    .venv/bin/python bench/bench_cpu.py ... --profile "POST section save"   # cProfile one endpoint
+
+Replays the requests bench/locustfile.py makes (a clerk's workspace, section forms and unchanged
+saves of sections 2/5/6/7; the province officer's open-year list, one district, the waiting
+LAOs; the public home, an LAO's profile, /stats and the API list) with Flask's test client in
+this one process, and measures the **process CPU time** (time.process_time: this process only,
+so on SQLite the database's work is included, on PostgreSQL the server's is not) of each
+request.  Each round requests every endpoint once in a new random order, with /healthz
+(SELECT 1) among them as the baseline, so every endpoint and the baseline see the same machine.
+
+Printed per endpoint: median and mean CPU ms per request and the median × /healthz's; then the
+mean CPU per request of the locustfile's mix (its user weights and task weights: a clerk's save
+is a form GET plus the POST), which is the figure issue 13's target "CPU per request ≤ 10 ms"
+is about (logins excluded: they are argon2, bench_argon2.py).  No wall-clock timer decides
+anything here; the machine's load moves CPU time much less than it moves latency.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import contextlib
+import pstats
+import random
+import re
+import secrets
+import statistics
+import sys
+import time
+
+import bench_pages as bp
+
+# The locustfile's mix, as expected requests per unit of time: user weight × task weight ÷ the
+# user's task weights, × requests per task (a save is a GET of the form and the POST).
+MIX = {
+    "GET workspace": 7 * 1 / 4,
+    "GET section form": 7 * 3 / 4,
+    "POST section save": 7 * 3 / 4,
+    "GET review list": 2 * 3 / 5,
+    "GET review list, one district": 2 * 1 / 5,
+    "GET review list, waiting": 2 * 1 / 5,
+    "GET /": 1 * 2 / 6,
+    "GET /orgs/<code>": 1 * 2 / 6,
+    "GET /stats": 1 * 1 / 6,
+    "GET /api/v1/organizations": 1 * 1 / 6,
+}
+SECTIONS = (2, 5, 6, 7)      # the locustfile's: sections with no child-row minimum
+
+
+def people(app) -> dict:
+    """A clerk with a draft of the open year, the largest province's officer, DLA codes."""
+    from sqlalchemy import func, select
+
+    from models import Organization, Submission, User, db
+    from workflow import Role, Status
+    with app.app_context():
+        clerk, sub_id = db.session.execute(
+            select(User.username, Submission.id)
+            .join(Submission, Submission.organization_id == User.organization_id)
+            .where(User.role == Role.LAO_EDITOR, Submission.fiscal_year == bp.OPEN_YEAR,
+                   Submission.status == Status.DRAFT).order_by(User.username)).first()
+        province, laos = db.session.execute(
+            select(Submission.province_code, func.count()).where(
+                Submission.fiscal_year == bp.OPEN_YEAR).group_by(Submission.province_code)
+            .order_by(func.count().desc(), Submission.province_code)).first()
+        districts = list(db.session.scalars(select(Submission.district_code.distinct()).where(
+            Submission.province_code == province).order_by(Submission.district_code)))
+        codes = list(db.session.scalars(select(Organization.dla_code)
+                                        .order_by(Organization.dla_code).limit(200)))
+        db.session.remove()
+    return dict(clerk=clerk, sub_id=sub_id, officer=f"prov-{province}",
+                last_page=(laos - 1) // bp.PAGE, districts=districts, codes=codes)
+
+
+def signed_in(app, username: str):
+    client = app.test_client()
+    token = bp.csrf(client.get("/login").get_data())
+    answer = client.post("/login", data={"username": username, "password": bp.PASSWORD,
+                                         "csrf_token": token})
+    if answer.status_code != 302:
+        raise SystemExit(f"login of {username} failed: {answer.status_code}")
+    return client
+
+
+class Endpoint:
+    def __init__(self, name: str, request, expect: int = 200) -> None:
+        self.name, self.request, self.expect = name, request, expect
+        self.cpu: list[float] = []
+
+    def run(self, rng: random.Random, profiler: cProfile.Profile | None = None) -> None:
+        prepare = getattr(self.request, "prepare", None)
+        prepared = prepare(rng) if prepare else rng
+        start = time.process_time()
+        if profiler is not None:
+            profiler.enable()
+        status = self.request(prepared)
+        if profiler is not None:
+            profiler.disable()
+        self.cpu.append(time.process_time() - start)
+        if status != self.expect:
+            raise SystemExit(f"{self.name}: HTTP {status}, expected {self.expect}")
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.cpu) * 1000
+
+    @property
+    def mean_ms(self) -> float:
+        return statistics.fmean(self.cpu) * 1000
+
+
+def endpoints(app, who: dict) -> list[Endpoint]:
+    from tests.formdata import form_fields
+
+    clerk, officer = signed_in(app, who["clerk"]), signed_in(app, who["officer"])
+    anon = app.test_client()
+    sub = who["sub_id"]
+    year = bp.OPEN_YEAR
+
+    def get(client, url_of):
+        return lambda rng: client.get(url_of(rng)).status_code
+
+    def save(rng_or_form):
+        url, form = rng_or_form
+        return clerk.post(url, data=form).status_code
+
+    def prepare_save(rng):              # the form's GET is its own endpoint: not timed here
+        url = f"/admin/edit_s{rng.choice(SECTIONS)}/edit/?id={sub}"
+        return url, form_fields(clerk.get(url).get_data(as_text=True))
+    save.prepare = prepare_save
+
+    return [
+        Endpoint("/healthz (SELECT 1)", get(anon, lambda r: "/healthz")),
+        Endpoint("GET workspace", get(clerk, lambda r: f"/admin/lao_years/workspace/?id={sub}"
+                                                       f"&tab={r.randint(1, 8)}")),
+        Endpoint("GET section form", get(clerk, lambda r: f"/admin/edit_s"
+                                                          f"{r.choice(SECTIONS)}/edit/?id={sub}")),
+        Endpoint("POST section save", save, expect=302),
+        Endpoint("GET review list", get(officer, lambda r: f"/admin/submission/?flt0_0={year}"
+                                                           f"&page={r.randint(0, who['last_page'])}")),
+        Endpoint("GET review list, one district", get(
+            officer, lambda r: f"/admin/submission/?flt0_0={year}&flt1_1="
+                               f"{r.choice(who['districts'])}")),
+        Endpoint("GET review list, waiting", get(
+            officer, lambda r: f"/admin/submission/?flt0_0={year}&flt1_3=lao_certified")),
+        Endpoint("GET /", get(anon, lambda r: "/")),
+        Endpoint("GET /orgs/<code>", get(anon, lambda r: f"/orgs/{r.choice(who['codes'])}")),
+        Endpoint("GET /stats", get(anon, lambda r: "/stats")),
+        Endpoint("GET /api/v1/organizations", get(anon, lambda r: "/api/v1/organizations")),
+    ]
+
+
+def measure(app, rounds: int, seed: int, profile: str | None) -> list[Endpoint]:
+    who = people(app)
+    probes = endpoints(app, who)
+    rng = random.Random(seed)
+    for probe in probes:                # warm-up: caches, compiled statements, templates
+        for _ in range(3):
+            probe.run(rng)
+        probe.cpu.clear()
+    profiler = cProfile.Profile() if profile else None
+    for _round in range(rounds):
+        order = probes[:]
+        rng.shuffle(order)
+        for probe in order:
+            probe.run(rng, profiler if profile in (probe.name, "all") else None)
+    if profiler is not None:
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(45)
+        stats.sort_stats("tottime").print_stats(30)
+    return probes
+
+
+def report(probes: list[Endpoint], label: str) -> float:
+    hello = probes[0].median_ms
+    print(f"\n{label}: CPU per request (process time), {len(probes[0].cpu)} interleaved rounds\n")
+    print("| endpoint | median CPU ms | mean CPU ms | × /healthz |")
+    print("|---|---:|---:|---:|")
+    for probe in probes:
+        print(f"| {probe.name} | {probe.median_ms:.2f} | {probe.mean_ms:.2f} | "
+              f"{probe.median_ms / hello:.1f} |")
+    by_name = {p.name: p for p in probes}
+    mixed = sum(w * by_name[n].mean_ms for n, w in MIX.items()) / sum(MIX.values())
+    print(f"\nmixed deadline-week workload (locustfile weights, logins excluded): "
+          f"**{mixed:.2f} ms CPU per request** (target ≤ 10)")
+    return mixed
+
+
+def run(args) -> None:
+    import logging
+    logging.getLogger("sqlalchemy").setLevel(logging.ERROR)
+    secret = secrets.token_hex(32)
+    if args.url:
+        context = contextlib.nullcontext(args.url)
+    else:
+        context = bp.database(args.db, args.pg_url)
+    with context as url:
+        if args.url:
+            app = bp.info_app(url, secret)
+        else:
+            app, seeded = bp.build(url, args.scale, secret)
+            print(f"seeded {args.scale} in {seeded:.0f} s")
+        if args.unfreeze:               # as before app.freeze_startup_objects: to compare
+            import gc
+            gc.unfreeze()
+        probes = measure(app, args.rounds, args.seed, args.profile)
+        report(probes, f"{args.db if not args.url else re.sub(r'//.*@', '//', url)}")
+        with app.app_context():
+            from models import db
+            db.engine.dispose()
+
+
+def main() -> None:
+    import argparse
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", choices=("demo", "province", "national"), default="national")
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--pg-url", default=bp.os.environ.get(
+        "BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--url", help="an already seeded database (nothing is created or dropped)")
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=2570)
+    parser.add_argument("--unfreeze", action="store_true",
+                        help="undo app.freeze_startup_objects (gc.freeze) to measure without it")
+    parser.add_argument("--profile", metavar="ENDPOINT", help="cProfile this endpoint's requests (all: every endpoint's)")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    run(args)
+    print(f"\ntotal {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(bp.ROOT))
+    main()
