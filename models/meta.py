@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -191,6 +192,8 @@ def _add_range_checks(column: Column, table: Any) -> None:
         table.append_constraint(CheckConstraint(sql, name=f"{column.name}_{suffix}"))
 
 
-def catalogue_columns(model: type) -> list[Column]:
-    """The catalogue columns of a model, in declaration order."""
-    return [c for c in model.__table__.columns if "kind" in c.info]
+@cache
+def catalogue_columns(model: type) -> tuple[Column, ...]:
+    """The catalogue columns of a model, in declaration order (the tables are fixed once the
+    models are imported: computed once per model, not on every form, rule and row)."""
+    return tuple(c for c in model.__table__.columns if "kind" in c.info)
