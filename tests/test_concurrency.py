@@ -295,52 +295,62 @@ def _reset_to_draft(sid: int, lao_username: str) -> int:
 ROUNDS = 30
 
 
-def test_section_save_never_lands_after_the_certification(app, demo):
+def race_with_certification(app, write: Callable[[int, int], dict[str, Any]], rounds: int,
+                            base: int) -> list[tuple[int, int, dict, dict, Status, Any]]:
+    """Round after round, reset one complete LAO-year to draft, then start `write(sid, marker)`
+    and certify_lao together (a third of the rounds lets the write start first, a third the
+    certification, the rest start together; jitter varies the interleaving inside each group).
+    Returns per round (marker, value before, the write's result, the certification's, the
+    status after, the section value after)."""
     with app.app_context():
         open_year_far_deadline()
         ((sid, lao),) = complete_drafts(1)
         db.session.remove()
-
-    tally = Counter()
-    for round_no in range(ROUNDS):
+    found = []
+    for round_no in range(rounds):
         with app.app_context():
             before = _reset_to_draft(sid, lao)
             db.session.remove()
-        marker = 1000 + round_no
-        # A third of the rounds lets the save start first, a third the certification, the
-        # rest start together; jitter varies the interleaving inside each group.
+        marker = base + round_no
         lead = round_no % 3
         rng = random.Random(round_no)
         barrier = threading.Barrier(2, timeout=WAIT)
 
-        def save(barrier=barrier, marker=marker, lead=lead, rng=rng):
+        def do_write(barrier=barrier, marker=marker, lead=lead, rng=rng):
             barrier.wait()
             time.sleep((0.05 if lead == 2 else 0) + rng.random() / 1000)
-            return _save_section(sid, marker)
+            return write(sid, marker)
 
         def certify(barrier=barrier, lead=lead, rng=rng):
             barrier.wait()
             time.sleep((0.05 if lead == 1 else 0) + rng.random() / 1000)
             return _certify_watching(sid, lao)
 
-        saved, certified = run_threads(app, [save, certify])
-
+        wrote, certified = run_threads(app, [do_write, certify])
         with app.app_context():
             status = db.session.scalar(select(Submission.status).where(Submission.id == sid))
             value = _section_value(sid)
             db.session.remove()
+        found.append((marker, before, wrote, certified, status, value))
+    return found
+
+
+def test_section_save_never_lands_after_the_certification(app, demo):
+    tally = Counter()
+    for marker, before, saved, certified, status, value in race_with_certification(
+            app, _save_section, ROUNDS, 1000):
         assert certified["outcome"].done, certified["outcome"].message
         assert status is Status.LAO_CERTIFIED
         if saved["saved"]:
             tally["save then certify"] += 1
             # The save committed before the certifying transaction: it covers the new value,
             # and the save did not even start committing after the certification had ended.
-            assert certified["value_at_certification"] == marker, round_no
+            assert certified["value_at_certification"] == marker
             assert value == marker
-            assert saved["commit_started"] < certified["ended"], round_no
+            assert saved["commit_started"] < certified["ended"], marker
         else:
             tally["certify then refuse"] += 1
-            assert certified["value_at_certification"] == before, round_no
+            assert certified["value_at_certification"] == before, marker
             assert value == before, "a refused save left a change behind"
     assert sum(tally.values()) == ROUNDS
     assert tally["save then certify"] and tally["certify then refuse"], tally
@@ -479,42 +489,16 @@ def test_an_import_never_lands_after_the_certification(app, demo):
     """An import commit racing certify_lao on the same LAO-year: either the import committed
     first (and the certification covers its value) or the import refused the row (certified)
     and changed nothing — never a value written into a certified year."""
-    with app.app_context():
-        open_year_far_deadline()
-        ((sid, lao),) = complete_drafts(1)
-        db.session.remove()
     tally = Counter()
-    for round_no in range(12):
-        with app.app_context():
-            before = _reset_to_draft(sid, lao)
-            db.session.remove()
-        marker = 2000 + round_no
-        lead = round_no % 3
-        rng = random.Random(round_no)
-        barrier = threading.Barrier(2, timeout=WAIT)
-
-        def do_import(barrier=barrier, marker=marker, lead=lead, rng=rng):
-            barrier.wait()
-            time.sleep((0.05 if lead == 2 else 0) + rng.random() / 1000)
-            return _import_section(sid, marker)
-
-        def certify(barrier=barrier, lead=lead, rng=rng):
-            barrier.wait()
-            time.sleep((0.05 if lead == 1 else 0) + rng.random() / 1000)
-            return _certify_watching(sid, lao)
-
-        imported, certified = run_threads(app, [do_import, certify])
-        with app.app_context():
-            status = db.session.scalar(select(Submission.status).where(Submission.id == sid))
-            value = _section_value(sid)
-            db.session.remove()
+    for marker, before, imported, certified, status, value in race_with_certification(
+            app, _import_section, 12, 2000):
         assert certified["outcome"].done, certified["outcome"].message
         assert status is Status.LAO_CERTIFIED
         if imported["imported"]:
             tally["import then certify"] += 1
-            assert certified["value_at_certification"] == marker == value, round_no
+            assert certified["value_at_certification"] == marker == value
         else:
             tally["certify then refuse"] += 1
-            assert certified["value_at_certification"] == before == value, round_no
+            assert certified["value_at_certification"] == before == value, marker
     assert sum(tally.values()) == 12
     assert tally["import then certify"] and tally["certify then refuse"], tally
