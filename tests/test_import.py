@@ -622,3 +622,28 @@ def test_the_dry_run_takes_no_lock(app, world):
     if sqlite:
         begin = [s for s in statements[:reads[0]] if s.startswith("BEGIN")][-1]
         assert begin == "BEGIN", statements[:reads[0]]
+
+
+def test_the_public_year_page_names_the_system_a_certified_value_came_from(app, world):
+    from models.certification import missing_by_submission, transition
+    from workflow import Action
+    with app.app_context():
+        rows = db.session.execute(
+            select(Submission.id, Organization.dla_code).join(Organization)
+            .where(Submission.fiscal_year == YEAR, Submission.status == Status.DRAFT,
+                   Submission.province_code == "61", Submission.sections_complete == 8,
+                   Submission.extension_until.is_(None))).all()
+        missing = missing_by_submission(r.id for r in rows)
+        sub_id, code = next((r.id, r.dla_code) for r in rows if not missing[r.id])
+        db.session.remove()
+    admin = signed_in(app, "admin")
+    commit(admin, check(admin, _csv([["dla_code", "tax_signboard"], [code, 7777]]), 8,
+                        source=ImportSource.ELAAS.value))
+    with app.app_context():
+        for action, who in ((Action.CERTIFY_LAO, f"lao-{code}"),
+                            (Action.CERTIFY_PROVINCE, "prov-61")):
+            actor = db.session.scalar(select(User).where(User.username == who))
+            assert transition(action, [sub_id], actor)[0].done
+        db.session.remove()
+    page = app.test_client().get(f"/orgs/{code}/{YEAR}").get_data(as_text=True)
+    assert "7,777" in page and "(จาก ระบบบัญชีคอมพิวเตอร์" in page
