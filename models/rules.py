@@ -109,6 +109,10 @@ def column_message(model: type, column: Any, value: Any) -> str | None:
         return _capacity_message(column, n)
     if kind in ("text", "longtext", "subdistrict"):
         text = value if isinstance(value, str) else str(value)
+        if "\x00" in text:
+            # PostgreSQL cannot store it (the forms refuse it up front; a file may carry one).
+            return _("%(label)s มีอักขระควบคุมที่บันทึกไม่ได้ (NUL) กรุณาพิมพ์ข้อความใหม่",
+                     label=label)
         for rule in own:
             if (message := rule.refusal(text)) is not None:
                 return message

@@ -86,7 +86,7 @@ def read_table(data: bytes, sheet: str, *, fallback_sheets: Sequence[str] = ()) 
 # --- CSV ---------------------------------------------------------------------------------------
 
 def _read_csv(data: bytes) -> list[list[Any]]:
-    if b"\x00" in data[:4096]:
+    if b"\x00" in data:          # UTF-16, a binary file, or a NUL no database stores
         raise _not_a_table()
     try:
         text = data.decode("utf-8-sig")

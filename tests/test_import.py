@@ -647,3 +647,19 @@ def test_the_public_year_page_names_the_system_a_certified_value_came_from(app, 
         db.session.remove()
     page = app.test_client().get(f"/orgs/{code}/{YEAR}").get_data(as_text=True)
     assert "7,777" in page and "(จาก ระบบบัญชีคอมพิวเตอร์" in page
+
+
+def test_a_nul_character_anywhere_is_refused_with_a_message_not_a_500(app, world):
+    """PostgreSQL stores no NUL: in a CSV (anywhere, not only in its first bytes) the file is
+    refused; in a workbook (Excel's escape _x0000_, which the reader decodes) the cell is."""
+    code, sub_id = drafts(app)[0]
+    officer = signed_in(app, "prov-61")
+    before = state(app)
+    padding = [["9999999", "ก" * 50]] * 60                       # past the first 4 KB
+    page = check(officer, _csv([["dla_code", "terrain"], *padding, [code, "ที่ราบ\x00ลุ่ม"]]), 1,
+                 name="nul.csv", mode="good")
+    assert "ไม่ใช่ไฟล์ Excel (.xlsx) หรือ CSV ที่อ่านได้" in page and TOKEN.search(page) is None
+    page = check(officer, _xlsx([["dla_code", "terrain"], [code, "ที่ราบ_x0000_ลุ่ม"]],
+                                sheet="ด้านที่ 1"), 1, mode="good")
+    assert "อักขระควบคุม" in page and TOKEN.search(page) is None
+    assert state(app) == before

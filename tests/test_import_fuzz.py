@@ -33,7 +33,8 @@ _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 TEXT = st.one_of(
     st.sampled_from(["", " ", "มี", "ไม่มี", "๑,๒๓๔", "1,23", "1,234.5", "-0", "NaN", "inf",
                      "=1+1", "@SUM(A1)", "31/12/2568", "2568-13-45", "0x10", "1e400",
-                     "ที่ราบลุ่ม", "ก" * 3000, "\x00", "\r\n", "' OR 1=1 --", "บ่อฝังกลบ"]),
+                     "ที่ราบลุ่ม", "ก" * 3000, "\x00", "_x0000_", "\r\n", "' OR 1=1 --",
+                     "บ่อฝังกลบ"]),
     st.text(max_size=40))
 CELL = st.one_of(st.none(), TEXT, st.integers(-10**20, 10**20), st.booleans(),
                  st.floats(allow_nan=True, allow_infinity=True),
