@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import (DateTime, ForeignKey, Integer, String, bindparam, delete, func, insert,
                         select, update)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+from xlsxwriter.utility import xl_col_to_name
 
 from workflow import (EN_MONTHS, THAI_MONTHS, THAI_MONTHS_SHORT, Context, LabeledEnum, _,
                       edit_refusal, today_in_thailand)
@@ -40,13 +41,14 @@ from . import meta
 from .audit import current_batch
 from .base import db, utcnow
 from .completeness import missing_fields
-from .ids import parse_thai_date
+from .ids import parse_code, parse_thai_date, parse_year
 from .meta import catalogue_columns, enum_type
 from .organizations import Organization
+from .rulebook import NO_WORDS, YES_WORDS
 from .rules import RuleContext, blocking, check_section, warnings
 from .scoping import scoped
 from .sections import CHILDREN, SECTIONS, Section1General, Section8Finance
-from .sheets import FileRefused, column_letter, read_table
+from .sheets import FileRefused, read_table
 from .submissions import FiscalYear, SectionWarning, Submission, YearStatus
 from .workbooks import LAO_COLUMNS, LISTS_SHEET, cell_value, header, sheet_name
 
@@ -154,8 +156,7 @@ def _number(raw: Any, label: str) -> Decimal:
     return value
 
 
-_FLAGS = {"มี": True, "ใช่": True, "true": True, "yes": True, "1": True, "y": True,
-          "ไม่มี": False, "ไม่ใช่": False, "false": False, "no": False, "0": False, "n": False}
+_FLAGS = {**{word: True for word in YES_WORDS}, **{word: False for word in NO_WORDS}}
 _MONTHS = {name: n for names in (THAI_MONTHS, THAI_MONTHS_SHORT, EN_MONTHS)
            for n, name in enumerate(names, start=1)}
 # Excel's day numbers (1900 system) of 1 Jan 1950 and 31 Dec 2099 CE: a plain number in a date
@@ -285,9 +286,9 @@ def locate_columns(section_cls: type, rows: list[list[Any]]) -> SheetColumns:
             continue
         code = names.get(text.lower(), names.get(text))
         if code is None:
-            unknown.append(f"{column_letter(col)} “{text[:40]}”")
+            unknown.append(f"{xl_col_to_name(col)} “{text[:40]}”")
         elif code in index:
-            repeated.append(f"{column_letter(col)} “{text[:40]}”")
+            repeated.append(f"{xl_col_to_name(col)} “{text[:40]}”")
         else:
             index[code] = col
     if unknown:
@@ -401,13 +402,12 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 
 def _code(raw: Any) -> str | None:
-    text = _text_of(raw).translate(THAI_DIGITS) if raw is not None else ""
-    return text if len(text) == 7 and text.isascii() and text.isdigit() else None
+    """A DLA code as a cell holds it (6100101, 6100101.0, ๖๑๐๐๑๐๑), through models.ids."""
+    return parse_code(_text_of(raw).translate(THAI_DIGITS), digits=7) if raw is not None else None
 
 
 def _year(raw: Any) -> int | None:
-    text = _text_of(raw).translate(THAI_DIGITS) if raw is not None else ""
-    return int(text) if len(text) == 4 and text.isascii() and text.isdigit() else None
+    return parse_year(_text_of(raw).translate(THAI_DIGITS)) if raw is not None else None
 
 
 def read_rows(section_cls: type, upload: ImportFile, default_year: int | None

@@ -125,9 +125,14 @@ def fmt(value: Any, kind: str | None = None) -> str:
     return f"{n:,f}"
 
 
+# What a typed or imported yes / no says (the one list: the forms' rules, the importer).
+YES_WORDS = frozenset({"1", "true", "on", "yes", "y", "มี", "ใช่"})
+NO_WORDS = frozenset({"0", "false", "off", "no", "n", "ไม่มี", "ไม่ใช่"})
+
+
 def truthy(value: Any) -> bool:
     if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "on", "yes", "y", "มี")
+        return value.strip().lower() in YES_WORDS
     return bool(value)
 
 

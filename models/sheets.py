@@ -23,6 +23,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook
+from xlsxwriter.utility import xl_col_to_name
 
 from workflow import _
 
@@ -39,16 +40,6 @@ _THAI = re.compile("[\u0e00-\u0e7f]")
 
 class FileRefused(ValueError):
     """The file cannot be imported as it is; `str()` is the Thai reason and what to do."""
-
-
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA (as Excel names columns)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def kind_of(data: bytes) -> str:
@@ -152,7 +143,7 @@ def _read_xlsx(data: bytes, sheet: str, fallback_sheets: Sequence[str]) -> list[
     except Exception:  # noqa: BLE001
         raise _not_a_table() from None
     if merged:
-        cells = ", ".join(f"{column_letter(a[1])}{a[0] + 1}:{column_letter(b[1])}{b[0] + 1}"
+        cells = ", ".join(f"{xl_col_to_name(a[1])}{a[0] + 1}:{xl_col_to_name(b[1])}{b[0] + 1}"
                           for a, b in merged[:5])
         raise FileRefused(_("แผ่นงาน “%(sheet)s” มีเซลล์ที่ผสานไว้ (%(cells)s) "
                             "กรุณายกเลิกการผสานเซลล์ ให้หนึ่งแถวเป็นหนึ่ง อปท. "

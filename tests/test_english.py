@@ -108,16 +108,15 @@ EXCEPTIONS = {
     "workflow.py": {"อปท.", "จ."},
     # The Thai month names and their abbreviations are the Thai half of month_name/thai_date.
     "workflow.py#months": set(),
-    # A Thai "yes" typed into an import or a form counts as yes (input, not output).
-    "models/rulebook.py": {"มี"},
+    # What a typed or imported Thai yes / no says (input, not output).
+    "models/rulebook.py": {"มี", "ใช่", "ไม่มี", "ไม่ใช่"},
     # Data products stay Thai (see README: exports): the public CSV's column headers.
     "views/public.py": {"ด้านที่", "ด้าน", "หมวด", "รายการที่", "รหัสข้อมูล", "ข้อมูล", "หน่วย",
                         "ค่า"},
     # The short tab name strips the Thai word "ข้อมูล" from a Thai title (English has its own).
     "views/presentation.py": {"ข้อมูลด้าน", "ข้อมูล"},
-    # What a cell of an imported file may say for yes / no (input, not output), and the
-    # workbook's own summary sheet the reader passes over (models/workbooks.py names it).
-    "models/imports.py": {"มี", "ใช่", "ไม่มี", "ไม่ใช่", "สรุป"},
+    # The workbook's own summary sheet the importer passes over (models/workbooks.py names it).
+    "models/imports.py": {"สรุป"},
     # The Unicode block of Thai, to recognise a CSV in TIS-620 by the Thai it decodes to.
     "models/sheets.py": {"[\u0e00-\u0e7f]"},
 }
