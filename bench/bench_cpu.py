@@ -172,7 +172,39 @@ def measure(app, rounds: int, seed: int, profile: str | None) -> list[Endpoint]:
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(45)
         stats.sort_stats("tottime").print_stats(30)
+        stats.sort_stats("cumulative").print_stats(f"{bp.ROOT}/(models|views|workflow|app)", 40)
+        by_package(stats)
     return probes
+
+
+def by_package(stats: pstats.Stats) -> None:
+    """Own time (tottime) summed per package, and the calls from outside SQLAlchemy into it by
+    caller (cumulative): where the CPU goes, by whose code, and which of INFO's reads cost it."""
+    totals: dict[str, float] = {}
+    entries: dict[tuple[str, str, str], float] = {}
+    for func, (_cc, _nc, tottime, _ct, callers) in stats.stats.items():
+        filename = func[0]
+        if "site-packages/" in filename:
+            key = filename.split("site-packages/")[1].split("/")[0]
+        elif filename.startswith(str(bp.ROOT)):
+            key = "INFO " + filename[len(str(bp.ROOT)) + 1:].split("/")[0]
+        elif filename.startswith("<") or filename == "~":
+            key = "builtins"
+        else:
+            key = "stdlib " + filename.rsplit("/", 1)[-1]
+        totals[key] = totals.get(key, 0.0) + tottime
+        if "site-packages/sqlalchemy" in filename:
+            for caller, (_c, _n, _t, cumtime) in callers.items():
+                if "site-packages/sqlalchemy" not in caller[0]:
+                    where = (caller[0].rsplit("/", 1)[-1], caller[2], func[2])
+                    entries[where] = entries.get(where, 0.0) + cumtime
+    whole = sum(totals.values())
+    print("own time by package:")
+    for key, seconds in sorted(totals.items(), key=lambda kv: -kv[1])[:18]:
+        print(f"  {key:40s} {seconds * 1000:8.0f} ms  {seconds / whole:6.1%}")
+    print("calls into SQLAlchemy, by caller (file, function, SQLAlchemy's function):")
+    for where, seconds in sorted(entries.items(), key=lambda kv: -kv[1])[:20]:
+        print(f"  {' · '.join(where):70s} {seconds * 1000:8.0f} ms")
 
 
 def report(probes: list[Endpoint], label: str) -> float:
