@@ -24,7 +24,6 @@ from wtforms.validators import ValidationError
 
 from models import Subdistrict, Submission, db, utcnow
 from models.completeness import refresh_section_state
-from models.scoping import scoped
 from models.rules import RuleContext, check_section
 from models.sections import CHILDREN, Section1General
 from models.overview import SubmissionOverview
@@ -116,9 +115,7 @@ class SectionEditView(ScopedModelView):
         pk = self.parse_id(id)
         overview = g.get("section_overview")
         if overview is None or pk is None or overview.submission.id != pk:
-            overview = SubmissionOverview.fetch(
-                scoped(db.session.query(Submission), Submission, current_user), pk) \
-                if pk is not None else None
+            overview = SubmissionOverview.fetch(pk, current_user) if pk is not None else None
             g.section_overview = overview
         row = overview.rows.get(self.section_cls.SECTION_NO) if overview is not None else None
         if row is None:

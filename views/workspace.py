@@ -112,7 +112,7 @@ class SubmissionPages(ScopedModelView):
     def get_overview(self, raw_id: Any) -> SubmissionOverview:
         """The scoped submission `raw_id` and its sections, read once (404 outside the scope)."""
         pk = self.parse_id(raw_id)
-        overview = SubmissionOverview.fetch(self.get_query(), pk) if pk is not None else None
+        overview = SubmissionOverview.fetch(pk, current_user) if pk is not None else None
         if overview is None:
             abort(404)
         return overview
