@@ -185,6 +185,8 @@ def _is_safe_request() -> bool:
 
 def init_extensions(app: Flask) -> None:
     csrf.init_app(app)
+    from views.forms import use_faster_html_params
+    use_faster_html_params()
     babel.init_app(app, locale_selector=select_locale)
     # workflow.py (standard library only) translates its refusals through Flask-Babel.
     import workflow
