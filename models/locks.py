@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from itertools import chain
 
-from sqlalchemy import event, select
+from functools import cache
+
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from workflow import Context, edit_refusal
@@ -40,19 +42,24 @@ def _touched_submissions(session: Session) -> set[int]:
     return ids
 
 
+@cache
+def _lock_statement():
+    """The touched submissions' state, locked (built once: every save runs it)."""
+    return (select(Submission.id, Submission.status, Submission.extension_until,
+                   FiscalYear.status.label("year_status"), FiscalYear.deadline)
+            .join(FiscalYear, Submission.fiscal_year == FiscalYear.be_year)
+            .where(Submission.id.in_(bindparam("ids", expanding=True)))
+            .order_by(Submission.id)  # one lock order everywhere: no deadlocks
+            .with_for_update(of=Submission))
+
+
 @event.listens_for(Session, "before_flush")
 def refuse_locked_writes(session: Session, _flush_context, _instances) -> None:
     ids = _touched_submissions(session)
     if not ids:
         return
     from workflow import today_in_thailand
-    rows = session.execute(
-        select(Submission.id, Submission.status, Submission.extension_until,
-               FiscalYear.status.label("year_status"), FiscalYear.deadline)
-        .join(FiscalYear, Submission.fiscal_year == FiscalYear.be_year)
-        .where(Submission.id.in_(ids))
-        .order_by(Submission.id)  # one lock order everywhere: no deadlocks
-        .with_for_update(of=Submission)).all()
+    rows = session.execute(_lock_statement(), {"ids": sorted(ids)}).all()
     today = today_in_thailand()
     for row in rows:
         refusal = edit_refusal(Context(status=row.status,

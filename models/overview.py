@@ -52,6 +52,13 @@ def _fetch_statements() -> tuple[Select, tuple[tuple[type, str, Select], ...]]:
     return main.options(*options), tuple(children)
 
 
+@cache
+def _warnings_statement() -> Select:
+    return (select(SectionWarning.section_no, SectionWarning.message)
+            .where(SectionWarning.submission_id == bindparam("submission_id"))
+            .order_by(SectionWarning.section_no, SectionWarning.id))
+
+
 @dataclass(frozen=True)
 class FieldValue:
     """One catalogue field of a section as a screen shows it."""
@@ -152,10 +159,8 @@ class SubmissionOverview:
     def warnings(self) -> dict[int, list[str]]:
         """Section no → the ⚠ findings kept from its last save (one query)."""
         found: dict[int, list[str]] = {no: [] for no in self.rows}
-        for no, message in db.session.execute(
-                select(SectionWarning.section_no, SectionWarning.message)
-                .where(SectionWarning.submission_id == self.submission.id)
-                .order_by(SectionWarning.section_no, SectionWarning.id)):
+        for no, message in db.session.execute(_warnings_statement(),
+                                              {"submission_id": self.submission.id}):
             found.setdefault(no, []).append(message)
         return found
 

@@ -9,6 +9,7 @@ read through the scoped base view; writes pass the lock guard of models/locks.py
 from __future__ import annotations
 
 import logging
+from functools import cache
 from typing import Any, ClassVar
 
 from flask import abort, flash, g, redirect, request, url_for
@@ -18,7 +19,7 @@ from flask_admin.form import rules
 from flask_admin.model.form import InlineFormAdmin
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
@@ -312,6 +313,18 @@ def _form_children(form, section_cls) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+@cache
+def _previous_row_statement(section_cls: type) -> tuple[list[Any], Any]:
+    """Last year's row of a section: the LAO's latest earlier submission's (one statement,
+    built once per section)."""
+    previous_id = (select(Submission.id)
+                   .where(Submission.organization_id == bindparam("organization_id"),
+                          Submission.fiscal_year < bindparam("fiscal_year"))
+                   .order_by(Submission.fiscal_year.desc()).limit(1).scalar_subquery())
+    columns = list(section_cls.__table__.columns)
+    return columns, select(*columns).where(section_cls.submission_id == previous_id)
+
+
 def _rule_context(section_cls, section) -> RuleContext:
     """Cross-table facts: the fiscal year, ด้าน 1 households, last year's values."""
     submission = section.submission
@@ -324,14 +337,9 @@ def _rule_context(section_cls, section) -> RuleContext:
         else:
             households = db.session.scalar(select(Section1General.households).where(
                 Section1General.submission_id == submission.id))
-    # Last year's row of this section: the LAO's latest earlier submission's (one statement).
-    previous_id = (select(Submission.id)
-                   .where(Submission.organization_id == submission.organization_id,
-                          Submission.fiscal_year < submission.fiscal_year)
-                   .order_by(Submission.fiscal_year.desc()).limit(1).scalar_subquery())
-    columns = list(section_cls.__table__.columns)
-    found = db.session.execute(select(*columns).where(
-        section_cls.submission_id == previous_id)).first()
+    columns, statement = _previous_row_statement(section_cls)
+    found = db.session.execute(statement, {"organization_id": submission.organization_id,
+                                           "fiscal_year": submission.fiscal_year}).first()
     previous = None
     if found is not None:
         previous = {c.key: value for c, value in zip(columns, found)}
