@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 """Which streaming XLSX writer INFO uses: XlsxWriter (constant_memory) vs openpyxl (write_only),
-and a hand-written one (raw: the sheet's XML as strings into a deflated zip, a prototype).
+a hand-written one (raw: the sheet's XML as strings into a deflated zip, a prototype), and,
+when it is installed, rustpy-xlsxwriter (Rust; not in requirements.txt, a candidate).
 
     .venv/bin/python bench/bench_xlsx_writers.py [--rows 1000,8000,25000] [--repeat 3]
 
@@ -193,7 +194,30 @@ def _col(n: int) -> str:
     return name
 
 
+def _write_rustpy(path: str, rows: int) -> None:
+    """rustpy-xlsxwriter (Python bindings of rust_xlsxwriter, by XlsxWriter's author): rows as
+    dicts, constant memory.  Its records API writes ONE header row (the dict keys): the Thai
+    label row above the field codes, which INFO's workbooks and import templates carry, has no
+    place in it, so this sheet has only the code row."""
+    from decimal import Decimal
+
+    import rustpy_xlsxwriter
+    keys = [f"field_{c}" for c in range(5 + COLUMNS)]
+
+    def records():
+        for r in range(rows):
+            yield {k: float(v) if isinstance(v, Decimal) else v for k, v in zip(keys, _row(r))}
+    rustpy_xlsxwriter.write_worksheet(
+        records(), path, sheet_name="ด้านที่ 1", freeze_row=1, freeze_col=2,
+        float_format="#,##0.00", datetime_format="[$-th-TH,107]d/m/yyyy", autofilter=True)
+
+
 WRITERS = {"xlsxwriter": _write_xlsxwriter, "openpyxl": _write_openpyxl, "raw": _write_raw}
+try:    # a candidate measured, not one of INFO's requirements: pip install rustpy-xlsxwriter
+    import rustpy_xlsxwriter  # noqa: F401
+    WRITERS["rustpy"] = _write_rustpy
+except ImportError:
+    pass
 
 
 def child(writer: str, rows: int, traced: bool) -> None:
@@ -266,6 +290,12 @@ def main() -> None:
         r, x = results[("raw", n)], results[("xlsxwriter", n)]
         print(f"{n:>7} rows: time {r['seconds'] / x['seconds']:.2f}×, "
               f"RSS {max(r['rss_kb'], 1) / max(x['rss_kb'], 1):.2f}×")
+    if "rustpy" in WRITERS:
+        print("\nrustpy-xlsxwriter (one header row only) ÷ XlsxWriter at the same size:")
+        for n in sizes:
+            r, x = results[("rustpy", n)], results[("xlsxwriter", n)]
+            print(f"{n:>7} rows: time {r['seconds'] / x['seconds']:.2f}×, "
+                  f"RSS {max(r['rss_kb'], 1) / max(x['rss_kb'], 1):.2f}×")
 
 
 if __name__ == "__main__":
