@@ -13,7 +13,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Boolean, Date, func, select
+from sqlalchemy import Boolean, Date, bindparam, func, select
 
 from workflow import N_, Action, _, month_name, thai_date, translated
 
@@ -27,12 +27,21 @@ from .submissions import CertificationEvent
 CERTIFYING = (Action.CERTIFY_LAO, Action.CERTIFY_PROVINCE)
 
 
-def last_certification():
-    """A subquery: submission_id → `at`, the time of its latest certification event."""
-    return (select(CertificationEvent.submission_id.label("submission_id"),
+@cache
+def _changes_statement():
+    """Field changes since the last certification of each of :ids (built once: every list
+    page runs it).  The ids narrow the certification events before they are grouped."""
+    ids = bindparam("ids", expanding=True)
+    last = (select(CertificationEvent.submission_id.label("submission_id"),
                    func.max(CertificationEvent.created_at).label("at"))
-            .where(CertificationEvent.action.in_(CERTIFYING))
+            .where(CertificationEvent.action.in_(CERTIFYING),
+                   CertificationEvent.submission_id.in_(ids))
             .group_by(CertificationEvent.submission_id).subquery("last_certified"))
+    return (select(last.c.submission_id, func.count(AuditLog.id))
+            .select_from(last)
+            .outerjoin(AuditLog, (AuditLog.submission_id == last.c.submission_id)
+                       & (AuditLog.created_at > last.c.at))
+            .group_by(last.c.submission_id))
 
 
 def changes_since_certification(submission_ids: Iterable[int]) -> dict[int, int]:
@@ -41,14 +50,7 @@ def changes_since_certification(submission_ids: Iterable[int]) -> dict[int, int]
     ids = list(submission_ids)
     if not ids:
         return {}
-    last = last_certification()
-    rows = db.session.execute(
-        select(last.c.submission_id, func.count(AuditLog.id))
-        .select_from(last)
-        .outerjoin(AuditLog, (AuditLog.submission_id == last.c.submission_id)
-                   & (AuditLog.created_at > last.c.at))
-        .where(last.c.submission_id.in_(ids))
-        .group_by(last.c.submission_id))
+    rows = db.session.execute(_changes_statement(), {"ids": ids})
     return {sub_id: n for sub_id, n in rows}
 
 

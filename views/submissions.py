@@ -8,7 +8,7 @@ extend_deadline(); every row is read through ScopedModelView.scope().
 
 from __future__ import annotations
 
-from functools import partial
+from functools import cache, partial
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -50,6 +50,15 @@ def _Shown(member) -> LazyString:
     return LazyString(lambda: member.shown)
 
 
+@cache
+def _carried_count():
+    """How many sections of a listed submission still hold carried-forward values: a
+    primary-key lookup per section table and row, in the page's own statement (built once)."""
+    return sum(select(func.count()).where(s.submission_id == Submission.id,
+                                          s.carried_forward).scalar_subquery()
+               for s in SECTIONS).label("carried")
+
+
 class SubmissionBase(SubmissionPages):
     """Shared by every submission list: columns, and the carried-forward count per page."""
 
@@ -88,14 +97,9 @@ class SubmissionBase(SubmissionPages):
         ids = [i for (i,) in query.enable_eagerloads(False).with_entities(Submission.id)]
         if not ids:
             return count, []
-        # The carried-forward count in the same statement: a primary-key lookup per section
-        # table and row (the page's 50 rows only).
-        carried = sum(select(func.count()).where(s.submission_id == Submission.id,
-                                                 s.carried_forward).scalar_subquery()
-                      for s in SECTIONS)
         found = {}
         for row, n in self.get_query().filter(Submission.id.in_(ids)).add_columns(
-                carried.label("carried")).options(
+                _carried_count()).options(
                 *(joinedload(r) for r in self.column_select_related_list)):
             row.carried_sections = n or 0
             found[row.id] = row
