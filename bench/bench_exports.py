@@ -22,6 +22,7 @@ each download (/proc/<pid>/clear_refs), so each figure is that download's own.  
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import re
 import secrets
@@ -65,9 +66,18 @@ def reset_peak(pid: int) -> None:
 def download(client: bp.Client, path: str) -> tuple[int, int, int, float, float]:
     """(status, bytes, lines, seconds to the first byte of the body, seconds to the last)."""
     headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in client.cookies.items())}
-    start = time.perf_counter()
-    client.conn.request("GET", path, headers=headers)
-    response = client.conn.getresponse()
+    for attempt in (1, 2):
+        start = time.perf_counter()
+        try:
+            client.conn.request("GET", path, headers=headers)
+            response = client.conn.getresponse()
+            break
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # a keep-alive connection idle past waitress' channel_timeout (the pages before
+            # the exports can take longer than it): reconnect once, as bp.Client.request does
+            client.conn.close()
+            if attempt == 2:
+                raise
     first = response.read(1)
     first_at = time.perf_counter() - start
     size, lines = len(first), first.count(b"\n")
