@@ -42,7 +42,7 @@ from .audit import current_batch
 from .base import db, utcnow
 from .completeness import missing_fields
 from .ids import parse_code, parse_thai_date, parse_year
-from .meta import catalogue_columns, enum_type
+from .meta import catalogue_columns, enum_type, label
 from .organizations import Organization
 from .rulebook import NO_WORDS, YES_WORDS
 from .rules import RuleContext, blocking, check_section, warnings
@@ -614,7 +614,7 @@ def plan_import(section_cls: type, upload: ImportFile, user: Any, *,
                 continue
             if key in imported and key in result.values and \
                     imported[key].get("source") != (source.value if source else None):
-                origin = _source_label(imported[key].get("source"))
+                origin = source_label(imported[key].get("source"))
                 result.refusals.append(_("%(label)s นำเข้าจาก %(source)s "
                                          "แก้ไขได้โดยการนำเข้าจากระบบนั้นเท่านั้น",
                                          label=meta.label(column.info), source=origin))
@@ -644,11 +644,24 @@ def plan_import(section_cls: type, upload: ImportFile, user: Any, *,
                       columns=[c.key for c in columns])
 
 
-def _source_label(value: str | None) -> str:
+def source_label(value: str | None) -> str:
+    """The name of the system an `imported` stamp names ("another system" for an unknown one)."""
     try:
         return ImportSource(value).shown
     except ValueError:
         return _("ระบบอื่น")
+
+
+def imported_fields(section_cls: type, imported: dict | None) -> list[tuple[str, list[str]]]:
+    """A section row's `imported` as a screen says it: (the system's name, the labels of the
+    fields it supplied, in the catalogue's order), one entry per system."""
+    by_source: dict[str, list[str]] = {}
+    stamps = imported or {}
+    for column in catalogue_columns(section_cls):
+        stamp = stamps.get(column.key)
+        if isinstance(stamp, dict):
+            by_source.setdefault(source_label(stamp.get("source")), []).append(label(column.info))
+    return list(by_source.items())
 
 
 # --- committing --------------------------------------------------------------------------------

@@ -386,6 +386,11 @@ def test_values_from_e_laas_are_read_only_for_the_clerk_and_refreshed_by_the_nex
     # The section's tab (the clerk's and the officers' read view) names the source too.
     tab = clerk.get(f"/admin/lao_years/workspace/?id={sub_id}&tab=8").get_data(as_text=True)
     assert tab.count("จาก ระบบบัญชีคอมพิวเตอร์") == 2
+    # The DLA's browse of the section table says it in words, not as the stored JSON.
+    for url in ("/admin/section8_finance/", f"/admin/section8_finance/details/?id={sub_id}"):
+        browse = admin.get(url).get_data(as_text=True)
+        assert "ระบบบัญชีคอมพิวเตอร์ขององค์กรปกครองส่วนท้องถิ่น (e-LAAS): หมวดภาษีอากร, ภาษีป้าย" in browse, url
+        assert "&#34;source&#34;" not in browse and '"source"' not in browse, url
     # … and a posted change of them is not stored.
     from .formdata import form_fields
     data = form_fields(form)

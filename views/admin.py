@@ -11,6 +11,7 @@ from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import LazyString, gettext as _, lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, inspect, select, update
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -286,12 +287,21 @@ class UserView(ScopedModelView):
                            hours=hours)
 
 
+def imported_column(view, _context, model, _name) -> Markup:
+    """ "e-LAAS: revenue, …" for the fields another system supplied, not the stored JSON."""
+    from models.imports import imported_fields
+    return Markup("<br>").join(
+        Markup("{}: {}").format(source, ", ".join(labels))
+        for source, labels in imported_fields(view.model, getattr(model, "imported", None)))
+
+
 class SectionBrowseView(ScopedModelView):
     """Read-only browse of one section table (the editing forms belong to the LAO screens)."""
 
     roles = roles_for(Permission.BROWSE_SECTION_TABLES)
     can_view_details = True
     column_display_pk = True
+    column_formatters = {"imported": imported_column}
 
 
 def _section_name(section: type, child: type | None = None, numbered: bool = True) -> LazyString:

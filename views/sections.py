@@ -253,15 +253,12 @@ def _lock_imported_fields(form, obj) -> None:
     is posted."""
     from datetime import datetime
 
-    from models.imports import ImportSource
+    from models.imports import source_label
     for key, stamp in obj.imported.items():
         if key not in form:
             continue
         field = form[key]
-        try:
-            source = ImportSource(stamp.get("source")).shown
-        except ValueError:
-            source = _("ระบบอื่น")
+        source = source_label(stamp.get("source"))
         try:
             when = datetime.fromisoformat(str(stamp.get("at")))
         except ValueError:
