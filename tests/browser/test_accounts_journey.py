@@ -72,3 +72,67 @@ def test_a_request_is_filed_approved_and_the_new_clerk_signs_in(journey, demo, r
     # The link was spent.
     clerk.goto(url)
     expect(clerk.locator("body")).to_contain_text("ใช้ไปแล้วหรือหมดอายุแล้ว")
+
+
+def test_the_province_disables_a_clerk_whose_open_session_ends_at_once(journey, demo, read_db):
+    """ระงับการใช้งาน from the user list: the confirmation dismissed changes nothing; accepted,
+    the account is disabled, the clerk's open page is signed out and the password no longer
+    signs in (the account is restored afterwards: the demo database is shared)."""
+    from models import AccountStatus
+
+    from .conftest import PASSWORD
+
+    def clerk_of_61():
+        return db.session.execute(
+            select(User.id, User.username, Organization.name_th).join(User.organization)
+            .where(User.role == Role.LAO_EDITOR, Organization.province_code == "61")
+            .order_by(User.username.desc())).first()
+    user_id, username, org_name = read_db(clerk_of_61)
+    clerk = journey.open(username)
+    clerk.goto("/admin/")
+    expect(clerk.locator("body")).to_contain_text(org_name)
+    try:
+        officer = journey.open("prov-61")
+        officer.goto(f"/admin/user_account/?search={username}")
+        boxes = officer.locator("table.model-list tbody input.action-checkbox")
+        expect(boxes).to_have_count(1)
+        assert boxes.first.get_attribute("value") == str(user_id)
+        boxes.first.check()
+        asked: list[str] = []
+
+        def answer(reply):
+            def handle(dialog):
+                asked.append(dialog.message)
+                dialog.accept() if reply == "accept" else dialog.dismiss()
+            officer.once("dialog", handle)
+
+        def choose_disable():
+            officer.get_by_role("button", name="ดำเนินการกับรายการที่เลือก").click()
+            officer.locator(".dropdown-menu.show a.dropdown-item").get_by_text(
+                "ระงับการใช้งาน", exact=True).click()
+
+        answer("dismiss")
+        choose_disable()
+        expect(officer.locator("table.model-list")).to_be_visible()
+        assert asked == ["ระงับการใช้งานบัญชีที่เลือก? ผู้ใช้จะออกจากระบบทันที"], \
+            "no confirmation dialog"
+        assert read_db(lambda: db.session.get(User, user_id).status) is AccountStatus.ACTIVE
+        answer("accept")
+        with officer.expect_navigation():
+            choose_disable()
+        expect(officer.get_by_text("ระงับการใช้งานแล้ว 1 บัญชี")).to_be_visible()
+        journey.step(officer, "the clerk's account disabled")
+        assert read_db(lambda: db.session.get(User, user_id).status) is AccountStatus.DISABLED
+        # The clerk's open page: the next click finds the session gone.
+        clerk.reload()
+        expect(clerk).to_have_url(re.compile(r"/login"))
+        clerk.fill("#username", username)
+        clerk.fill("#password", PASSWORD)
+        clerk.locator("form button[type=submit]").click()
+        expect(clerk).to_have_url(re.compile(r"/login"))
+        journey.step(clerk, "the disabled clerk's sign-in refused")
+    finally:
+        def restore():
+            db.session.get(User, user_id).status = AccountStatus.ACTIVE
+            db.session.commit()
+        read_db(restore)
