@@ -181,6 +181,25 @@ def page(journey) -> Page:
     return journey.open()
 
 
+def answer_dialog(page: Page, answer: str) -> list[str]:
+    """Answer the next dialog (accept / dismiss); the returned list receives its message."""
+    seen: list[str] = []
+
+    def handle(dialog):
+        seen.append(dialog.message)
+        dialog.accept() if answer == "accept" else dialog.dismiss()
+    page.once("dialog", handle)
+    return seen
+
+
+def list_action(page: Page, label: str) -> None:
+    """Run a Flask-Admin list action on the checked rows, from the actions dropdown (once the
+    page's scripts have run: before that the dropdown opens nothing)."""
+    page.wait_for_load_state("load")
+    page.get_by_role("button", name="ดำเนินการกับรายการที่เลือก").click()
+    page.locator(".dropdown-menu.show a.dropdown-item").get_by_text(label, exact=True).click()
+
+
 def login(page: Page, username: str, password: str = PASSWORD) -> None:
     page.goto("/login")
     page.fill("#username", username)

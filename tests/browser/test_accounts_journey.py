@@ -80,7 +80,7 @@ def test_the_province_disables_a_clerk_whose_open_session_ends_at_once(journey, 
     signs in (the account is restored afterwards: the demo database is shared)."""
     from models import AccountStatus
 
-    from .conftest import PASSWORD
+    from .conftest import PASSWORD, answer_dialog, list_action
 
     def clerk_of_61():
         return db.session.execute(
@@ -98,28 +98,15 @@ def test_the_province_disables_a_clerk_whose_open_session_ends_at_once(journey, 
         expect(boxes).to_have_count(1)
         assert boxes.first.get_attribute("value") == str(user_id)
         boxes.first.check()
-        asked: list[str] = []
-
-        def answer(reply):
-            def handle(dialog):
-                asked.append(dialog.message)
-                dialog.accept() if reply == "accept" else dialog.dismiss()
-            officer.once("dialog", handle)
-
-        def choose_disable():
-            officer.get_by_role("button", name="ดำเนินการกับรายการที่เลือก").click()
-            officer.locator(".dropdown-menu.show a.dropdown-item").get_by_text(
-                "ระงับการใช้งาน", exact=True).click()
-
-        answer("dismiss")
-        choose_disable()
+        asked = answer_dialog(officer, "dismiss")
+        list_action(officer, "ระงับการใช้งาน")
         expect(officer.locator("table.model-list")).to_be_visible()
         assert asked == ["ระงับการใช้งานบัญชีที่เลือก? ผู้ใช้จะออกจากระบบทันที"], \
             "no confirmation dialog"
         assert read_db(lambda: db.session.get(User, user_id).status) is AccountStatus.ACTIVE
-        answer("accept")
+        answer_dialog(officer, "accept")
         with officer.expect_navigation():
-            choose_disable()
+            list_action(officer, "ระงับการใช้งาน")
         expect(officer.get_by_text("ระงับการใช้งานแล้ว 1 บัญชี")).to_be_visible()
         journey.step(officer, "the clerk's account disabled")
         assert read_db(lambda: db.session.get(User, user_id).status) is AccountStatus.DISABLED

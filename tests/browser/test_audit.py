@@ -31,6 +31,10 @@ def _seed_changes():
 
 
 def _add_filter(page, name: str, value: str, operation: str | None = None) -> None:
+    # A page reached by clicking a link may show its table before its scripts have run: a
+    # click on the dropdown then opens nothing (seen once in CI, under load). Bootstrap's
+    # handlers are attached by the load event.
+    page.wait_for_load_state("load")
     page.get_by_role("link", name="เพิ่มตัวกรอง").click()
     page.locator(".field-filters a.filter", has_text=name).first.click()
     row = page.locator("#filter_form table.filters tr").last

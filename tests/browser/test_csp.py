@@ -14,8 +14,8 @@ from models import TouristPlace, db
 from models.sections import Section6Vehicle
 from workflow import Status
 
-from .test_journeys import YEAR, _demo_lao, _dialogs, _open_year_workspace
-from .conftest import submission_of
+from .conftest import answer_dialog, submission_of
+from .test_journeys import YEAR, _demo_lao, _open_year_workspace
 
 
 def test_deleting_a_record_asks_first_and_dismissing_keeps_it(journey, demo, read_db):
@@ -35,13 +35,13 @@ def test_deleting_a_record_asks_first_and_dismissing_keeps_it(journey, demo, rea
     assert before >= 1
     delete = page.locator("table.model-list form.icon button").first
 
-    asked = _dialogs(page, "dismiss")
+    asked = answer_dialog(page, "dismiss")
     delete.click()
     expect(page.locator("table.model-list")).to_be_visible()   # still the list, not submitted
     assert len(asked) == 1, "deleting did not ask"
     assert read_db(places) == before, "dismissing the confirmation deleted the record"
 
-    asked = _dialogs(page, "accept")
+    asked = answer_dialog(page, "accept")
     with page.expect_navigation():
         delete.click()
     assert len(asked) == 1

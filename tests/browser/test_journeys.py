@@ -17,7 +17,7 @@ from models import CertificationEvent, Organization, Submission, User, db
 from models.sections import SECTIONS
 from workflow import SECTION_COUNT, Action, Status
 
-from .conftest import submission_of
+from .conftest import answer_dialog, list_action, submission_of
 
 YEAR = 2570
 RETURN_REASON = "จำนวนครัวเรือนไม่ตรงกับทะเบียนราษฎร กรุณาตรวจสอบด้านที่ 1"
@@ -69,22 +69,6 @@ def _open_year_workspace(page: Page) -> None:
         has=page.locator("td.col-fiscal_year", has_text=re.compile(rf"^\s*{YEAR}\s*$")))
     row.get_by_role("link", name="ดูข้อมูล").click()
     page.wait_for_url(re.compile(r"/admin/lao_years/workspace/"))
-
-
-def _dialogs(page: Page, answer: str) -> list[str]:
-    """Answer the next dialog (accept / dismiss); the returned list receives its message."""
-    seen: list[str] = []
-
-    def handle(dialog):
-        seen.append(dialog.message)
-        dialog.accept() if answer == "accept" else dialog.dismiss()
-    page.once("dialog", handle)
-    return seen
-
-
-def _list_action(page: Page, label: str) -> None:
-    page.get_by_role("button", name="ดำเนินการกับรายการที่เลือก").click()
-    page.locator(".dropdown-menu.show a.dropdown-item").get_by_text(label, exact=True).click()
 
 
 # --- the LAO clerk ---------------------------------------------------------------------------
@@ -171,7 +155,7 @@ def test_clerk_completes_certifies_cannot_edit_and_revokes(journey, demo, read_d
         box.check()
     else:
         expect(box).to_have_count(0)
-    asked = _dialogs(page, "accept")
+    asked = answer_dialog(page, "accept")
     with page.expect_navigation():
         page.get_by_role("button", name="รับรองข้อมูลระดับ อปท.", exact=True).click()
     assert asked == ["ยืนยัน: รับรองข้อมูลระดับ อปท.?"]
@@ -200,7 +184,7 @@ def test_clerk_completes_certifies_cannot_edit_and_revokes(journey, demo, read_d
 
     # Revoke.
     page.get_by_role("link", name="สถานะการรับรองข้อมูล").click()
-    asked = _dialogs(page, "accept")
+    asked = answer_dialog(page, "accept")
     with page.expect_navigation():
         page.get_by_role("button", name="ยกเลิกการรับรองข้อมูลระดับ อปท.", exact=True).click()
     assert asked == ["ยืนยัน: ยกเลิกการรับรองข้อมูลระดับ อปท.?"]
@@ -222,7 +206,7 @@ def test_status_tab_asks_even_before_the_page_has_loaded(journey, demo, read_db)
     page.route("**/vendor/jquery.min.js*", lambda route: held.append(route))
     page.goto(f"/admin/lao_years/workspace/?id={sub_id}&tab=status", wait_until="commit")
     button = page.get_by_role("button", name="ยกเลิกการรับรองข้อมูลระดับ อปท.", exact=True)
-    asked = _dialogs(page, "dismiss")
+    asked = answer_dialog(page, "dismiss")
     button.click()
     assert held, "the page's scripts were not held back"
     page.evaluate("window.__stillHere = true")
@@ -265,9 +249,9 @@ def test_province_officer_filters_certifies_two_and_returns_one(journey, demo, r
     chosen = [int(boxes.nth(i).get_attribute("value")) for i in (0, 1)]
     boxes.nth(0).check()
     boxes.nth(1).check()
-    asked = _dialogs(page, "accept")
+    asked = answer_dialog(page, "accept")
     with page.expect_navigation():
-        _list_action(page, "รับรองข้อมูลระดับจังหวัด")
+        list_action(page, "รับรองข้อมูลระดับจังหวัด")
     assert asked == ["ยืนยันการรับรองข้อมูลระดับจังหวัดของรายการที่เลือก?"]
     journey.step(page, "certified two")
     expect(page.get_by_text("สำเร็จ 2 แห่ง")).to_be_visible()
@@ -281,7 +265,7 @@ def test_province_officer_filters_certifies_two_and_returns_one(journey, demo, r
     returned = int(boxes.nth(0).get_attribute("value"))
     boxes.nth(0).check()
     with page.expect_navigation():
-        _list_action(page, "ส่งคืน อปท. เพื่อแก้ไข")
+        list_action(page, "ส่งคืน อปท. เพื่อแก้ไข")
     page.fill("#reason", RETURN_REASON)
     journey.step(page, "return reason")
     with page.expect_navigation():
@@ -347,7 +331,7 @@ def test_bulk_certification_asks_and_certifies_exactly_the_preview(journey, demo
     message = f"ยืนยันการรับรองข้อมูลระดับจังหวัด {len(codes)} แห่ง?"
 
     # Dismissing the confirmation certifies nothing.
-    asked = _dialogs(page, "dismiss")
+    asked = answer_dialog(page, "dismiss")
     page.evaluate("window.__stillHere = true")
     button.click()
     page.wait_for_timeout(300)
@@ -357,7 +341,7 @@ def test_bulk_certification_asks_and_certifies_exactly_the_preview(journey, demo
     assert page.evaluate("window.__stillHere === true"), "the form was submitted anyway"
 
     # Accepting it certifies exactly the previewed LAOs.
-    asked = _dialogs(page, "accept")
+    asked = answer_dialog(page, "accept")
     with page.expect_navigation():
         button.click()
     assert asked == [message]

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from workflow import Status
 
-from .conftest import submission_of
-from .test_journeys import YEAR, _demo_lao, _dialogs, _open_year_workspace
+from .conftest import answer_dialog, submission_of
+from .test_journeys import YEAR, _demo_lao, _open_year_workspace
 
 
 def test_clerk_switches_the_workspace_to_english_and_back(journey, demo, read_db):
@@ -35,7 +35,7 @@ def test_clerk_switches_the_workspace_to_english_and_back(journey, demo, read_db
     journey.step(page, "status tab in English")
 
     # The browser's confirmation is English too; declining it changes nothing.
-    seen = _dialogs(page, "dismiss")
+    seen = answer_dialog(page, "dismiss")
     page.get_by_role("button", name="Revoke certification (LAO)").click()
     expect(page.locator("main h2")).to_have_text("Certification status")
     assert seen == ["Confirm: Revoke certification (LAO)?"]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from models import FiscalYear, Organization, Submission, db
 
-from .test_journeys import _dialogs
+from .conftest import answer_dialog
 
 NEW_YEAR = 2571
 
@@ -30,13 +30,13 @@ def test_the_dla_admin_opens_a_year_from_the_screen(journey, demo, read_db):
     page.fill("#deadline", f"30/12/{NEW_YEAR}")
     button = page.get_by_role("button", name="เปิดปีงบประมาณ", exact=True)
 
-    asked = _dialogs(page, "dismiss")
+    asked = answer_dialog(page, "dismiss")
     button.click()
     expect(button).to_be_enabled()
     assert asked == ["เปิดปีงบประมาณนี้?"]
     assert read_db(_state)[:2] == (0, 0), "dismissing the confirmation opened the year"
 
-    asked = _dialogs(page, "accept")
+    asked = answer_dialog(page, "accept")
     # What the button looked like while the request worked (it takes ~20 s for the nation):
     # recorded in the page just after the submit, read back after the navigation.
     page.evaluate("""() => document.addEventListener("submit", (e) => setTimeout(() => {
