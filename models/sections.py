@@ -111,8 +111,9 @@ class SectionMixin(RuledTable):
         info={"label_th": "ยกข้อมูลมาจากปีก่อน", "label_en": "Carried forward",
               "help": "ค่าที่คัดลอกมาจากปีงบประมาณก่อน ยังไม่ได้บันทึกยืนยันในปีนี้"})
     version: Mapped[int] = mapped_column(Integer, default=1, sort_order=-8)
+    # Indexed: the DLA's browse of a section table lists the rows changed last first.
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow, sort_order=-7,
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow, sort_order=-7, index=True,
         info={"label_th": "แก้ไขล่าสุด", "label_en": "Last updated"})
 
     # The fields another system supplied (models/imports.py): field code → {"source", "at",
