@@ -27,7 +27,10 @@ class QuerySchema(Schema):
 
 
 class OrganizationQuery(QuerySchema):
-    q = fields.String(validate=validate.Length(max=100, error="คำค้นยาวได้ไม่เกิน 100 ตัวอักษร"),
+    # No NUL: app.py refuses one in any parameter (PostgreSQL text cannot hold it), and the
+    # document says so (a pattern), so a client generated from it never sends one.
+    q = fields.String(validate=[validate.Length(max=100, error="คำค้นยาวได้ไม่เกิน 100 ตัวอักษร"),
+                                validate.Regexp(r"^[^\x00]*$", error="คำค้นมีอักขระที่ใช้ไม่ได้")],
                       metadata={"description": "ส่วนหนึ่งของชื่อ อปท. (ภาษาไทย) หรือรหัส อปท. ต้นรหัส"})
     province = _pattern(r"^[0-9]{2}$", "รหัสจังหวัดต้องเป็นตัวเลข 2 หลัก",
                         "รหัสจังหวัด 2 หลัก (เช่น 61)")
