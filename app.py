@@ -104,7 +104,7 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         REMEMBER_COOKIE_DURATION=timedelta(0),
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead; long forms must not expire
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_MB", 10)) * 1024 * 1024,
-        # Public workbooks kept until the published data changes (views/base.send_cached_workbook).
+        # Workbooks kept until their data changes (views/workbook_cache.py).
         WORKBOOK_CACHE_DIR=os.environ.get("WORKBOOK_CACHE_DIR") or None,
         BABEL_DEFAULT_LOCALE="th",
         BABEL_DEFAULT_TIMEZONE="Asia/Bangkok",

@@ -62,6 +62,11 @@ class Organization(db.Model):
     subdistrict_code: Mapped[str | None] = mapped_column(ForeignKey("subdistrict.code"))
     active: Mapped[bool] = mapped_column(Boolean, default=True,
                                          info={"label_th": "ใช้งาน", "label_en": "Active"})
+    # Moves whenever the LAO is renamed, moved or retyped: the kept workbooks depend on it
+    # (models/workbooks.area_fingerprint).  Empty for rows older than the column.
+    updated_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow,
+        info={"label_th": "แก้ไขล่าสุด", "label_en": "Last updated"})
 
     province: Mapped[Province] = relationship()
     district: Mapped[District] = relationship()

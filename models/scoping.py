@@ -56,6 +56,21 @@ def scope_filter(user: Any, *, org: Any = None, district: Any = None,
     return column == value
 
 
+def scope_key(user: Any) -> str:
+    """A short name of `user`'s scope for what is kept per scope (a workbook file): `th` for
+    the whole country, p30 / d3001 / o123 for a province, a district, an LAO; `none` for no
+    rows.  Two users with the same key see the same rows (scope_filter reads only these)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return "none"
+    role = Role(user.role)
+    if role is Role.DLA_ADMIN:
+        return "th"
+    prefix, value = {Role.LAO_EDITOR: ("o", user.organization_id),
+                     Role.DISTRICT_OFFICER: ("d", user.district_code),
+                     Role.PROVINCE_OFFICER: ("p", user.province_code)}[role]
+    return f"{prefix}{value}" if value is not None else "none"
+
+
 @cache
 def _placements() -> dict[type, Placement]:
     from .accounts import AccountLog, AccountRequest, User

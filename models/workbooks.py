@@ -27,7 +27,7 @@ from typing import IO, Any
 
 import xlsxwriter
 import xlsxwriter.utility
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from workflow import BANGKOK, THAI_MONTHS, LabeledEnum, Status
 
@@ -298,6 +298,24 @@ def child_rows(child_cls: type, be_year: int, narrow: Narrow) -> Iterator[tuple]
         .where(Submission.fiscal_year == be_year)
     query = _order(narrow(query)).order_by(table.c.position, table.c.id)
     yield from db.session.execute(query.execution_options(yield_per=BATCH))
+
+
+def area_fingerprint(be_year: int, narrow: Narrow) -> str:
+    """What an area workbook of `be_year` depends on, in one aggregate over its submissions:
+    every write of a section updates its submission's counters in the same transaction
+    (models/completeness.refresh_section_state), which moves the submission's updated_at;
+    every transition raises its version; an LAO renamed or moved moves its own updated_at;
+    a deleted LAO-year changes the count.  With the catalogue's fingerprint (a release that
+    changes a column writes the workbooks again)."""
+    from .public import year_etag_catalogue
+    query = select(func.count(), func.coalesce(func.sum(Submission.version), 0),
+                   func.max(Submission.updated_at), func.max(Organization.updated_at)) \
+        .select_from(Submission) \
+        .join(Organization, Submission.organization_id == Organization.id) \
+        .where(Submission.fiscal_year == be_year)
+    count, versions, changed, renamed = db.session.execute(narrow(query)).one()
+    stamp = "-".join(f"{v:%Y%m%d%H%M%S%f}" if v else "0" for v in (changed, renamed))
+    return f"{count}-{versions}-{stamp}-{year_etag_catalogue()}"
 
 
 def area_workbook(out: IO[bytes] | str, be_year: int, title: str, narrow: Narrow,

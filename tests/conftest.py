@@ -64,6 +64,9 @@ def database_url(tmp_path_factory) -> str:
 def app(database_url, tmp_path_factory):
     app = create_app({"INFO_MODE": "test", "TESTING": True,
                       "WORKBOOK_CACHE_DIR": str(tmp_path_factory.mktemp("workbooks")),
+                      # A workbook is written in the request however slow the machine is;
+                      # tests of the background writing set 0 (tests/test_workbook_cache.py).
+                      "WORKBOOK_FRESH_SECONDS": 60,
                       "SQLALCHEMY_DATABASE_URI": database_url,
                       # Rate limiting stays on (one Limiter serves every app a test builds);
                       # the suite signs in far more often than a person could.

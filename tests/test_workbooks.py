@@ -307,6 +307,7 @@ def _statements(app, client, url: str) -> tuple[int, object]:
 
 
 def test_workbooks_add_no_query_per_lao_or_child_row(app):
+    import shutil
     from .test_query_counts import add_laos, add_vehicles, lao_submission, seed, show
     seed(app)
     username, sub_id = lao_submission(app)
@@ -315,7 +316,9 @@ def test_workbooks_add_no_query_per_lao_or_child_row(app):
         f"/admin/lao_years/report.xlsx?id={sub_id}"
     add_history(app, sub_id, username, 1)
     _statements(app, officer, area)   # the year options are built once, then cached (master_cache)
+    shutil.rmtree(app.config["WORKBOOK_CACHE_DIR"], ignore_errors=True)   # written, not kept
     n_area1, book1 = _statements(app, officer, area)
+    n_kept, kept = _statements(app, officer, area)      # the data has not changed: kept
     n_report1, _ = _statements(app, clerk, report)
     add_laos(app, 330)
     vehicles = add_vehicles(app, sub_id, 60)
@@ -330,6 +333,8 @@ def test_workbooks_add_no_query_per_lao_or_child_row(app):
     assert sum(1 for r in rows_of(report2["ด้านที่ 6"]) if isinstance(r[0], int)) == vehicles
     # One SELECT per sheet (8 sections + 5 child tables) and the sign-in's own few.
     assert n_area1 == n_area2 <= 13 + 8
+    # The kept file is sent after one aggregate (its fingerprint) and the sign-in's own.
+    assert n_kept <= 4 and rows_of(kept["ด้านที่ 1"]) == rows_of(book1["ด้านที่ 1"])
     assert n_report1 == n_report2 <= 22
     history = rows_of(report2["สรุป"])
     assert [r[4] for r in history if r[2] == Status.LAO_CERTIFIED.label_th] == ["เสมียน"] * 3

@@ -8,13 +8,12 @@ user's LAO, district or province, and every path below goes through it.
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from typing import IO, Any, ClassVar
 
-from flask import (Response, abort, current_app, flash, redirect, request, stream_with_context,
+from flask import (Response, abort, flash, redirect, request, stream_with_context,
                    url_for)
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_admin.contrib.sqla import ModelView
@@ -29,7 +28,6 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy import Integer
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.wsgi import wrap_file
 
 from models import db
 from models.ids import parse_code, parse_int_id
@@ -314,64 +312,26 @@ def _tolerant_validate(flt: Any):
     return tolerant
 
 
-def be_file_name(stem: str, ext: str) -> str:
-    """info-submission-2569-12-01_1620.csv: Bangkok time, Buddhist Era (ASCII, as the
-    Content-Disposition header needs)."""
-    now = datetime.now(BANGKOK)
+def be_file_name(stem: str, ext: str, when: datetime | None = None) -> str:
+    """info-submission-2569-12-01_1620.csv: Bangkok time (now, or when a kept file was
+    written), Buddhist Era (ASCII, as the Content-Disposition header needs)."""
+    now = when.astimezone(BANGKOK) if when is not None else datetime.now(BANGKOK)
     return f"info-{stem}-{now.year + 543}-{now:%m-%d_%H%M}.{ext}"
-
-
-def send_cached_workbook(key: str, build: Callable[[IO[bytes]], Any], filename: str) -> Response:
-    """A workbook everybody may ask for (the public national one takes ~20 s to write): kept in
-    WORKBOOK_CACHE_DIR (default instance/cache/) under `key` (which names what it depends on: public.publication_fingerprint),
-    written once into a temporary file and renamed into place, then sent from there; older
-    files of the same kind are removed."""
-    from models.workbooks import MIME
-    folder = current_app.config.get("WORKBOOK_CACHE_DIR") or \
-        os.path.join(current_app.instance_path, "cache")
-    os.makedirs(folder, exist_ok=True)
-    kind, _sep, _version = key.rpartition("@")
-    path = os.path.join(folder, f"{key}.xlsx")
-    if not os.path.exists(path):
-        with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as handle:
-            try:
-                build(handle)
-            except BaseException:
-                os.unlink(handle.name)
-                raise
-        os.replace(handle.name, path)
-        for name in os.listdir(folder):
-            if name.startswith(f"{kind}@") and name != os.path.basename(path):
-                try:
-                    os.unlink(os.path.join(folder, name))
-                except OSError:  # another process removed it first
-                    pass
-    handle = open(path, "rb")
-    size = os.fstat(handle.fileno()).st_size
-    response = Response(wrap_file(request.environ, handle, buffer_size=64 * 1024),
-                        mimetype=MIME, direct_passthrough=True)
-    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
-    response.headers["Content-Length"] = str(size)
-    return response
 
 
 def send_workbook(build: Callable[[IO[bytes]], Any], filename: str) -> Response:
     """Write a workbook into a temporary file and stream it out in 64 KB chunks; the file
     is gone when the response closes (memory stays flat whatever the number of rows)."""
-    from models.workbooks import MIME
+    from .workbook_cache import send_xlsx
     handle = tempfile.TemporaryFile()
     try:
         build(handle)
-        size = handle.seek(0, os.SEEK_END)
+        handle.flush()
         handle.seek(0)
     except BaseException:
         handle.close()
         raise
-    response = Response(wrap_file(request.environ, handle, buffer_size=64 * 1024),
-                        mimetype=MIME, direct_passthrough=True)
-    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
-    response.headers["Content-Length"] = str(size)
-    return response
+    return send_xlsx(handle, filename)
 
 
 def _fits(column: Any, value: Any) -> bool:

@@ -18,7 +18,8 @@ from models.overview import SubmissionOverview
 from models.workbooks import area_workbook, lao_year_workbook
 
 from .auth import safe_next
-from .base import be_file_name, send_cached_workbook, send_workbook
+from .base import be_file_name, send_workbook
+from .workbook_cache import keep_workbook, send_kept
 
 bp = Blueprint("public", __name__)
 
@@ -178,9 +179,9 @@ def stats_workbook():
         query = query.where(public.is_public())
         return query.where(Submission.province_code == province) if province else query
     key = f"certified-{year}-{province or 'th'}@{public.publication_fingerprint(year, province)}"
-    return send_cached_workbook(key, lambda out: area_workbook(out, year, title, narrow,
-                                                               utcnow()),
-                                be_file_name(f"certified-{province or 'th'}-fy{year}", "xlsx"))
+    kept = keep_workbook(key, lambda out: area_workbook(out, year, title, narrow, utcnow()))
+    return send_kept(kept, be_file_name(f"certified-{province or 'th'}-fy{year}", "xlsx",
+                                        kept.made))
 
 
 @bp.route("/about")

@@ -28,17 +28,18 @@ from models import master_cache
 from models.certification import bulk_candidates, extend_deadline, transition
 from models.changes import changes_since_certification
 from models.ids import parse_code, parse_int_ids, parse_year
-from models.scoping import row_scope, scoped
+from models.scoping import row_scope, scope_key
 from models.sections import SECTIONS
-from models.workbooks import area_workbook
+from models.workbooks import area_fingerprint, area_workbook
 from workflow import (SECTION_COUNT, Action, Permission, Role, Status, TRANSITIONS, Transition,
                       TransitionNotAllowed, may, roles_for, thai_date, transition_named)
 
 from .action_forms import BulkCertifyForm, ExtendDeadlineForm, ReasonForm
 from .auth import safe_next
-from .base import be_file_name, send_workbook
+from .base import be_file_name
 from .i18n import bilingual
 from .presentation import enum_label, enum_options
+from .workbook_cache import keep_workbook, kept_state, send_kept
 from .workspace import (SubmissionPages, carried_column, changed_column, per_request,
                         received_column, report_link, sections_column, status_badge,
                         warnings_column, workspace_link)
@@ -148,6 +149,12 @@ def _year_options():
     return master_cache.cached(("options", "FiscalYear"), lambda: [
         (str(y), str(y)) for y in db.session.scalars(
             select(FiscalYear.be_year).order_by(FiscalYear.be_year.desc()))])
+
+
+def workbook_kind(user: Any, province: str | None, be_year: int) -> str:
+    """The name a back-office workbook is kept under: the user's scope, the province a DLA
+    admin chose (or the whole country), the year."""
+    return f"backoffice-{scope_key(user)}-{province or 'all'}-{be_year}"
 
 
 def _scope_name(province: str | None) -> str:
@@ -305,7 +312,13 @@ class SubmissionReviewView(SubmissionBase):
             tuple(r) for r in db.session.execute(select(Province.code, Province.name_th)
                                                  .order_by(Province.code))]) \
             if current_user.role == Role.DLA_ADMIN else []
-        return dict(years=years, provinces=provinces)
+        national = []
+        if current_user.role == Role.DLA_ADMIN:   # when each year's national file was written
+            for year in years:
+                made, writing = kept_state(workbook_kind(current_user, None, year))
+                if made is not None:
+                    national.append(dict(year=year, made=made, writing=writing))
+        return dict(years=years, provinces=provinces, national=national)
 
     @expose("/workbook/")
     def workbook_view(self):
@@ -319,15 +332,20 @@ class SubmissionReviewView(SubmissionBase):
         province = parse_code(request.args.get("province"), digits=2) \
             if current_user.role == Role.DLA_ADMIN else None
 
+        # The scope's WHERE is made here, in the request: a large workbook is written in the
+        # background (views/workbook_cache.py), where there is no signed-in user.
+        clause = row_scope(current_user, Submission)
+
         def narrow(query):
-            query = scoped(query, Submission, current_user)
+            query = query.where(clause)
             return query.where(Submission.province_code == province) if province else query
         with force_locale("th"):  # a data product: its title is Thai (README: Languages)
             place = _scope_name(province)
             title = gettext("ข้อมูล อปท. %(place)s ปีงบประมาณ %(year)s", place=place, year=year)
+        key = f"{workbook_kind(current_user, province, year)}@{area_fingerprint(year, narrow)}"
+        kept = keep_workbook(key, lambda out: area_workbook(out, year, title, narrow, utcnow()))
         stem = f"workbook-{province or current_user.province_code or 'th'}-fy{year}"
-        return send_workbook(lambda out: area_workbook(out, year, title, narrow, utcnow()),
-                             be_file_name(stem, "xlsx"))
+        return send_kept(kept, be_file_name(stem, "xlsx", kept.made))
 
     # --- list actions: one per transition of the rulebook an officer of this list may take ----
     def init_actions(self) -> None:
