@@ -11,7 +11,9 @@ through the login form and downloads, each REPEAT times after one untimed reques
   - the dla_admin's all-years CSV export of the review list (/admin/submission/export/csv/:
     every row, 23,550 at national scale, streamed),
   - the dla_admin's national XLSX workbook of the open year (/admin/submission/workbook/: 8
-    section sheets and 5 child sheets, one row per LAO, 7,850),
+    section sheets and 5 child sheets, one row per LAO, 7,850) as users meet it (kept until
+    its data changes, views/workbook_cache.py): written in the request when none is kept,
+    kept, and right after a change (the last one sent, the next written in the background),
   - the province officer's open-year CSV and workbook (นครราชสีมา, 308 LAOs), for scale,
 
 timed against /healthz in the same run.  The peak is the server process's VmHWM, reset before
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import re
 import secrets
@@ -90,15 +93,47 @@ def download(client: bp.Client, path: str) -> tuple[int, int, int, float, float]
     return response.status, size, lines, first_at, last_at
 
 
-def time_exports(exports, clients: dict, pid: int | None, repeat: int) -> list[dict]:
-    """Each export (name, user, path, is_csv) `repeat` times after one warm-up download."""
+def _kept_files(cache_dir: str) -> list[str]:
+    return [os.path.join(cache_dir, n) for n in os.listdir(cache_dir) if n.endswith(".xlsx")]
+
+
+def _wait_for_writing(cache_dir: str, timeout: float = 300.0) -> float | None:
+    """Wait until no workbook is being written (views/workbook_cache.py's lock files); the
+    seconds that writing took (the newest .json), or None when none was being written."""
+    def locks() -> bool:
+        return any(n.endswith(".lock") for n in os.listdir(cache_dir))
+    if not locks():
+        return None
+    deadline = time.monotonic() + timeout
+    while locks():
+        if time.monotonic() > deadline:
+            raise SystemExit("a background workbook writing did not finish")
+        time.sleep(0.1)
+    metas = [os.path.join(cache_dir, n) for n in os.listdir(cache_dir) if n.endswith(".json")]
+    return json.load(open(max(metas, key=os.path.getmtime)))["seconds"]
+
+
+def time_exports(exports, clients: dict, pid: int | None, repeat: int, *,
+                 cache_dir: str | None = None, change=None) -> list[dict]:
+    """Each export (name, user, path, is_csv, mode) `repeat` times after one warm-up download.
+
+    A workbook is measured as the users meet it (views/workbook_cache.py): mode "written" with
+    nothing kept (the first download of a year: written in the request), "kept" with the data
+    unchanged, "changed" right after `change()` changed the data (the last file is sent, one
+    new writing starts in the background; the run waits for it before going on and reports
+    how long it took)."""
     results = []
     hello = clients[None]
-    for name, user, path, is_csv in exports:
+    for name, user, path, is_csv, mode in exports:
         client = clients[user]
         download(client, path)
-        firsts, lasts, peaks, above, hellos = [], [], [], [], []
+        firsts, lasts, peaks, above, hellos, behind = [], [], [], [], [], []
         for _ in range(repeat):
+            if mode == "written":
+                for kept in _kept_files(cache_dir):
+                    os.unlink(kept)
+            elif mode == "changed":
+                change()
             start = time.perf_counter()
             hello.request("GET", "/healthz")
             hellos.append(time.perf_counter() - start)
@@ -111,6 +146,11 @@ def time_exports(exports, clients: dict, pid: int | None, repeat: int) -> list[d
             if pid:
                 peaks.append(peak_kb(pid) // 1024)
                 above.append((peak_kb(pid) - before) // 1024)
+            if mode == "changed":
+                behind.append(_wait_for_writing(cache_dir))
+        if behind and all(b is not None for b in behind):   # sent as last written
+            name += f"; the next file written in the background in " \
+                    f"{statistics.median(behind):.1f} s"
         results.append(dict(name=name, status=status, size=size,
                             rows=lines - 1 if is_csv else None,   # the header line
                             first_ms=statistics.median(firsts) * 1000,
@@ -121,18 +161,41 @@ def time_exports(exports, clients: dict, pid: int | None, repeat: int) -> list[d
     return results
 
 
-def exports_of(province: str, year: int) -> list[tuple[str, str | None, str, bool]]:
+def exports_of(province: str, year: int) -> list[tuple[str, str | None, str, bool, str | None]]:
     officer = f"prov-{province}"
+    national = f"/admin/submission/workbook/?year={year}"
     return [
         ("national CSV export, all years (dla_admin)", "admin", "/admin/submission/export/csv/",
-         True),
-        (f"national XLSX workbook, {year} (dla_admin)", "admin",
-         f"/admin/submission/workbook/?year={year}", False),
+         True, None),
+        (f"national XLSX workbook, {year} (dla_admin), written in the request (none kept)",
+         "admin", national, False, "written"),
+        (f"national XLSX workbook, {year}, kept (data unchanged)", "admin", national, False,
+         "kept"),
+        (f"national XLSX workbook, {year}, right after a change (the last one sent)", "admin",
+         national, False, "changed"),
         (f"province {province} CSV export, open year", officer,
-         f"/admin/submission/export/csv/?flt0_0={year}", True),
-        (f"province {province} XLSX workbook, {year}", officer,
-         f"/admin/submission/workbook/?year={year}", False),
+         f"/admin/submission/export/csv/?flt0_0={year}", True, None),
+        (f"province {province} XLSX workbook, {year}, right after a change (written in the "
+         "request)", officer, f"/admin/submission/workbook/?year={year}", False, "changed"),
     ]
+
+
+def data_changer(app, year: int, province: str):
+    """A change to the open year's data, as a save or a transition makes one: the version of
+    one LAO-year of `province` raised (its updated_at moves with it), so both the nation's and
+    the province's workbooks are out of date."""
+    def change() -> None:
+        from sqlalchemy import func, select, update
+
+        from models import Submission, db
+        with app.app_context():
+            first = db.session.scalar(select(func.min(Submission.id)).where(
+                Submission.fiscal_year == year, Submission.province_code == province))
+            db.session.execute(update(Submission).where(Submission.id == first)
+                               .values(version=Submission.version + 1))
+            db.session.commit()
+            db.session.remove()
+    return change
 
 
 def table(results: list[dict]) -> list[str]:
@@ -168,7 +231,9 @@ def run(args) -> None:
                 client.login(user)
             clients[None] = bp.Client(port)
             results = time_exports(exports_of(f["province"], bp.OPEN_YEAR), clients,
-                                   server_pid(port), args.repeat)
+                                   server_pid(port), args.repeat,
+                                   cache_dir=bp.CACHE_DIR_OF[port],
+                                   change=data_changer(app, bp.OPEN_YEAR, f["province"]))
         print(f"\n{re.sub(r'//[^@/]*@', '//', url)}: {f['total']:,} submissions, "
               f"{f['total_year']:,} in {bp.OPEN_YEAR}; load average "
               f"{' '.join(open('/proc/loadavg').read().split()[:3])}\n")

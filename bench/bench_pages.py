@@ -33,6 +33,7 @@ import math
 import os
 import re
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -108,16 +109,23 @@ def serve(kind: str, url: str, secret: str) -> None:
     server.run()
 
 
+# The folder each server keeps its workbooks in (views/workbook_cache.py), by port: its own,
+# removed when it stops, so no run sends a file an earlier one wrote.
+CACHE_DIR_OF: dict[int, str] = {}
+
+
 @contextlib.contextmanager
 def server_process(kind: str, url: str, secret: str):
+    cache = tempfile.mkdtemp(prefix="info-bench-workbooks-")
     proc = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--url", url,
                              "--secret", secret], stdout=subprocess.PIPE, text=True,
-                            cwd=str(ROOT))
+                            cwd=str(ROOT), env={**os.environ, "WORKBOOK_CACHE_DIR": cache})
     try:
         line = proc.stdout.readline()
         if not line.startswith("PORT "):
             raise SystemExit(f"{kind} server did not start: {line!r}")
         port = int(line.split()[1])
+        CACHE_DIR_OF[port] = cache
         wait_until_up(port)
         yield port
     finally:
@@ -127,6 +135,7 @@ def server_process(kind: str, url: str, secret: str):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 def wait_until_up(port: int) -> None:

@@ -206,7 +206,8 @@ def run_db(kind: str, args, lines: list[str]) -> None:
             during_load = load()
             clients[None] = anon
             exports = be.time_exports(be.exports_of(province, bp.OPEN_YEAR), clients, info_pid,
-                                      args.export_repeat)
+                                      args.export_repeat, cache_dir=bp.CACHE_DIR_OF[info_port],
+                                      change=be.data_changer(app, bp.OPEN_YEAR, province))
         engine.dispose()
         hello = probes[0].median
         lines += [f"\n## {kind}: {f['total']:,} submissions ({f['total_year']:,} in "
