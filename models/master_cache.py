@@ -20,6 +20,7 @@ from sqlalchemy import event
 
 MASTER_TABLES = ("fiscal_year", "province", "district")
 TTL = 60.0
+MAX_ENTRIES = 256      # past it, the entries older than TTL are dropped as a new one comes
 _TABLES = "|".join(MASTER_TABLES)
 _WRITE = re.compile(rf'^\s*(?:(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(?:{_TABLES})"?(?:\s|\(|$)'
                     rf'|TRUNCATE\b.*"?\b(?:{_TABLES})\b|DROP\b)', re.I | re.S)
@@ -37,6 +38,9 @@ def cached(key: Hashable, build: Callable[[], Any]) -> Any:
         return hit[1]
     value = build()
     with _lock:
+        if len(_entries) >= MAX_ENTRIES:   # keys that name a fingerprint go out of date
+            for stale in [k for k, (at, _v) in _entries.items() if now - at >= TTL]:
+                del _entries[stale]
         _entries[key] = (now, value)
     return value
 

@@ -163,6 +163,35 @@ def test_stats_add_up_certified_years_only(app, client, demo):
     assert client.get("/stats?year=abc").status_code == 200
 
 
+def test_stats_are_summed_once_until_a_certification_changes_them(app, client, demo,
+                                                                  monkeypatch):
+    """The sums behind /stats and the API (30–60 ms at national scale) are kept per process
+    under the published data's fingerprint: read again, they are not summed again; a
+    transition out of the public statuses sums them again, and the page shows the new sums."""
+    from models import public
+    summed = []
+    real = public._statistics
+    monkeypatch.setattr(public, "_statistics",
+                        lambda year: summed.append(year) or real(year))
+    first = client.get("/stats?year=2570").get_data(as_text=True)
+    assert client.get("/stats?year=2570").get_data(as_text=True) == first
+    assert client.get("/api/v1/statistics/2570").status_code == 200
+    assert summed == [2570]               # once for the three
+    with app.app_context():
+        officer = db.session.scalar(select(User).where(User.username == "prov-61"))
+        sub = db.session.scalar(select(Submission).where(
+            Submission.fiscal_year == 2570, Submission.status == Status.PROVINCE_CERTIFIED))
+        certified = sub.id
+        assert transition("revoke_province", [certified], officer, reason=REASON)[0].done
+        assert transition("return_to_lao", [certified], officer, reason=REASON)[0].done
+        db.session.remove()
+    before = len(summed)
+    after = client.get("/stats?year=2570").get_data(as_text=True)
+    assert len(summed) == before + 1 and after != first
+    client.get("/stats?year=2570")
+    assert len(summed) == before + 1
+
+
 def test_postgresql_finds_a_partial_thai_name_through_the_trigram_index(app, demo):
     """On PostgreSQL the planner can use the GIN trigram index for LIKE '%…%'."""
     from sqlalchemy import text
