@@ -19,6 +19,7 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import (FilterEmpty, FilterEqual, IntEqualFilter,
                                               IntGreaterFilter)
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -229,6 +230,23 @@ class SubmissionReviewView(SubmissionBase):
     list_template = "admin/submission/review_list.html"
     # Find an LAO by a part of its Thai name or its DLA code ("น้ำซึม", "6100").
     column_searchable_list = (Organization.name_th, Organization.dla_code)
+
+    def row_cells(self, row: Submission, list_columns: list, actions: bool) -> Markup:
+        """One row of the list (review_list.html): the checkbox named after its LAO-year, and
+        each column's value as the library's get_value gives it (formatters, then type
+        formatters), escaped as Jinja would escape it — joined here, where 50 rows × 12
+        cells through the template's call machinery were a fifth of the page's CPU."""
+        cells = []
+        if actions:
+            label = per_request("select-row", lambda: _("เลือก %(org)s ปีงบประมาณ %(year)s"))
+            name = escape(label % dict(org=row.organization.name_th, year=row.fiscal_year))
+            cells.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" '
+                         f'value="{escape(self.get_pk_value(row))}" aria-label="{name}"></td>')
+        formatters, types = self.column_formatters, self.column_type_formatters
+        for column, _label in list_columns:
+            value = self._get_list_value(None, row, column, formatters, types)
+            cells.append(f'<td class="col-{escape(column)}">{escape(value)}</td>')
+        return Markup("".join(cells))
 
     @expose("/")
     def index_view(self):
