@@ -6,6 +6,8 @@ functions, so "an LAO that has not certified cannot be found" is written once.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -69,6 +71,20 @@ def publication_fingerprint(be_year: int, province: str | None = None) -> str:
         query = query.where(Submission.province_code == province)
     count, versions, top = db.session.execute(query).one()
     return f"{count}-{versions}-{top}-{year_etag_catalogue()}"
+
+
+def left_public_since(be_year: int, province: str | None, since: datetime) -> bool:
+    """Whether an LAO-year of `be_year` (and `province`) has left the public statuses after
+    `since` (a revocation, a return): then a file written before may show it no longer."""
+    from .submissions import CertificationEvent
+    public = list(PUBLIC_STATUSES)
+    query = select(CertificationEvent.id).join(
+        Submission, CertificationEvent.submission_id == Submission.id).where(
+        Submission.fiscal_year == be_year, CertificationEvent.created_at > since,
+        CertificationEvent.from_status.in_(public), CertificationEvent.to_status.not_in(public))
+    if province:
+        query = query.where(Submission.province_code == province)
+    return db.session.scalar(select(exists(query))) or False
 
 
 def year_etag_catalogue() -> str:

@@ -206,3 +206,82 @@ def test_renaming_an_lao_writes_its_workbooks_again(app, complete_draft, fresh_c
         db.session.remove()
     assert names(officer.get(url))[code] == "เทศบาลตำบลทดสอบชื่อใหม่"
     assert len(writings) == 2
+
+
+def test_a_public_workbook_never_sends_a_year_that_left_the_public_statuses(
+        app, demo, fresh_cache, monkeypatch):
+    """The certified workbook of the nation is as slow to write as the DLA's: after a new
+    certification the last file may be sent while the next is written (it holds only
+    certified years, one fewer), but after a revocation it may not — it would show a year
+    that is no longer certified."""
+    from sqlalchemy import select
+
+    from models import Organization, Submission, User
+    from models.certification import transition
+    from workflow import Status
+    monkeypatch.setitem(app.config, "WORKBOOK_FRESH_SECONDS", 0)
+    public = app.test_client()
+    url = f"/stats/workbook.xlsx?year={YEAR}"
+
+    def codes(response):
+        sheet = load_workbook(io.BytesIO(response.data), read_only=True)["ด้านที่ 1"]
+        return {row[0] for row in list(sheet.iter_rows(values_only=True))[2:]}
+    with app.app_context():
+        officer = db.session.scalar(select(User).where(User.username == "prov-61"))
+        certified = db.session.execute(
+            select(Submission.id, Organization.dla_code).join(Organization).where(
+                Submission.fiscal_year == YEAR,
+                Submission.status == Status.PROVINCE_CERTIFIED)).first()
+        waiting = db.session.execute(
+            select(Submission.id, Organization.dla_code).join(Organization).where(
+                Submission.fiscal_year == YEAR,
+                Submission.status == Status.LAO_CERTIFIED)).first()
+        db.session.remove()
+    first = codes(public.get(url))
+    assert certified.dla_code in first and waiting.dla_code in first   # both are public
+
+    with app.app_context():
+        officer = db.session.merge(officer)
+        assert transition("return_to_lao", [waiting.id], officer, reason="ตรวจทานใหม่")[0].done
+        db.session.remove()
+    assert waiting.dla_code not in codes(public.get(url))     # written again, in the request
+    workbook_cache.wait_for_writings()
+
+    with app.app_context():
+        officer = db.session.merge(officer)
+        assert transition("revoke_province", [certified.id], officer,
+                          reason="ตรวจทานใหม่")[0].done      # province → LAO certified: public
+        db.session.remove()
+    assert certified.dla_code in codes(public.get(url))
+    workbook_cache.wait_for_writings()
+
+
+def test_only_the_dla_gets_the_last_file_while_the_next_is_written(
+        app, complete_draft, fresh_cache, monkeypatch, writings):
+    """A province's or a district's workbook is written in the request however long the last
+    writing took: an LAO moved out of a district must not stay in its officer's file."""
+    monkeypatch.setitem(app.config, "WORKBOOK_FRESH_SECONDS", 0)
+    sub_id, clerk, code, before = _clerk_and_code(app, complete_draft)
+    officer = signed_in(app, "prov-61")
+    url = f"/admin/submission/workbook/?year={YEAR}"
+    officer.get(url)
+    _save_pumps(clerk, sub_id, before + 9)
+    assert _pumps(officer.get(url), code) == before + 9
+    assert not workbook_cache._threads or not any(t.is_alive() for t in workbook_cache._threads)
+
+
+def test_the_lock_of_a_stopped_process_is_taken_over_at_once(app, fresh_cache):
+    os.makedirs(fresh_cache, exist_ok=True)
+    lock = os.path.join(fresh_cache, "backoffice-th-all-2570.lock")
+    with open(lock, "w") as handle:
+        handle.write(str(os.getpid()))                   # a live writer: wait for it
+    assert not workbook_cache._take_lock(fresh_cache, "backoffice-th-all-2570")
+    dead = os.fork()
+    if dead == 0:
+        os._exit(0)
+    os.waitpid(dead, 0)
+    with open(lock, "w") as handle:
+        handle.write(str(dead))                           # its process is gone
+    assert workbook_cache._take_lock(fresh_cache, "backoffice-th-all-2570")
+    assert open(lock).read() == str(os.getpid())
+    os.unlink(lock)

@@ -179,7 +179,10 @@ def stats_workbook():
         query = query.where(public.is_public())
         return query.where(Submission.province_code == province) if province else query
     key = f"certified-{year}-{province or 'th'}@{public.publication_fingerprint(year, province)}"
-    kept = keep_workbook(key, lambda out: area_workbook(out, year, title, narrow, utcnow()))
+    # The last file may be sent while the next is written only if it holds no LAO-year that
+    # has left the public statuses since (a revoked year disappears at once).
+    kept = keep_workbook(key, lambda out: area_workbook(out, year, title, narrow, utcnow()),
+                         lambda made: not public.left_public_since(year, province, made))
     return send_kept(kept, be_file_name(f"certified-{province or 'th'}-fy{year}", "xlsx",
                                         kept.made))
 

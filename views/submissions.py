@@ -361,7 +361,10 @@ class SubmissionReviewView(SubmissionBase):
             place = _scope_name(province)
             title = gettext("ข้อมูล อปท. %(place)s ปีงบประมาณ %(year)s", place=place, year=year)
         key = f"{workbook_kind(current_user, province, year)}@{area_fingerprint(year, narrow)}"
-        kept = keep_workbook(key, lambda out: area_workbook(out, year, title, narrow, utcnow()))
+        # Only the DLA's scope may get the last file while the next is written: no LAO-year
+        # leaves the whole country (a district's workbook would still hold an LAO moved out).
+        kept = keep_workbook(key, lambda out: area_workbook(out, year, title, narrow, utcnow()),
+                             (lambda _made: True) if scope_key(current_user) == "th" else None)
         stem = f"workbook-{province or current_user.province_code or 'th'}-fy{year}"
         return send_kept(kept, be_file_name(stem, "xlsx", kept.made))
 

@@ -12,7 +12,9 @@ When the data has changed since the last file of a kind:
 - a workbook whose last writing took under WORKBOOK_FRESH_SECONDS (3 s: a province's) is
   written again in the request, so the download holds the data as it is now;
 - a larger one (the nation's) is sent as it was last written, at once, named and dated by when
-  it was written (the file name and its summary sheet's จัดทำเมื่อ), while ONE new writing
+  it was written (the file name and its summary sheet's จัดทำเมื่อ) — where the caller says it
+  may still show what that file holds (`may_send`: the DLA's national scope always; a public
+  file only while no LAO-year in it has left the public statuses) — while ONE new writing
   starts in the background — one per kind across every thread and process, held by a lock
   file — and the next download gets it.  The review list says when the national file was
   written and whether a newer one is being written (`kept_state`).
@@ -103,16 +105,20 @@ def _last_seconds(folder: str, kind: str) -> float:
 
 def _write(folder: str, key: str, build: Build) -> str:
     """Write the workbook of `key` into a temporary file, rename it into place (a reader never
-    sees half a file), note how long it took, and remove the older files of its kind."""
+    sees half a file) dated when the writing began, note how long it took, and remove the
+    older files of its kind."""
     kind = key.rpartition("@")[0]
     path = os.path.join(folder, f"{key}.xlsx")
-    started = time.perf_counter()
+    started, began = time.perf_counter(), time.time()
     with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as handle:
         try:
             build(handle)
         except BaseException:
             os.unlink(handle.name)
             raise
+    # Dated when its rows began to be read: what it shows is the data of that moment (a
+    # revocation while it was written is after it, models/public.left_public_since).
+    os.utime(handle.name, (began, began))
     os.replace(handle.name, path)
     seconds = time.perf_counter() - started
     with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".part", delete=False,
@@ -137,17 +143,39 @@ def _take_lock(folder: str, kind: str) -> bool:
     path = _lock_path(folder, kind)
     for _attempt in range(2):
         try:
-            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            handle = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            os.write(handle, str(os.getpid()).encode())
+            os.close(handle)
             return True
         except FileExistsError:
             try:
-                if time.time() - os.path.getmtime(path) < LOCK_SECONDS:
+                if time.time() - os.path.getmtime(path) < LOCK_SECONDS \
+                        and _writer_alive(path):
                     return False
                 os.unlink(path)           # a writing that died (its process was stopped)
                 _remove_dead_parts(folder)
             except OSError:
                 pass
     return False
+
+
+def _writer_alive(lock: str) -> bool:
+    """Whether the process that took `lock` still runs (the processes of one deployment share
+    the folder on one machine): a restart during a writing must not hold the next one off
+    for LOCK_SECONDS."""
+    try:
+        pid = int(open(lock, encoding="ascii").read() or 0)
+    except (OSError, ValueError):
+        return True       # being written this instant, or unreadable: trust its age
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _remove_dead_parts(folder: str) -> None:
@@ -188,21 +216,26 @@ def wait_for_writings(timeout: float = 120.0) -> None:
         thread.join(timeout)
 
 
-def keep_workbook(key: str, build: Build) -> Kept:
+def keep_workbook(key: str, build: Build,
+                  may_send: Callable[[datetime], bool] | None = None) -> Kept:
     """The file of `key` (`kind@version`), or the last file of its kind while a new one is
-    written in the background (see the module's docstring)."""
+    written in the background (see the module's docstring) — only where `may_send(when it was
+    written)` says the caller may still show what that file holds (None: never; the public
+    workbooks, say, may not once an LAO-year it holds has left the public statuses)."""
     folder = cache_folder()
     kind = key.rpartition("@")[0]
     kept = _open(os.path.join(folder, f"{key}.xlsx"), True)
     if kept is not None:
         return kept
     fresh = float(current_app.config.get("WORKBOOK_FRESH_SECONDS", FRESH_SECONDS))
-    if _last_seconds(folder, kind) >= fresh:
+    if may_send is not None and _last_seconds(folder, kind) >= fresh:
         previous = _open(_latest(folder, kind), False)
-        if previous is not None:
+        if previous is not None and may_send(previous.made):
             if _take_lock(folder, kind):
                 _write_in_background(current_app._get_current_object(), folder, key, build)
             return previous
+        if previous is not None:
+            previous.handle.close()
     path = _write(folder, key, build)
     # Only a newer writing of the same kind removes it this instant: then send that one.
     kept = _open(path, True) or _open(_latest(folder, kind), True)
