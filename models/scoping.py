@@ -34,6 +34,18 @@ class Placement:
         return dict(org=self.org, district=self.district, province=self.province)
 
 
+def _placed(user: Any) -> tuple[Role, Any] | None:
+    """(role, the LAO id / district / province code that places the user's rows; None for
+    a dla_admin), or None for an anonymous or inactive user: what every scope reads."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    role = Role(user.role)
+    return role, {Role.DLA_ADMIN: None,
+                  Role.LAO_EDITOR: user.organization_id,
+                  Role.DISTRICT_OFFICER: user.district_code,
+                  Role.PROVINCE_OFFICER: user.province_code}[role]
+
+
 def scope_filter(user: Any, *, org: Any = None, district: Any = None,
                  province: Any = None) -> ColumnElement[bool]:
     """A WHERE clause limiting rows to `user`'s scope.
@@ -41,16 +53,14 @@ def scope_filter(user: Any, *, org: Any = None, district: Any = None,
     `org`, `district` and `province` are the columns that place a row; a role whose column is
     not given sees nothing, an anonymous or inactive user sees nothing, a dla_admin sees all.
     """
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    placed = _placed(user)
+    if placed is None:
         return false()
-    role = Role(user.role)
+    role, value = placed
     if role is Role.DLA_ADMIN:
         return true()
-    column, value = {
-        Role.LAO_EDITOR: (org, user.organization_id),
-        Role.DISTRICT_OFFICER: (district, user.district_code),
-        Role.PROVINCE_OFFICER: (province, user.province_code),
-    }[role]
+    column = {Role.LAO_EDITOR: org, Role.DISTRICT_OFFICER: district,
+              Role.PROVINCE_OFFICER: province}[role]
     if column is None or value is None:
         return false()
     return column == value
@@ -59,16 +69,17 @@ def scope_filter(user: Any, *, org: Any = None, district: Any = None,
 def scope_key(user: Any) -> str:
     """A short name of `user`'s scope for what is kept per scope (a workbook file): `th` for
     the whole country, p30 / d3001 / o123 for a province, a district, an LAO; `none` for no
-    rows.  Two users with the same key see the same rows (scope_filter reads only these)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    rows.  Two users with the same key see the same rows (both read `_placed`)."""
+    placed = _placed(user)
+    if placed is None:
         return "none"
-    role = Role(user.role)
+    role, value = placed
     if role is Role.DLA_ADMIN:
         return "th"
-    prefix, value = {Role.LAO_EDITOR: ("o", user.organization_id),
-                     Role.DISTRICT_OFFICER: ("d", user.district_code),
-                     Role.PROVINCE_OFFICER: ("p", user.province_code)}[role]
-    return f"{prefix}{value}" if value is not None else "none"
+    if value is None:
+        return "none"
+    return {Role.LAO_EDITOR: "o", Role.DISTRICT_OFFICER: "d",
+            Role.PROVINCE_OFFICER: "p"}[role] + str(value)
 
 
 @cache
