@@ -40,10 +40,11 @@ def _placed(user: Any) -> tuple[Role, Any] | None:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     role = Role(user.role)
-    return role, {Role.DLA_ADMIN: None,
-                  Role.LAO_EDITOR: user.organization_id,
-                  Role.DISTRICT_OFFICER: user.district_code,
-                  Role.PROVINCE_OFFICER: user.province_code}[role]
+    if role is Role.DLA_ADMIN:     # the whole country (the CLI's user has no place at all)
+        return role, None
+    return role, getattr(user, {Role.LAO_EDITOR: "organization_id",
+                                Role.DISTRICT_OFFICER: "district_code",
+                                Role.PROVINCE_OFFICER: "province_code"}[role])
 
 
 def scope_filter(user: Any, *, org: Any = None, district: Any = None,
