@@ -31,7 +31,7 @@ from models.overview import SubmissionOverview
 from workflow import N_, Permission, roles_for
 
 from .base import ScopedModelView
-from .forms import BLANK, choices, form_spec
+from .forms import BLANK, choices, field_markup, form_spec
 from .i18n import InfoBaseForm, current_lang
 from .presentation import thai_datetime
 
@@ -40,11 +40,21 @@ CONFLICT = N_("มีผู้อื่นบันทึกข้อมูล�
               "กรุณาโหลดหน้าใหม่เพื่อดูข้อมูลล่าสุดแล้วแก้ไขอีกครั้ง")
 
 
+class Field(rules.Field):
+    """A section field, drawn by views/forms.field_markup (the markup of Flask-Admin's
+    `lib.render_field` macro, built in Python); with widget arguments it is the macro's."""
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        if field_args or (form_opts and form_opts.widget_args.get(self.field_name)):
+            return super().__call__(form, form_opts, field_args)
+        return field_markup(form[self.field_name])
+
+
 class Fieldset(rules.NestedRule):
     """A real <fieldset> with a <legend> around one sub-heading's fields (laid out as a grid)."""
 
     def __init__(self, names: list[str], legend: str) -> None:
-        super().__init__(names)
+        super().__init__([Field(name) for name in names])
         self.legend = legend
 
     def __call__(self, form, form_opts=None, field_args=None):
