@@ -187,6 +187,8 @@ def init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     from views.forms import use_faster_html_params
     use_faster_html_params()
+    from views.i18n import use_faster_babel_context
+    use_faster_babel_context()
     babel.init_app(app, locale_selector=select_locale)
     # workflow.py (standard library only) translates its refusals through Flask-Babel.
     import workflow

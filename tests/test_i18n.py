@@ -187,3 +187,27 @@ def test_login_form_uses_the_wtforms_catalogue(client, app):
     response = client.post("/login", data={"username": "x" * 81, "password": "p",
                                            "csrf_token": token})
     assert "Field cannot be longer than 80 characters." in response.get_data(as_text=True)
+
+
+def test_babel_lookups_read_the_same_namespace_as_flask_babel(app):
+    """views/i18n.babel_context is flask_babel's own lookup in one step: None outside an app
+    context, else the context's g._flask_babel, made once per context, never shared."""
+    import flask_babel
+    from flask import g
+
+    from views.i18n import FLASK_BABEL_CONTEXT, babel_context
+    assert flask_babel._get_current_context is babel_context        # the app installed it
+    assert babel_context() is None and FLASK_BABEL_CONTEXT() is None
+    with app.app_context():
+        ours = babel_context()
+        assert ours is FLASK_BABEL_CONTEXT() is babel_context() is g._flask_babel
+    with app.test_request_context("/"):
+        assert FLASK_BABEL_CONTEXT() is babel_context() is not ours
+        assert str(flask_babel.get_locale()) == "th"
+    with app.test_request_context("/"):
+        from flask import session
+        session["lang"] = "en"
+        assert str(flask_babel.get_locale()) == "en"
+        assert flask_babel.gettext("อปท.") != "อปท."      # English in this request only
+    with app.test_request_context("/"):
+        assert str(flask_babel.get_locale()) == "th"

@@ -51,7 +51,8 @@ def _macro(app):
 
 
 def _simple_fields(form):
-    return [f for f in form if f.type not in ("InlineModelFormList", "HiddenField", "CSRFTokenField")]
+    return [f for f in form
+            if f.type not in ("InlineModelFormList", "HiddenField", "CSRFTokenField")]
 
 
 def test_every_section_field_is_drawn_as_the_macro_draws_it(app):

@@ -8,13 +8,45 @@
 from __future__ import annotations
 
 import os
+from types import SimpleNamespace
 from typing import Any
 
+import flask_babel
 from babel import support
 from flask import current_app, has_request_context
+from flask.globals import _cv_app
 from flask_admin.form import BaseForm
 from flask_babel import LazyString, get_locale, gettext, lazy_gettext
 from wtforms.i18n import messages_path
+
+
+# --- Flask-Babel's per-request namespace, found in one step ----------------------------------
+# Every gettext, lazy label and locale check asks flask_babel._get_current_context for the
+# app context's namespace: `if not g`, `hasattr(g, …)`, `g._flask_babel`, three trips through
+# Werkzeug's LocalProxy.  A section page makes ~330 of them, ~1,000 proxy trips, a tenth of its
+# CPU (bench/bench_cpu.py --profile, issue 13).  This reads the same object from Flask's
+# context variable once.
+FLASK_BABEL_CONTEXT = flask_babel._get_current_context
+
+
+def babel_context() -> SimpleNamespace | None:
+    """flask_babel._get_current_context: the app context's `g._flask_babel` (made on first
+    use), None outside an app context."""
+    app_context = _cv_app.get(None)
+    if app_context is None:
+        return None
+    g = app_context.g
+    try:
+        return g._flask_babel
+    except AttributeError:
+        g._flask_babel = SimpleNamespace()
+        return g._flask_babel
+
+
+def use_faster_babel_context() -> None:
+    """Make Flask-Babel's locale, domain and translation lookups use `babel_context` (the
+    module's functions read the name at each call)."""
+    flask_babel._get_current_context = babel_context
 
 
 def current_lang() -> str:
