@@ -83,15 +83,54 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+# The other processes of the machine whose CPU a run reports, by their command name.
+SERVICES = {"postgres": "PostgreSQL", "nginx": "nginx", "redis-server": "Redis"}
+
+
+def services_cpu() -> dict[str, float]:
+    """CPU seconds so far of PostgreSQL's, nginx's and Redis' processes (all of them on the
+    machine: the production recipe's private cluster and the machine's own)."""
+    totals = dict.fromkeys(SERVICES.values(), 0.0)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = open(f"/proc/{entry}/stat").read()
+        except OSError:                 # ended between the listing and the read
+            continue
+        name = raw[raw.index("(") + 1:raw.rindex(")")]
+        if name in SERVICES:
+            fields = raw.rsplit(")", 1)[1].split()
+            totals[SERVICES[name]] += (int(fields[11]) + int(fields[12])) / os.sysconf(
+                "SC_CLK_TCK")
+    return totals
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine so far, from /proc/stat."""
+    ticks = [int(v) for v in open("/proc/stat").readline().split()[1:]]
+    idle = ticks[3] + ticks[4]          # idle, iowait
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - idle) / tick, sum(ticks) / tick
+
+
 def run_locust(host: str, users: int, seconds: int, pids: list[int], env: dict,
                folder: str) -> dict:
+    """One locust run; the app's, the services', locust's and the machine's CPU during it."""
+    import resource
     prefix = os.path.join(folder, f"u{users}")
     before = cpu_seconds(pids)
+    services_before, machine_before = services_cpu(), machine_busy()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([str(LOCUST), "-f", str(HERE / "locustfile.py"), "--headless",
                     "-u", str(users), "-r", str(max(10, users // 5)), "-t", f"{seconds}s",
                     "--host", host, "--csv", prefix, "--only-summary", "--stop-timeout", "5"],
                    env=env, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     used = cpu_seconds(pids) - before
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    locust_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+    services = {k: v - services_before[k] for k, v in services_cpu().items()}
+    busy, whole = (a - b for a, b in zip(machine_busy(), machine_before))
     rows = list(csv.DictReader(open(prefix + "_stats.csv")))
     total = next(r for r in rows if r["Name"] == "Aggregated")
     requests = int(total["Request Count"])
@@ -99,6 +138,9 @@ def run_locust(host: str, users: int, seconds: int, pids: list[int], env: dict,
                 rps=float(total["Requests/s"]), failures=int(total["Failure Count"]),
                 p95=total["95%"], median=total["50%"],
                 cpu_ms=used * 1000 / requests if requests else float("nan"),
+                others_ms={name: cpu * 1000 / requests if requests else float("nan")
+                           for name, cpu in {**services, "locust": locust_cpu}.items()},
+                machine_busy=busy / whole if whole else float("nan"),
                 endpoints=[(r["Name"], int(r["Request Count"]), r["50%"], r["95%"],
                             int(r["Failure Count"])) for r in rows if r["Name"] != "Aggregated"])
 
@@ -153,7 +195,9 @@ def production(args, results) -> None:
 def report_one(target: str, r: dict) -> None:
     print(f"{target}, {r['users']} users, {r['seconds']} s: {r['requests']} requests, "
           f"{r['rps']:.1f}/s, p95 {r['p95']} ms, {r['failures']} errors, "
-          f"{r['cpu_ms']:.1f} ms CPU per request", flush=True)
+          f"{r['cpu_ms']:.1f} ms CPU per request (app); others "
+          + ", ".join(f"{k} {v:.1f}" for k, v in r["others_ms"].items())
+          + f"; machine busy {r['machine_busy']:.0%}", flush=True)
 
 
 def markdown(results, args) -> str:
@@ -161,12 +205,22 @@ def markdown(results, args) -> str:
     lines = [f"\n## Load test (make loadtest) — {date.today().isoformat()}",
              f"\nbench/locustfile.py, {args.seconds} s per run (shorter than a real morning: "
              f"the ramp is {args.seconds // 6 or 1}–{args.seconds // 3} s of it), national data, "
-             f"load average after the runs {load}. CPU = app processes only.\n",
+             f"load average after the runs {load}. CPU ms/request: the app processes' "
+             "(the other processes' are in the table after it).\n",
              "| target | users | requests | req/s | median ms | p95 ms | errors | CPU ms/request |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for target, r in results:
         lines.append(f"| {target} | {r['users']} | {r['requests']:,} | {r['rps']:.1f} | "
                      f"{r['median']} | {r['p95']} | {r['failures']} | {r['cpu_ms']:.1f} |")
+    lines += ["\nWhere the machine's CPU went during each run (CPU ms per request served; "
+              "the machine's busy share of its cores, from /proc/stat):\n",
+              "| target | users | app | PostgreSQL | nginx | Redis | locust | machine busy |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for target, r in results:
+        o = r["others_ms"]
+        lines.append(f"| {target} | {r['users']} | {r['cpu_ms']:.1f} | {o['PostgreSQL']:.1f} | "
+                     f"{o['nginx']:.1f} | {o['Redis']:.1f} | {o['locust']:.1f} | "
+                     f"{r['machine_busy']:.0%} |")
     for target, r in results:
         lines += [f"\n{target}, {r['users']} users — per endpoint:\n",
                   "| endpoint | requests | median ms | p95 ms | errors |", "|---|---:|---:|---:|---:|"]
