@@ -60,17 +60,23 @@ def year_etag(sub: Submission) -> str:
 
 
 def publication_fingerprint(be_year: int, province: str | None = None) -> str:
-    """What a public download of a year (and province) depends on, in one cheap aggregate:
-    certified rows cannot change, every way in or out of the public statuses is a transition,
-    and every transition raises its submission's version — so the count, the sum of the
-    versions and the highest id change whenever the published data does."""
+    """What a public download of a year (and province) depends on, in cheap aggregates:
+    certified rows cannot change and every way in or out of the public statuses is a
+    transition, which writes a certification event — so the newest event's id moves whenever
+    the published data does.  The count, the sum of the versions and the highest id of the
+    public rows alone did not: one LAO-year revoked and another certified could leave all
+    three as they were (tests/test_public.py, a swap), and /stats kept the revoked LAO's sums.
+    The newest event is the whole nation's (one probe of the primary key): a transition
+    anywhere renews every year's fingerprint, which costs one summing per change."""
+    from .submissions import CertificationEvent
     query = select(func.count(), func.coalesce(func.sum(Submission.version), 0),
-                   func.coalesce(func.max(Submission.id), 0)).where(
-        Submission.fiscal_year == be_year, is_public())
+                   func.coalesce(func.max(Submission.id), 0),
+                   select(func.coalesce(func.max(CertificationEvent.id), 0)).scalar_subquery()
+                   ).where(Submission.fiscal_year == be_year, is_public())
     if province:
         query = query.where(Submission.province_code == province)
-    count, versions, top = db.session.execute(query).one()
-    return f"{count}-{versions}-{top}-{year_etag_catalogue()}"
+    count, versions, top, event = db.session.execute(query).one()
+    return f"{count}-{versions}-{top}-{event}-{year_etag_catalogue()}"
 
 
 def left_public_since(be_year: int, province: str | None, since: datetime) -> bool:

@@ -232,3 +232,41 @@ def test_the_search_page_sends_a_constant_number_of_queries(app, client, demo):
     assert few.get_data(as_text=True).count('href="/orgs/') > \
         one.get_data(as_text=True).count('href="/orgs/') >= 1
     assert n_many == n_one <= 6, (n_many, n_one)
+
+
+def test_statistics_follow_a_swap_that_keeps_the_count_and_the_versions(app, client, demo,
+                                                                         complete_draft):
+    """One LAO-year leaves the public statuses and another enters, with the same count, the
+    same sum of versions and the same highest id: the kept statistics are summed again (a
+    derandomized property test met this: /stats still counted the revoked LAO's people)."""
+    from sqlalchemy import func, update
+
+    from models.sections import Section1General
+    b_id, b_clerk, _name = complete_draft
+    with app.app_context():
+        top = db.session.scalar(select(func.max(Submission.id)).where(
+            Submission.fiscal_year == 2570, Submission.status.in_(PUBLIC_STATUSES)))
+        a = db.session.scalars(select(Submission).where(
+            Submission.fiscal_year == 2570, Submission.status == Status.LAO_CERTIFIED,
+            Submission.id < top, Submission.id != b_id).order_by(Submission.id)).first()
+        a_id, a_clerk = a.id, db.session.scalar(select(User).where(
+            User.username == f"lao-{a.organization.dla_code}"))
+        b_clerk_user = db.session.scalar(select(User).where(User.username == b_clerk))
+        assert b_id < top
+        # Versions that a revocation of A and a certification of B (+1 each) leave summing alike.
+        db.session.execute(update(Submission).where(Submission.id == a_id).values(version=5))
+        db.session.execute(update(Submission).where(Submission.id == b_id).values(version=4))
+        people = dict(db.session.execute(select(Section1General.submission_id,
+                                                Section1General.population_total).where(
+            Section1General.submission_id.in_([a_id, b_id]))).all())
+        db.session.commit()
+        assert people[a_id] != people[b_id]
+    before = client.get("/api/v1/statistics/2570").get_json()["figures"][0]["value"]
+    with app.app_context():
+        (revoked,) = transition("revoke_lao", [a_id], db.session.merge(a_clerk), reason=REASON)
+        (certified,) = transition("certify_lao", [b_id], db.session.merge(b_clerk_user))
+        assert revoked.done and certified.done, (revoked.message, certified.message)
+    after = client.get("/api/v1/statistics/2570").get_json()["figures"][0]["value"]
+    assert after == before - people[a_id] + people[b_id]
+    page = client.get("/stats", query_string={"year": 2570}).get_data(as_text=True)
+    assert f"{after:,}" in page
