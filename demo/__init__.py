@@ -389,13 +389,17 @@ def _history(state: str, org, be: int, rng: random.Random, ids: dict):
     prov_user = ids.get(f"prov-{org.province_code}")
     # The open year's history must lie in the past: squeeze it between opening day and now.
     span = max(2, min(80, (datetime.now(timezone.utc) - start).days - 1))
-    when = start + timedelta(days=rng.randint(1, max(1, span // 2)), minutes=rng.randint(0, 600))
+    # One draw per day count whatever the span: randint consumes a number of random bits that
+    # depends on its range, so a span that grows with today's date would change every value
+    # drawn after it (the demo, and the tests' fixtures, would differ from one day to the next).
+    when = start + timedelta(days=1 + int(rng.random() * max(1, span // 2)),
+                             minutes=rng.randint(0, 600))
 
     def event(action, src, dst, actor, role, reason=None):
         nonlocal when
         row = dict(action=action, from_status=src, to_status=dst, actor_id=actor,
                    actor_role=role, reason=reason, created_at=when)
-        when = when + timedelta(days=rng.randint(0, max(0, span // 4)),
+        when = when + timedelta(days=int(rng.random() * (span // 4 + 1)),
                                 minutes=rng.randint(1, 300))
         return row
 

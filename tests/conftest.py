@@ -171,15 +171,21 @@ def two_provinces(app):
 @pytest.fixture()
 def complete_draft(app, demo):
     """(submission id, clerk username, LAO name) of the first FY 2570 draft whose sections
-    are all complete."""
+    are all complete and all saved this year (none carried from last year, which certifying
+    would first ask to confirm: a test that wants carried sections marks them itself), never
+    certified (no history: not a returned one)."""
     from sqlalchemy import select
 
-    from models import Submission
+    from models import CertificationEvent, Submission
+    from models.sections import SECTIONS
     from workflow import SECTION_COUNT, Status
     with app.app_context():
+        carried = [select(cls.submission_id).where(cls.carried_forward) for cls in SECTIONS]
         sub = db.session.scalars(select(Submission).where(
             Submission.fiscal_year == 2570, Submission.status == Status.DRAFT,
-            Submission.sections_complete == SECTION_COUNT).order_by(Submission.id)).first()
+            Submission.sections_complete == SECTION_COUNT,
+            Submission.id.not_in(select(CertificationEvent.submission_id)),
+            *[Submission.id.not_in(query) for query in carried]).order_by(Submission.id)).first()
         return sub.id, f"lao-{sub.organization.dla_code}", sub.organization.name_th
 
 
