@@ -28,6 +28,21 @@ DEMO_PROVINCE = "61"        # อุทัยธานี, the province of the l
 LARGE_PROVINCE = "30"       # นครราชสีมา: ~300 LAOs, for bulk-certification at scale
 OPEN_YEAR = 2570
 OPEN_YEAR_DEADLINE = date(2026, 12, 30)   # ๓๐ ธันวาคม ๒๕๖๙
+
+
+def open_year_deadline(today: date | None = None) -> date:
+    """The demo round's deadline: 30 ธ.ค. 2569 while that day is still ahead; a demo seeded
+    after it gets 30 days from the seeding day, so its clerks can still save and certify
+    (and the tests that play them still pass) whenever it is run."""
+    from workflow import today_in_thailand
+    today = today or today_in_thailand()
+    return OPEN_YEAR_DEADLINE if today <= OPEN_YEAR_DEADLINE else today + timedelta(days=30)
+
+
+def returned_extension(today: date | None = None) -> date:
+    """Until when the demo's returned LAOs may correct: 16 days after the round's deadline
+    (15 ม.ค. 2570 for the letter's round)."""
+    return open_year_deadline(today) + timedelta(days=16)
 BATCH = 2000
 # National mix (DLA 2020–2023): 76 / 30 / 195 / 2,247 / 5,300 / 2 = 7,850.
 NATIONAL_MIX = {OrgType.PAO: 76, OrgType.CITY_MUNICIPALITY: 30, OrgType.TOWN_MUNICIPALITY: 195,
@@ -283,7 +298,7 @@ def _seed_years(be_years: list[int]) -> None:
             be_year=be,
             status=YearStatus.OPEN if be == OPEN_YEAR else YearStatus.CLOSED,
             opens_on=date(ce_start, 10, 1),
-            deadline=OPEN_YEAR_DEADLINE if be == OPEN_YEAR else date(ce_start, 12, 30),
+            deadline=open_year_deadline() if be == OPEN_YEAR else date(ce_start, 12, 30),
             opened_at=datetime(ce_start, 10, 1, 1, 0, tzinfo=timezone.utc),
             closed_at=None if be == OPEN_YEAR else datetime(ce_start + 1, 9, 30, 10, 0,
                                                             tzinfo=timezone.utc)))
@@ -338,6 +353,7 @@ def _flush_submissions(pending, rng: random.Random) -> int:
     if not pending:
         return 0
     sub_rows = []
+    extension = returned_extension()
     for rows, status, events, state, org, be in pending:
         children = {cls: {name: rows.get(child, []) for name, child in CHILDREN.get(cls, ())}
                     for cls in SECTIONS}
@@ -355,7 +371,7 @@ def _flush_submissions(pending, rng: random.Random) -> int:
             province_certified_at=prov_event["created_at"] if prov_event and status is Status.PROVINCE_CERTIFIED else None,
             province_certified_by_id=prov_event["actor_id"] if prov_event and status is Status.PROVINCE_CERTIFIED else None,
             return_reason=next((e["reason"] for e in events if e["action"] is Action.RETURN_TO_LAO), None),
-            extension_until=date(2027, 1, 15) if state == "returned" else None,
+            extension_until=extension if state == "returned" else None,
             version=1 + len(events)))
     new_ids = db.session.scalars(
         insert(Submission).returning(Submission.id, sort_by_parameter_order=True), sub_rows).all()

@@ -158,12 +158,14 @@ def test_the_year_picker_counts_that_year(app, world):
 
 def test_days_to_the_deadline_in_be(app, world):
     body = signed_in(app, f"prov-{HOME}").get(URL).get_data(as_text=True)
-    from demo import OPEN_YEAR_DEADLINE
-    left = (OPEN_YEAR_DEADLINE - today_in_thailand()).days
+    from demo import open_year_deadline
+    from workflow import thai_date
+    deadline = open_year_deadline()
+    left = (deadline - today_in_thailand()).days
     phrase = (f"อีก {left} วัน" if left > 0 else "วันนี้เป็นวันสุดท้าย" if left == 0
               else f"เลยกำหนดมาแล้ว {-left} วัน")
     shown = " ".join(re.search(r'id="dash-deadline">(.*?)</div>', body, re.S).group(1).split())
-    assert shown == f"30 ธ.ค. 2569 · {phrase}"
+    assert shown == f"{thai_date(deadline)} · {phrase}"
 
 
 # --- the scope ---------------------------------------------------------------------------------
@@ -321,7 +323,10 @@ def test_the_page_shows_the_lagging_laos_and_the_csv_the_district(app, world):
 def test_print_page_is_the_attachment_of_a_reminder_letter(app, world):
     body = signed_in(app, f"prov-{HOME}").get(f"{URL}lagging/print").get_data(as_text=True)
     assert "รายชื่อองค์กรปกครองส่วนท้องถิ่นที่ยังไม่รับรองข้อมูลพื้นฐาน 8 ด้าน ปีงบประมาณ 2570" in body
-    assert "จังหวัดอุทัยธานี" in body and "กำหนดส่งข้อมูลภายในวันที่ 30 ธ.ค. 2569" in body
+    from demo import open_year_deadline
+    from workflow import thai_date
+    assert "จังหวัดอุทัยธานี" in body
+    assert f"กำหนดส่งข้อมูลภายในวันที่ {thai_date(open_year_deadline())}" in body
     sql = _lagging_sql(app, Submission.province_code == HOME)
     printed = re.search(r'<table[^>]*id="print-lagging".*?</table>', body, re.S).group(0)
     assert len(re.findall(r"<tr><td>\d+</td>", printed)) == len(sql)
