@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import cProfile
 import contextlib
+import os
 import pstats
 import random
 import re
@@ -87,20 +88,22 @@ def signed_in(app, username: str):
 
 
 class Endpoint:
-    def __init__(self, name: str, request, expect: int = 200) -> None:
-        self.name, self.request, self.expect = name, request, expect
+    """One kind of request, and the CPU each of its requests took by `clock`."""
+
+    def __init__(self, name: str, request, expect: int = 200, clock=time.process_time) -> None:
+        self.name, self.request, self.expect, self.clock = name, request, expect, clock
         self.cpu: list[float] = []
 
     def run(self, rng: random.Random, profiler: cProfile.Profile | None = None) -> None:
         prepare = getattr(self.request, "prepare", None)
         prepared = prepare(rng) if prepare else rng
-        start = time.process_time()
+        start = self.clock()
         if profiler is not None:
             profiler.enable()
         status = self.request(prepared)
         if profiler is not None:
             profiler.disable()
-        self.cpu.append(time.process_time() - start)
+        self.cpu.append(self.clock() - start)
         if status != self.expect:
             raise SystemExit(f"{self.name}: HTTP {status}, expected {self.expect}")
 
@@ -113,11 +116,58 @@ class Endpoint:
         return statistics.fmean(self.cpu) * 1000
 
 
-def endpoints(app, who: dict) -> list[Endpoint]:
+# --- over HTTP (--http): the same requests to a waitress process, its CPU per request --------
+
+class HttpResponse:
+    """What endpoints() reads of a response: the test client's status_code and get_data."""
+
+    def __init__(self, status: int, body: bytes) -> None:
+        self.status_code, self.body = status, body
+
+    def get_data(self, as_text: bool = False):
+        return self.body.decode() if as_text else self.body
+
+
+class HttpClient:
+    """bench_pages.Client (keep-alive, cookies) with the test client's get and post."""
+
+    def __init__(self, port: int, username: str | None = None) -> None:
+        self.client = bp.Client(port)
+        if username:
+            self.client.login(username)
+
+    def get(self, url: str) -> HttpResponse:
+        return HttpResponse(*self.client.request("GET", url))
+
+    def post(self, url: str, data: dict) -> HttpResponse:
+        return HttpResponse(*self.client.request("POST", url, data))
+
+
+def server_cpu(pid: int):
+    """A clock of the CPU seconds a process has run, all its threads, to the nanosecond
+    (/proc/<pid>/task/*/schedstat; /proc/<pid>/stat counts in 10 ms ticks)."""
+    def clock() -> float:
+        total = 0
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[0])
+        return total / 1e9
+    return clock
+
+
+_Endpoint = Endpoint
+
+
+def endpoints(app, who: dict, client_for=None, clock=time.process_time) -> list[Endpoint]:
+    """The locustfile's requests, through Flask's test client (in-process) or, with
+    `client_for(username or None)`, any client with get/post (HttpClient)."""
     from tests.formdata import form_fields
 
-    clerk, officer = signed_in(app, who["clerk"]), signed_in(app, who["officer"])
-    anon = app.test_client()
+    if client_for is None:
+        def client_for(username):
+            return signed_in(app, username) if username else app.test_client()
+    clerk, officer = client_for(who["clerk"]), client_for(who["officer"])
+    anon = client_for(None)
     sub = who["sub_id"]
     year = bp.OPEN_YEAR
 
@@ -132,6 +182,9 @@ def endpoints(app, who: dict) -> list[Endpoint]:
         url = f"/admin/edit_s{rng.choice(SECTIONS)}/edit/?id={sub}"
         return url, form_fields(clerk.get(url).get_data(as_text=True))
     save.prepare = prepare_save
+
+    def Endpoint(name, request, expect=200):         # noqa: N802 - the class, with the clock
+        return _Endpoint(name, request, expect, clock)
 
     return [
         Endpoint("/healthz (SELECT 1)", get(anon, lambda r: "/healthz")),
@@ -154,9 +207,9 @@ def endpoints(app, who: dict) -> list[Endpoint]:
     ]
 
 
-def measure(app, rounds: int, seed: int, profile: str | None) -> list[Endpoint]:
-    who = people(app)
-    probes = endpoints(app, who)
+def measure(app, rounds: int, seed: int, profile: str | None,
+            probes: list[Endpoint] | None = None) -> list[Endpoint]:
+    probes = probes or endpoints(app, people(app))
     rng = random.Random(seed)
     for probe in probes:                # warm-up: caches, compiled statements, templates
         for _ in range(3):
@@ -239,8 +292,18 @@ def run(args) -> None:
         if args.unfreeze:               # as before app.freeze_startup_objects: to compare
             import gc
             gc.unfreeze()
-        probes = measure(app, args.rounds, args.seed, args.profile)
-        report(probes, f"{args.db if not args.url else re.sub(r'//.*@', '//', url)}")
+        label = args.db if not args.url else re.sub(r"//.*@", "//", url)
+        if args.http:
+            with bp.server_process("info", url, secret) as port:
+                probes = endpoints(app, people(app),
+                                   client_for=lambda user: HttpClient(port, user),
+                                   clock=server_cpu(bp.PID_OF[port]))
+                probes = measure(app, args.rounds, args.seed, None, probes)
+            label += (f", over HTTP: a waitress process ({bp.THREADS} threads), one client, "
+                      "the server's CPU")
+        else:
+            probes = measure(app, args.rounds, args.seed, args.profile)
+        report(probes, label)
         with app.app_context():
             from models import db
             db.engine.dispose()
@@ -258,7 +321,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2570)
     parser.add_argument("--unfreeze", action="store_true",
                         help="undo app.freeze_startup_objects (gc.freeze) to measure without it")
-    parser.add_argument("--profile", metavar="ENDPOINT", help="cProfile this endpoint's requests (all: every endpoint's)")
+    parser.add_argument("--profile", metavar="ENDPOINT",
+                        help="cProfile this endpoint's requests (all: every endpoint's)")
+    parser.add_argument("--http", action="store_true",
+                        help="the same requests over HTTP to a waitress process, one at a time; "
+                             "the CPU is the server process's (all its threads)")
     args = parser.parse_args()
     start = time.perf_counter()
     run(args)

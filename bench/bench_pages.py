@@ -112,6 +112,7 @@ def serve(kind: str, url: str, secret: str) -> None:
 # The folder each server keeps its workbooks in (views/workbook_cache.py), by port: its own,
 # removed when it stops, so no run sends a file an earlier one wrote.
 CACHE_DIR_OF: dict[int, str] = {}
+PID_OF: dict[int, int] = {}
 
 
 @contextlib.contextmanager
@@ -126,6 +127,7 @@ def server_process(kind: str, url: str, secret: str):
             raise SystemExit(f"{kind} server did not start: {line!r}")
         port = int(line.split()[1])
         CACHE_DIR_OF[port] = cache
+        PID_OF[port] = proc.pid
         wait_until_up(port)
         yield port
     finally:
