@@ -43,6 +43,8 @@ def returned_extension(today: date | None = None) -> date:
     """Until when the demo's returned LAOs may correct: 16 days after the round's deadline
     (15 ม.ค. 2570 for the letter's round)."""
     return open_year_deadline(today) + timedelta(days=16)
+
+
 BATCH = 2000
 # National mix (DLA 2020–2023): 76 / 30 / 195 / 2,247 / 5,300 / 2 = 7,850.
 NATIONAL_MIX = {OrgType.PAO: 76, OrgType.CITY_MUNICIPALITY: 30, OrgType.TOWN_MUNICIPALITY: 195,
