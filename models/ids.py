@@ -50,6 +50,11 @@ def parse_year(raw: Any) -> int | None:
 _THAI_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
 
 
+def be_date(value: date) -> str:
+    """31/12/2568: the BE date as the forms take it (what parse_thai_date reads back)."""
+    return f"{value.day}/{value.month}/{value.year + 543}"
+
+
 def parse_thai_date(raw: str | None) -> date | None:
     """31/12/2568 (BE; a CE year is accepted too) or 2025-12-31; None when blank.  The one
     date parser of the forms, the filters and the importer; ValueError when not a real date

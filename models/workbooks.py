@@ -34,6 +34,7 @@ from workflow import BANGKOK, THAI_MONTHS, LabeledEnum, Status
 from .accounts import User
 from .base import db
 from .geography import District, Province
+from .ids import be_date
 from .meta import catalogue_columns
 from .organizations import Organization
 from .sections import CHILDREN, SECTIONS
@@ -55,11 +56,6 @@ Narrow = Callable[[Select], Select]
 
 
 # --- values ----------------------------------------------------------------------------------
-
-def be_date(value: date) -> str:
-    """31/12/2568: the BE date as the forms take it."""
-    return f"{value.day}/{value.month}/{value.year + 543}"
-
 
 def be_datetime(value: datetime) -> str:
     """31/12/2568 14:05, Bangkok time (SQLite hands back naive UTC)."""

@@ -240,10 +240,11 @@ def test_province_extends_the_deadline_of_its_own_laos_only(app, client, login_a
         "csrf_token": token, "rowid": [str(mine)], "until": "31/02/2570"})
     assert "วันที่ไม่ถูกต้อง" in bad.get_data(as_text=True)
     from demo import returned_extension
+    from models.ids import be_date
     until = returned_extension()        # 15/1/2570 while the demo's round is the letter's
     done = client.post("/admin/submission/extend/", data={
         "csrf_token": token, "rowid": [str(mine)],
-        "until": f"{until.day}/{until.month}/{until.year + 543}"})
+        "until": be_date(until)})
     assert done.status_code == 302
     with app.app_context():
         assert db.session.get(Submission, mine).extension_until == until

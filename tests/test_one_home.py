@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 import workflow
 from models import AuditLog, CertificationEvent, FiscalYear, Submission, User, db
 from models.certification import extend_deadline, stamp_values, transition
+from models.ids import be_date
 from models.scoping import placement
 from views.base import ScopedModelView
 from workflow import (PERMISSIONS, SECTION_COUNT, TRANSITIONS, Action, LabeledEnum, Permission,
@@ -269,7 +270,7 @@ def test_extending_keeps_the_officers_filtered_list(app, client, demo):
     until = date.today() + timedelta(days=10)
     done = client.post("/admin/submission/extend/", data={
         "csrf_token": token, "rowid": [str(mine)], "url": back,
-        "until": f"{until.day}/{until.month}/{until.year + 543}"})
+        "until": be_date(until)})
     assert done.status_code == 302 and done.headers["Location"].endswith(back)
 
 

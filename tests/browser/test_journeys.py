@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from models import CertificationEvent, Organization, Submission, User, db
+from models.ids import be_date
 from models.sections import SECTIONS
 from workflow import SECTION_COUNT, Action, Status
 
@@ -56,7 +57,7 @@ def _typed(value) -> str:
     if isinstance(value, Decimal):
         return f"{value:,}"
     if isinstance(value, date):
-        return f"{value.day}/{value.month}/{value.year + 543}"
+        return be_date(value)
     return str(value)
 
 
