@@ -23,7 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 from wtforms.widgets import core as wtforms_widgets
-from flask_admin.form.validators import FieldListInputRequired
+from flask_admin import helpers as admin_helpers
 
 from flask_babel import LazyString, gettext, lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -35,9 +35,6 @@ from models.rules import column_message
 from workflow import month_name
 
 from .i18n import _labelled
-
-# The validators Flask-Admin's h.is_required_form_field looks for (the red star).
-_REQUIRED = (validators.DataRequired, validators.InputRequired, FieldListInputRequired)
 
 BLANK = SelectChoice("", _l("— เลือก —"))
 
@@ -69,12 +66,13 @@ def field_markup(field) -> Markup:
     --profile "GET section form", issue 13)."""
     kind = getattr(field.widget, "input_type", None)
     checkbox = kind == "checkbox"
+    # The macro's own tests (Flask-Admin's helpers): an error of this field, the red star.
     errors = [e for e in field.errors if isinstance(e, str)] \
-        if isinstance(field.errors, (list, tuple)) else []
+        if admin_helpers.is_field_error(field.errors) else []
     css = "" if checkbox else "form-control-file" if kind == "file" else "form-control"
     if errors:
         css += " is-invalid"
-    required = any(isinstance(v, _REQUIRED) for v in field.validators)
+    required = admin_helpers.is_required_form_field(field)
     parts = [f'<div class="form-group "><label for="{escape(field.id)}" class="col-form-label '
              f'{"d-block mb-0" if checkbox else ""}">{escape(field.label.text)} ',
              '<strong class="text-danger">&#42;</strong></label>' if required
@@ -121,7 +119,7 @@ class ThaiDateField(StringField):
 
     def _value(self) -> str:
         if isinstance(self.data, date):
-            return f"{self.data.day}/{self.data.month}/{self.data.year + 543}"
+            return ids.be_date(self.data)
         return self.raw_data[0] if self.raw_data else ""
 
     def process_formdata(self, valuelist):
