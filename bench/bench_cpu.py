@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import cProfile
 import contextlib
+import functools
 import os
 import pstats
 import random
@@ -155,9 +156,6 @@ def server_cpu(pid: int):
     return clock
 
 
-_Endpoint = Endpoint
-
-
 def endpoints(app, who: dict, client_for=None, clock=time.process_time) -> list[Endpoint]:
     """The locustfile's requests, through Flask's test client (in-process) or, with
     `client_for(username or None)`, any client with get/post (HttpClient)."""
@@ -183,27 +181,25 @@ def endpoints(app, who: dict, client_for=None, clock=time.process_time) -> list[
         return url, form_fields(clerk.get(url).get_data(as_text=True))
     save.prepare = prepare_save
 
-    def Endpoint(name, request, expect=200):         # noqa: N802 - the class, with the clock
-        return _Endpoint(name, request, expect, clock)
-
+    endpoint = functools.partial(Endpoint, clock=clock)
     return [
-        Endpoint("/healthz (SELECT 1)", get(anon, lambda r: "/healthz")),
-        Endpoint("GET workspace", get(clerk, lambda r: f"/admin/lao_years/workspace/?id={sub}"
+        endpoint("/healthz (SELECT 1)", get(anon, lambda r: "/healthz")),
+        endpoint("GET workspace", get(clerk, lambda r: f"/admin/lao_years/workspace/?id={sub}"
                                                        f"&tab={r.randint(1, 8)}")),
-        Endpoint("GET section form", get(clerk, lambda r: f"/admin/edit_s"
+        endpoint("GET section form", get(clerk, lambda r: f"/admin/edit_s"
                                                           f"{r.choice(SECTIONS)}/edit/?id={sub}")),
-        Endpoint("POST section save", save, expect=302),
-        Endpoint("GET review list", get(officer, lambda r: f"/admin/submission/?flt0_0={year}"
+        endpoint("POST section save", save, expect=302),
+        endpoint("GET review list", get(officer, lambda r: f"/admin/submission/?flt0_0={year}"
                                                            f"&page={r.randint(0, who['last_page'])}")),
-        Endpoint("GET review list, one district", get(
+        endpoint("GET review list, one district", get(
             officer, lambda r: f"/admin/submission/?flt0_0={year}&flt1_1="
                                f"{r.choice(who['districts'])}")),
-        Endpoint("GET review list, waiting", get(
+        endpoint("GET review list, waiting", get(
             officer, lambda r: f"/admin/submission/?flt0_0={year}&flt1_3=lao_certified")),
-        Endpoint("GET /", get(anon, lambda r: "/")),
-        Endpoint("GET /orgs/<code>", get(anon, lambda r: f"/orgs/{r.choice(who['codes'])}")),
-        Endpoint("GET /stats", get(anon, lambda r: "/stats")),
-        Endpoint("GET /api/v1/organizations", get(anon, lambda r: "/api/v1/organizations")),
+        endpoint("GET /", get(anon, lambda r: "/")),
+        endpoint("GET /orgs/<code>", get(anon, lambda r: f"/orgs/{r.choice(who['codes'])}")),
+        endpoint("GET /stats", get(anon, lambda r: "/stats")),
+        endpoint("GET /api/v1/organizations", get(anon, lambda r: "/api/v1/organizations")),
     ]
 
 

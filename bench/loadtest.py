@@ -30,7 +30,6 @@ import secrets
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
@@ -75,12 +74,14 @@ def people(url: str) -> dict:
                 dla_codes=codes)
 
 
+def _stat_seconds(stat: str) -> float:
+    """The CPU seconds (utime + stime) of a process, from the text of its /proc/<pid>/stat."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])      # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
+    return sum(_stat_seconds(open(f"/proc/{pid}/stat").read()) for pid in pids)
 
 
 # The other processes of the machine whose CPU a run reports, by their command name.
@@ -100,9 +101,7 @@ def services_cpu() -> dict[str, float]:
             continue
         name = raw[raw.index("(") + 1:raw.rindex(")")]
         if name in SERVICES:
-            fields = raw.rsplit(")", 1)[1].split()
-            totals[SERVICES[name]] += (int(fields[11]) + int(fields[12])) / os.sysconf(
-                "SC_CLK_TCK")
+            totals[SERVICES[name]] += _stat_seconds(raw)
     return totals
 
 

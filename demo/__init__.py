@@ -22,7 +22,7 @@ from models.accounts import _hasher
 from models.completeness import sections_complete
 from .values import section_rows
 from models.sections import CHILDREN, SECTIONS
-from workflow import Action, Role, Status
+from workflow import Action, Role, Status, today_in_thailand
 
 DEMO_PROVINCE = "61"        # อุทัยธานี, the province of the letter
 LARGE_PROVINCE = "30"       # นครราชสีมา: ~300 LAOs, for bulk-certification at scale
@@ -34,7 +34,6 @@ def open_year_deadline(today: date | None = None) -> date:
     """The demo round's deadline: 30 ธ.ค. 2569 while that day is still ahead; a demo seeded
     after it gets 30 days from the seeding day, so its clerks can still save and certify
     (and the tests that play them still pass) whenever it is run."""
-    from workflow import today_in_thailand
     today = today or today_in_thailand()
     return OPEN_YEAR_DEADLINE if today <= OPEN_YEAR_DEADLINE else today + timedelta(days=30)
 
