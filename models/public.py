@@ -66,12 +66,20 @@ def publication_fingerprint(be_year: int, province: str | None = None) -> str:
     the published data does.  The count, the sum of the versions and the highest id of the
     public rows alone did not: one LAO-year revoked and another certified could leave all
     three as they were (tests/test_public.py, a swap), and /stats kept the revoked LAO's sums.
-    The newest event is the whole nation's (one probe of the primary key): a transition
-    anywhere renews every year's fingerprint, which costs one summing per change."""
+    A province's newest event is its own LAO-years' (their events, by index), so a province's
+    file is not written again for another province's changes; the nation's is the newest
+    event anywhere (one probe of the primary key), which renews the year's fingerprint after a
+    transition of another year too — rare, and it costs one summing."""
+    from sqlalchemy.orm import aliased
+
     from .submissions import CertificationEvent
+    newest = select(func.coalesce(func.max(CertificationEvent.id), 0))
+    if province:
+        lao_year = aliased(Submission)      # not the outer query's rows: its own join
+        newest = newest.join(lao_year, CertificationEvent.submission_id == lao_year.id).where(
+            lao_year.fiscal_year == be_year, lao_year.province_code == province)
     query = select(func.count(), func.coalesce(func.sum(Submission.version), 0),
-                   func.coalesce(func.max(Submission.id), 0),
-                   select(func.coalesce(func.max(CertificationEvent.id), 0)).scalar_subquery()
+                   func.coalesce(func.max(Submission.id), 0), newest.scalar_subquery()
                    ).where(Submission.fiscal_year == be_year, is_public())
     if province:
         query = query.where(Submission.province_code == province)

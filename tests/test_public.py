@@ -270,3 +270,33 @@ def test_statistics_follow_a_swap_that_keeps_the_count_and_the_versions(app, cli
     assert after == before - people[a_id] + people[b_id]
     page = client.get("/stats", query_string={"year": 2570}).get_data(as_text=True)
     assert f"{after:,}" in page
+
+
+def test_a_provinces_fingerprint_moves_with_its_own_transitions_only(app, two_provinces):
+    """A province's kept public workbook is written again after a transition of one of its
+    LAO-years, not after another province's (the nation's key moves with either)."""
+    from models.public import publication_fingerprint
+
+    def keys():
+        return {p: publication_fingerprint(2570, p) for p in ("61", "18", None)}
+
+    with app.app_context():
+        clerks = {}
+        for province in ("61", "18"):
+            sub = db.session.scalars(select(Submission).where(
+                Submission.fiscal_year == 2570, Submission.province_code == province,
+                Submission.status == Status.LAO_CERTIFIED).order_by(Submission.id)).first()
+            clerks[province] = (sub.id, db.session.scalar(select(User).where(
+                User.username == f"lao-{sub.organization.dla_code}")))
+        before = keys()
+        sub_id, clerk = clerks["18"]
+        (revoked,) = transition("revoke_lao", [sub_id], clerk, reason=REASON)
+        (again,) = transition("certify_lao", [sub_id], clerk)
+        assert revoked.done and again.done, (revoked.message, again.message)
+        after_18 = keys()
+        assert after_18["61"] == before["61"]
+        assert after_18["18"] != before["18"] and after_18[None] != before[None]
+        sub_id, clerk = clerks["61"]
+        (revoked,) = transition("revoke_lao", [sub_id], clerk, reason=REASON)
+        assert revoked.done, revoked.message
+        assert keys()["61"] != after_18["61"]
