@@ -1,11 +1,23 @@
 """Reading an uploaded table (XLSX or CSV) into rows of cells, or refusing the file in Thai.
 
 XLSX is read with python-calamine (Rust's calamine): the fastest maintained reader measured
-(bench/bench_import.py: the ด้าน 7 sheet of 7,850 LAOs in 0.10 s, openpyxl read-only 0.78 s).  Two
-things calamine does not say are checked on the file itself: merged cells (calamine lists their
-ranges) and formulas (a `<f>` element in the sheet's XML; calamine would hand back the cached
-result, and a formula's value is not what the LAO typed).  CSV must be UTF-8 (with or without
-Excel's BOM); a file in TIS-620 / Windows-874 is recognised and refused with how to save it.
+(bench/bench_import.py: the ด้าน 7 sheet of 7,850 LAOs in 0.10 s, openpyxl read-only 0.78 s).
+CSV must be UTF-8 (with or without Excel's BOM); a file in TIS-620 / Windows-874 is recognised
+and refused with how to save it.
+
+Every limit is checked before anything grows with the file (issue 21, an outside attack):
+- calamine builds the whole rectangle from A1 to the farthest cell that holds a value (one cell
+  at XFD1048576 asked for 512 GB and aborted the server), so one streaming pass over the sheet's
+  XML (expat: no tree is built) first finds where its valued cells lie and how many there are,
+  and refuses a cell beyond MAX_ROWS × MAX_COLUMNS, a rectangle over MAX_AREA cells and a sheet
+  of more than MAX_ELEMENTS XML elements (a million empty rows are cheap to zip, not to walk);
+  the same pass finds formulas (calamine would hand back their cached results, and a formula's
+  value is not what the LAO typed).  The sheet's declared `<dimension>` is not believed either
+  way: calamine allocates by the cells it finds, and so does this check.  The shared strings are
+  counted the same way before calamine loads them.  Each part is read within its declared size
+  (Python's zipfile and calamine's zip crate both stop there), and the declared sizes are bounded.
+- a CSV is read row by row and the reading stops at the row limit (a header and 9.4 million blank
+  lines had cost 1.5 GB before the limit was checked).
 
 Nothing here touches the database: `read_table` returns the cells of one sheet, or raises
 `FileRefused` whose `str()` is the message for the user.
@@ -18,9 +30,9 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
-from xml.etree import ElementTree
+from xml.parsers import expat
 
 from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_col_to_name
@@ -29,13 +41,20 @@ from workflow import _
 
 MAX_BYTES = 20 * 1024 * 1024          # an upload; all 7,850 LAOs of a section are ~2 MB
 MAX_UNZIPPED = 200 * 1024 * 1024      # what an XLSX may expand to (no zip bombs)
+MAX_SMALL_PART = 4 * 1024 * 1024      # workbook.xml, its relationships: a few KB in real files
 MAX_ROWS = 20_000                     # more rows than LAOs in the country, twice over
 MAX_COLUMNS = 300
+# The rectangle calamine allocates (32 bytes a cell), and Python's lists after it: a national
+# ด้าน 1 sheet is 7,851 rows × ~75 columns, 0.6 million.
+MAX_AREA = 1_000_000
+# XML elements walked in one sheet (rows, cells, values, empty or not): 3 per cell of the largest
+# rectangle accepted (an inline string is <c><is><t>), and ~2 s of CPU at most.
+MAX_ELEMENTS = 3 * MAX_AREA
+# csv's own limit on one cell (131,072 characters): a cell is a name or a number.
+MAX_CELL_CHARS = csv.field_size_limit()
 
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _THAI = re.compile("[\u0e00-\u0e7f]")
+_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,9})")
 
 
 class FileRefused(ValueError):
@@ -55,7 +74,7 @@ def read_table(data: bytes, sheet: str, *, fallback_sheets: Sequence[str] = ()) 
     """The rows of sheet `sheet` of an XLSX, or of a CSV, as lists of cells (str, int, float,
     bool, date, datetime or None).  `fallback_sheets`: sheet names that may be ignored when the
     named one is missing and the workbook has exactly one other sheet."""
-    if not data or not data.strip():
+    if not data or data.isspace():
         raise FileRefused(_("ไฟล์ว่างเปล่า ไม่มีข้อมูลให้นำเข้า"))
     if len(data) > MAX_BYTES:
         raise FileRefused(_("ไฟล์มีขนาด %(mb)s MB ใหญ่เกินกว่าที่รับได้ (ไม่เกิน %(max)s MB) "
@@ -65,13 +84,17 @@ def read_table(data: bytes, sheet: str, *, fallback_sheets: Sequence[str] = ()) 
     if kind == "xls":
         raise FileRefused(_("ไฟล์นี้เป็น Excel รุ่นเก่า (.xls) กรุณาเปิดใน Excel แล้ว"
                             "บันทึกเป็น .xlsx หรือ CSV UTF-8 แล้วนำเข้าอีกครั้ง"))
-    rows = _read_xlsx(data, sheet, fallback_sheets) if kind == "xlsx" else _read_csv(data)
-    if len(rows) > MAX_ROWS:
-        raise FileRefused(_("ไฟล์มี %(n)s แถว มากเกินกว่าที่รับได้ (ไม่เกิน %(max)s แถว)",
-                            n=f"{len(rows):,}", max=f"{MAX_ROWS:,}"))
-    if rows and max(len(r) for r in rows) > MAX_COLUMNS:
-        raise FileRefused(_("ไฟล์มีคอลัมน์มากเกินไป (ไม่เกิน %(max)s คอลัมน์)", max=MAX_COLUMNS))
-    return rows
+    return _read_xlsx(data, sheet, fallback_sheets) if kind == "xlsx" else _read_csv(data)
+
+
+def _too_many_rows() -> FileRefused:
+    return FileRefused(_("ไฟล์มีมากกว่า %(max)s แถว (นับรวมแถวว่าง) มากเกินกว่าที่รับได้ "
+                         "กรุณาลบแถวว่างท้ายตาราง หรือแบ่งไฟล์แล้วนำเข้าทีละส่วน",
+                         max=f"{MAX_ROWS:,}"))
+
+
+def _too_many_columns() -> FileRefused:
+    return FileRefused(_("ไฟล์มีคอลัมน์มากเกินไป (ไม่เกิน %(max)s คอลัมน์)", max=MAX_COLUMNS))
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -94,15 +117,36 @@ def _read_csv(data: bytes) -> list[list[Any]]:
         raise _not_a_table() from None
     if sum(1 for ch in text[:4096] if not ch.isprintable() and ch not in "\r\n\t") > 8:
         raise _not_a_table()
-    first = text.split("\n", 1)[0]
+    first = text[:text.find("\n")] if "\n" in text else text
     delimiter = max((",", ";", "\t"), key=first.count)
+    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
+    rows: list[list[Any]] = []
     try:
-        rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""),
-                                                 delimiter=delimiter, strict=True)]
-    except csv.Error:
+        for row in reader:          # the limits stop the reading, not follow it
+            if len(rows) == MAX_ROWS:
+                raise _too_many_rows()
+            if len(row) > MAX_COLUMNS:
+                raise _too_many_columns()
+            rows.append([cell if cell.strip() else None for cell in row])
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise FileRefused(_(
+                "เซลล์ในแถวที่ %(row)s ยาวเกิน %(max)s ตัวอักษร ซึ่งมากเกินกว่าที่รับได้ "
+                "(อาจมีเครื่องหมายคำพูด \" เปิดไว้โดยไม่มีตัวปิด ทำให้ข้อความที่เหลือทั้งไฟล์"
+                "รวมเป็นเซลล์เดียว) กรุณาตรวจสอบเซลล์นั้นแล้วบันทึกจาก Excel เป็น “CSV UTF-8” "
+                "อีกครั้ง", row=f"{reader.line_num:,}", max=f"{MAX_CELL_CHARS:,}")) from None
         raise FileRefused(_("อ่านไฟล์ CSV ไม่ได้ (เครื่องหมายคำพูดไม่ครบคู่หรือรูปแบบผิด) "
                             "กรุณาบันทึกจาก Excel เป็น “CSV UTF-8” อีกครั้ง")) from None
-    return [[cell if cell.strip() else None for cell in row] for row in rows]
+    return rows
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text` with their endings (\r\n, \n or an old Mac's \r), one at a time:
+    io.StringIO would first copy the whole text at four bytes a character."""
+    return (found.group() for found in _LINE.finditer(text))
 
 
 def _not_a_table() -> FileRefused:
@@ -115,32 +159,32 @@ def _not_a_table() -> FileRefused:
 def _read_xlsx(data: bytes, sheet: str, fallback_sheets: Sequence[str]) -> list[list[Any]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
+        infos = {i.filename: i for i in archive.infolist()}
     except (zipfile.BadZipFile, ValueError, OSError):
         raise _not_a_table() from None
-    if sum(i.file_size for i in infos) > MAX_UNZIPPED:
+    if sum(i.file_size for i in infos.values()) > MAX_UNZIPPED \
+            or "xl/workbook.xml" not in infos:
         raise _not_a_table()
-    names = {i.filename for i in infos}
-    if "xl/workbook.xml" not in names:
-        raise _not_a_table()
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets = list(book.sheet_names)
-    except Exception:  # noqa: BLE001 - calamine raises its own errors for broken files
-        raise _not_a_table() from None
+    parts = _sheet_parts(archive, infos)
+    names = list(parts)
     name = sheet
-    if name not in sheets:
-        others = [s for s in sheets if s not in fallback_sheets]
+    if name not in parts:
+        others = [s for s in names if s not in fallback_sheets]
         if len(others) != 1:
             raise FileRefused(_("ไม่พบแผ่นงาน “%(sheet)s” ในไฟล์ (แผ่นงานในไฟล์: %(names)s) "
                                 "กรุณาใช้แบบฟอร์มนำเข้าของด้านนี้ หรือเปลี่ยนชื่อแผ่นงาน",
-                                sheet=sheet, names=", ".join(sheets) or "–"))
+                                sheet=sheet, names=", ".join(names) or "–"))
         name = others[0]
+    scan = _scan_sheet(archive, parts[name], name)
+    for path in infos:
+        if path.rpartition("/")[2].lower() == "sharedstrings.xml":
+            _count_shared_strings(archive, path)
     try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         found = book.get_sheet_by_name(name)
         merged = found.merged_cell_ranges or []
-        rows = found.to_python(skip_empty_area=False)
-    except Exception:  # noqa: BLE001
+        rows = found.to_python(skip_empty_area=False) if scan.cells else []
+    except Exception:  # noqa: BLE001 - calamine raises its own errors for broken files
         raise _not_a_table() from None
     if merged:
         cells = ", ".join(f"{xl_col_to_name(a[1])}{a[0] + 1}:{xl_col_to_name(b[1])}{b[0] + 1}"
@@ -148,50 +192,167 @@ def _read_xlsx(data: bytes, sheet: str, fallback_sheets: Sequence[str]) -> list[
         raise FileRefused(_("แผ่นงาน “%(sheet)s” มีเซลล์ที่ผสานไว้ (%(cells)s) "
                             "กรุณายกเลิกการผสานเซลล์ ให้หนึ่งแถวเป็นหนึ่ง อปท. "
                             "แล้วนำเข้าอีกครั้ง", sheet=name, cells=cells))
-    formulas = _formula_cells(archive, name)
-    if formulas:
+    if scan.formulas:
         raise FileRefused(_("แผ่นงาน “%(sheet)s” มีสูตรคำนวณที่เซลล์ %(cells)s "
                             "ระบบนำเข้าเฉพาะค่าที่กรอก กรุณาคัดลอกแล้ว “วางแบบค่า” "
                             "(Paste Values) ทับ แล้วนำเข้าอีกครั้ง",
-                            sheet=name, cells=", ".join(formulas[:5])
-                            + (" …" if len(formulas) > 5 else "")))
+                            sheet=name, cells=", ".join(scan.formulas[:5])
+                            + (" …" if len(scan.formulas) > 5 else "")))
     return [[None if cell == "" else cell for cell in row] for row in rows]
 
 
-def _sheet_path(archive: zipfile.ZipFile, name: str) -> str | None:
-    """The part holding sheet `name` (xl/worksheets/sheetN.xml), from the workbook's rels."""
+def _walk(archive: zipfile.ZipFile, path: str, start: Callable[[str, dict], None]) -> None:
+    """Stream part `path` through expat, calling `start(local name, attributes)` for every
+    element (no tree kept; a refusal raised by `start` stops the reading).  Names are read
+    without their namespace prefix (`x:c` is `c`): writers differ in prefixes, not in names."""
+    parser = expat.ParserCreate()
+
+    def handler(tag: str, attrs: dict) -> None:
+        start(tag.rpartition(":")[2] if ":" in tag else tag, attrs)
+    parser.StartElementHandler = handler
     try:
-        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, ElementTree.ParseError):
-        return None
-    targets = {r.get("Id"): r.get("Target") for r in rels.iter(f"{_PKG_REL}Relationship")}
-    for node in book.iter(f"{_MAIN}sheet"):
-        if node.get("name") == name:
-            target = targets.get(node.get(f"{_REL}id")) or ""
-            return target.lstrip("/") if target.startswith("/") \
-                else posixpath.normpath(posixpath.join("xl", target))
+        with archive.open(path) as stream:
+            for chunk in iter(lambda: stream.read(1 << 16), b""):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except FileRefused:
+        raise
+    except (KeyError, expat.ExpatError, zipfile.BadZipFile, OSError, ValueError, EOFError,
+            RuntimeError):
+        # RuntimeError: zlib's "invalid stored block" and the like from a damaged archive.
+        raise _not_a_table() from None
+
+
+def _attribute(attrs: dict, name: str) -> str | None:
+    """An attribute by its local name (`r:id` and a bare `id` alike)."""
+    for key, value in attrs.items():
+        if key.rpartition(":")[2] == name:
+            return value
     return None
 
 
-def _formula_cells(archive: zipfile.ZipFile, name: str) -> list[str]:
-    """The cells of sheet `name` that hold a formula (A1 names), read as a stream."""
-    path = _sheet_path(archive, name)
-    if path is None:
-        return []
-    found: list[str] = []
-    cell = None
-    try:
-        with archive.open(path) as stream:
-            for event, node in ElementTree.iterparse(stream, events=("start", "end")):
-                if event == "start" and node.tag == f"{_MAIN}c":
-                    cell = node.get("r")
-                elif event == "end" and node.tag == f"{_MAIN}f":
-                    found.append(cell or "?")
-                    if len(found) > 5:
-                        break
-                elif event == "end" and node.tag == f"{_MAIN}row":
-                    node.clear()
-    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, OSError):
-        raise _not_a_table() from None
-    return found
+def _sheet_parts(archive: zipfile.ZipFile, infos: dict) -> dict[str, str]:
+    """Sheet name → its part (xl/worksheets/sheetN.xml), from workbook.xml and its rels."""
+    rels_path = "xl/_rels/workbook.xml.rels"
+    for path in ("xl/workbook.xml", rels_path):
+        if path in infos and infos[path].file_size > MAX_SMALL_PART:
+            raise _not_a_table()
+    sheets: list[tuple[str, str]] = []
+    targets: dict[str, str] = {}
+
+    def in_book(tag: str, attrs: dict) -> None:
+        if tag == "sheet" and "name" in attrs:
+            sheets.append((attrs["name"], _attribute(attrs, "id") or ""))
+
+    def in_rels(tag: str, attrs: dict) -> None:
+        if tag == "Relationship" and "Id" in attrs:
+            targets[attrs["Id"]] = attrs.get("Target") or ""
+
+    _walk(archive, "xl/workbook.xml", in_book)
+    if rels_path in infos:
+        _walk(archive, rels_path, in_rels)
+    parts = {}
+    for name, rel in sheets:
+        target = targets.get(rel, "")
+        parts[name] = target.lstrip("/") if target.startswith("/") \
+            else posixpath.normpath(posixpath.join("xl", target))
+    return parts
+
+
+class _SheetScan:
+    """What one pass over a worksheet's XML found: how many cells hold a value, the farthest
+    row and column among them, and the cells holding a formula (A1 names)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.elements = 0
+        self.row = 0                 # the current <row> (1-based; a row without r follows on)
+        self.column = 0              # the last <c> of the current row (1-based)
+        # The <c> being read (row, column), until it shows a value; then the last one read.
+        self.open: tuple[int, int] | None = None
+        self.last: tuple[int, int] = (0, 0)
+        self.cells = 0
+        self.last_row = 0
+        self.last_column = 0
+        self.formulas: list[str] = []
+
+    def start(self, tag: str, attrs: dict) -> None:
+        self.elements += 1
+        if self.elements > MAX_ELEMENTS:
+            raise FileRefused(_("แผ่นงาน “%(sheet)s” มีแถวหรือเซลล์ (รวมที่ว่าง) มากเกินกว่าที่"
+                                "รับได้ กรุณาคัดลอกเฉพาะตารางข้อมูลไปยังแผ่นงานใหม่ "
+                                "แล้วนำเข้าอีกครั้ง", sheet=self.name))
+        if tag == "row":
+            number = attrs.get("r")
+            self.row = int(number) if number and number.isdigit() else self.row + 1
+            self.column = 0
+        elif tag == "c":
+            reference = attrs.get("r")
+            if reference:
+                found = _CELL_REF.fullmatch(reference)
+                if found is None:
+                    raise _not_a_table()
+                letters, digits = found.groups()
+                column = 0
+                for letter in letters:
+                    column = column * 26 + ord(letter) - 64
+                row = int(digits)
+            else:
+                column, row = self.column + 1, self.row
+            self.column = column
+            self.open = (row, column)
+        elif tag in ("v", "is") and self.open is not None:
+            self.last = self.open
+            self.open = None
+            self._valued(*self.last)
+        elif tag == "f" and len(self.formulas) <= 5:
+            self.formulas.append(_a1(*(self.open or self.last)))
+
+    def _valued(self, row: int, column: int) -> None:
+        """A cell that holds a value (calamine places it in the rectangle)."""
+        self.cells += 1
+        if row > MAX_ROWS or column > MAX_COLUMNS:
+            raise FileRefused(_(
+                "แผ่นงาน “%(sheet)s” มีข้อมูลที่เซลล์ %(cell)s ซึ่งอยู่นอกขอบเขตที่รับได้ "
+                "(ไม่เกิน %(rows)s แถว และ %(columns)s คอลัมน์) กรุณาลบข้อมูลในเซลล์นั้น "
+                "หรือคัดลอกเฉพาะตารางข้อมูลไปยังแผ่นงานใหม่ แล้วนำเข้าอีกครั้ง",
+                sheet=self.name, cell=_a1(row, column), rows=f"{MAX_ROWS:,}",
+                columns=MAX_COLUMNS))
+        self.last_row = max(self.last_row, row)
+        self.last_column = max(self.last_column, column)
+        if self.cells > MAX_AREA or self.last_row * self.last_column > MAX_AREA:
+            raise FileRefused(_(
+                "แผ่นงาน “%(sheet)s” มีตารางกว้าง %(columns)s คอลัมน์ ยาว %(rows)s แถว "
+                "ใหญ่เกินกว่าที่รับได้ (ไม่เกิน %(max)s เซลล์) กรุณาแบ่งไฟล์ "
+                "หรือลบคอลัมน์ที่ไม่ใช้ แล้วนำเข้าอีกครั้ง",
+                sheet=self.name, columns=f"{self.last_column:,}", rows=f"{self.last_row:,}",
+                max=f"{MAX_AREA:,}"))
+
+
+def _a1(row: int, column: int) -> str:
+    """'XFD1048576' for (1048576, 16384), both 1-based."""
+    return f"{xl_col_to_name(column - 1)}{row}" if row and column else "?"
+
+
+def _scan_sheet(archive: zipfile.ZipFile, path: str, name: str) -> _SheetScan:
+    scan = _SheetScan(name)
+    _walk(archive, path, scan.start)
+    return scan
+
+
+def _count_shared_strings(archive: zipfile.ZipFile, path: str) -> None:
+    """Refuse a table of shared strings larger than any accepted sheet could use (calamine
+    loads them all when it opens the workbook)."""
+    count = [0, 0]
+
+    def start(tag: str, _attrs: dict) -> None:
+        count[0] += 1
+        count[1] += tag == "si"
+        if count[1] > MAX_AREA or count[0] > MAX_ELEMENTS:
+            raise FileRefused(_("ไฟล์มีข้อความมากเกินกว่าที่รับได้ กรุณาแบ่งไฟล์ "
+                                "แล้วนำเข้าทีละส่วน"))
+    _walk(archive, path, start)
+
+
+__all__ = ["FileRefused", "read_table", "kind_of", "MAX_BYTES", "MAX_ROWS", "MAX_COLUMNS",
+           "MAX_AREA"]

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from models import AuditLog, ImportBatch, Organization, Submission, db
 from models.imports import ImportStatus, importable
 from models.sections import Section7Environment
+from models.sheets import MAX_COLUMNS, MAX_ROWS
 from workflow import Status
 
 from .conftest import csrf_token, login
@@ -168,3 +169,78 @@ def test_no_file_gives_a_5xx_or_a_partial_write(app, demo, section, record_prope
     record_property("fuzz_server_errors", len(errors))
     assert errors == []
     assert commits[0] > 0, "no drawn file was committed: the commit path went untested"
+
+
+def _far_files(code: str, column: str):
+    """Issue 21: a good little table with, drawn, a cell anywhere on the sheet (up to XFD1048576),
+    a declared dimension of any size, runs of empty rows and of styled empty cells (XLSX), and
+    runs of blank lines and empty columns (CSV)."""
+    from xlsxwriter.utility import xl_rowcol_to_cell
+
+    from . import rawxlsx
+
+    @st.composite
+    def draw(draw):
+        rows = [["dla_code", column], [code, draw(st.integers(0, 50))]]
+        far_row = draw(st.one_of(st.integers(3, 40), st.integers(3, 1_048_576),
+                                 st.sampled_from([MAX_ROWS, MAX_ROWS + 1, 1_048_576])))
+        far_col = draw(st.one_of(st.integers(0, 10), st.integers(0, 16_383),
+                                 st.sampled_from([MAX_COLUMNS - 1, MAX_COLUMNS, 16_383])))
+        far = draw(st.sampled_from(["value", "empty", "none"]))
+        if draw(st.booleans()):                         # a CSV
+            blank_lines = draw(st.sampled_from([0, 10, MAX_ROWS - 2, MAX_ROWS, 200_000]))
+            commas = draw(st.sampled_from([0, 5, MAX_COLUMNS, 5_000]))
+            text = "\n".join(",".join(map(str, r)) + "," * commas for r in rows)
+            return "csv", (text + "\n" * blank_lines).encode(), None
+        data = rawxlsx.table(rows)
+        empty_rows = draw(st.sampled_from([0, 100, 100_000]))
+        data += "<row/>" * empty_rows
+        if far != "none":
+            data += rawxlsx.row(far_row, rawxlsx.cell(xl_rowcol_to_cell(far_row - 1, far_col),
+                                                      "x" if far == "value" else None))
+        if draw(st.booleans()):
+            data += rawxlsx.row(far_row + 1, '<c s="0"/>' * draw(st.sampled_from([10, 20_000])))
+        dimension = draw(st.sampled_from([None, "A1", "A1:B2", "A1:XFD1048576",
+                                          f"A1:{xl_rowcol_to_cell(far_row - 1, far_col)}"]))
+        outside = far == "value" and (far_row > MAX_ROWS or far_col + 1 > MAX_COLUMNS)
+        return "xlsx", rawxlsx.workbook(data, dimension=dimension), \
+            xl_rowcol_to_cell(far_row - 1, far_col) if outside else None
+    return draw()
+
+
+def test_far_cells_declared_dimensions_and_blank_runs_get_an_answer_and_write_nothing(app, demo):
+    """Never a 5xx, never a write from a dry run; a valued cell outside the limits is named in
+    the refusal; the province's page answers after every file."""
+    from models.sections import section_by_no
+    subs = _editable(app)
+    code = next(c for c, _i, status in subs if status is Status.DRAFT)
+    column = importable(section_by_no(7))[-1].key
+    client = app.test_client()
+    assert login(client, "prov-61").status_code == 302
+    token = csrf_token(client, "/admin/import/")
+    sent, named = [0], [0]
+
+    @settings(max_examples=40, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                     HealthCheck.data_too_large])
+    @given(_far_files(code, column))
+    def send(drawn):
+        kind, data, far_cell = drawn
+        with app.app_context():
+            before = _state()
+        response = client.post("/admin/import/", content_type="multipart/form-data", data={
+            "csrf_token": token, "section": "7", "year": "2570", "mode": "all",
+            "file": (io.BytesIO(data), f"far.{kind}")})
+        sent[0] += 1
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        if far_cell is not None:
+            assert far_cell in page and "นอกขอบเขตที่รับได้" in page
+            named[0] += 1
+        with app.app_context():
+            assert _state() == before, "the dry run wrote"
+
+    send()
+    record = client.get("/healthz")
+    assert record.status_code == 200
+    assert sent[0] >= 40 and named[0] > 0, "no far cell outside the limits was drawn"
