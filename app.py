@@ -200,7 +200,11 @@ def init_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("กรุณาเข้าสู่ระบบก่อน")
     login_manager.login_message_category = "warning"
-    login_manager.session_protection = "strong"
+    # Flask-Login's session protection binds a session to the client's address and browser; on
+    # INFO's permanent sessions "strong" only marked them not fresh, which nothing reads.  Not
+    # used: a clerk on a phone changes address mid-form.  Sessions end instead by the rotating
+    # token (logout, password, role, place, status), the idle and the absolute timeout (README).
+    login_manager.session_protection = None
 
     @app.context_processor
     def _inject_locale():
@@ -305,6 +309,10 @@ def init_security(app: Flask) -> None:
             # Certified data only, the same for everybody: a proxy may keep it for a while.
             response.headers["Cache-Control"] = "public, max-age=300"
             response.vary.add("Cookie")
+        elif not static and "Cache-Control" not in response.headers:
+            # Anything else no one keeps: the sign-in and สมัครสมาชิก forms, a set-password
+            # page (it names the account), errors.  The API sets its own (views/api.py).
+            response.headers["Cache-Control"] = "no-store"
         response.headers["X-Request-Id"] = g.get("request_id", "")
         return response
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
@@ -66,9 +66,7 @@ def file_request(*, organization: Organization, full_name: str, position: str, p
 def issue_reset_link(user: User, *, actor: User | None, hours: int = RESET_HOURS_DEFAULT) -> str:
     """A new one-time set-password token for `user` (earlier unused links stop working).
     Only its hash is stored; the token itself is shown once, to the administrator."""
-    now = utcnow()
-    db.session.execute(update(PasswordReset).where(
-        PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)).values(used_at=now))
+    now = void_reset_links(user)
     token = secrets.token_urlsafe(32)
     db.session.add(PasswordReset(user_id=user.id, token_hash=_digest(token), created_at=now,
                                  expires_at=now + timedelta(hours=hours),
@@ -76,6 +74,16 @@ def issue_reset_link(user: User, *, actor: User | None, hours: int = RESET_HOURS
     log_account(db.session, AccountAction.RESET_LINK, user=user, field="expires_in_hours",
                 new=hours)
     return token
+
+
+def void_reset_links(user: User) -> datetime:
+    """Every unused set-password link of `user` stops working (a new link is issued, or the
+    user signed in with a password: the link was for someone who could not).  Changes of role,
+    place, status or password void them too, at the flush (models/accounts.py)."""
+    now = utcnow()
+    db.session.execute(update(PasswordReset).where(
+        PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)).values(used_at=now))
+    return now
 
 
 def reset_link_user(token: str | None) -> User | None:

@@ -10,8 +10,10 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, event, insert, inspect
+from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, String, Text, event, insert,
+                        inspect, update)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow import LabeledEnum, Role, _
 
@@ -308,6 +310,49 @@ def log_account(session: Session, action: AccountAction, *, user: User | None = 
         account_request_id=request.id if request is not None else None, action=action,
         field=field, old_value=_text(old), new_value=_text(new), request_id=request_id,
         **place)])
+
+
+# What a set-password link and a session were granted for: the account as it was then.  A change
+# of any of these (or of the password) voids the account's unused set-password links, and a
+# change of any of these ends its sessions — an officer's old link must not open an account the
+# DLA has since made a dla_admin, moved to another province or disabled and re-enabled (issue 21).
+GUARDED_COLUMNS = ("role", "status", "organization_id", "district_code", "province_code")
+
+
+def _changed(state, key: str) -> bool:
+    history = state.attrs[key].history
+    if not history.has_changes():
+        return False
+    old = history.deleted[0] if history.deleted else None
+    new = history.added[0] if history.added else None
+    return _text(old) != _text(new)
+
+
+@event.listens_for(Session, "after_flush")
+def _guard_changed_accounts(session: Session, _context) -> None:
+    """Void unused set-password links and rotate the session token of every account whose role,
+    place, status or password this flush changed — in the same transaction, whichever path made
+    the change (the user list, its actions, the CLI, a service)."""
+    now = None
+    for obj in session.dirty:
+        if not isinstance(obj, User) or obj.id is None:
+            continue
+        state = inspect(obj)
+        moved = any(_changed(state, key) for key in GUARDED_COLUMNS)
+        # set_password rotates the token with the hash; a re-hash at login changes the hash only.
+        password = state.attrs.password_hash.history.has_changes() \
+            and state.attrs.session_token.history.has_changes()
+        if not (moved or password):
+            continue
+        now = now or utcnow()
+        session.execute(update(PasswordReset.__table__).where(
+            PasswordReset.__table__.c.user_id == obj.id,
+            PasswordReset.__table__.c.used_at.is_(None)).values(used_at=now))
+        if moved and not state.attrs.session_token.history.has_changes():
+            token = secrets.token_urlsafe(32)
+            session.execute(update(User.__table__).where(User.__table__.c.id == obj.id)
+                            .values(session_token=token))
+            set_committed_value(obj, "session_token", token)
 
 
 @event.listens_for(Session, "after_flush")

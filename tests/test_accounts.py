@@ -271,6 +271,98 @@ def test_province_officer_cannot_issue_links_outside_its_province(app, two_provi
         assert db.session.scalar(select(func.count()).select_from(PasswordReset)) == 0
 
 
+def _edit_user(client, user_id: int, **changes) -> None:
+    """Save the user form as a manager does: the page's own fields, with `changes`."""
+    from .formdata import form_fields
+    page = client.get(f"/admin/user_account/edit/?id={user_id}")
+    assert page.status_code == 200
+    data = {**form_fields(page.get_data(as_text=True)), **changes}
+    saved = client.post(f"/admin/user_account/edit/?id={user_id}", data=data)
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:3000]
+
+
+def _make_dla_admin(app, user_id):
+    _edit_user(signed_in(app, "admin"), user_id, role="dla_admin", organization="")
+
+
+def _move_to_another_province(app, user_id):
+    with app.app_context():
+        foreign = db.session.scalar(select(Organization.id).where(
+            Organization.province_code == "18").order_by(Organization.id))
+    _edit_user(signed_in(app, "admin"), user_id, organization=str(foreign))
+
+
+def _disable_then_enable(app, user_id):
+    admin = signed_in(app, "admin")
+    admin.post("/admin/user_account/action/", data={
+        "csrf_token": admin.token, "action": "disable", "rowid": [str(user_id)]})
+    with app.app_context():
+        assert db.session.get(User, user_id).status is AccountStatus.DISABLED
+    _edit_user(admin, user_id, status="active")
+
+
+def _new_password_from_the_form(app, user_id):
+    _edit_user(signed_in(app, "admin"), user_id, new_password=NEW_PASSWORD)
+
+
+def _the_clerk_signs_in(app, user_id):
+    with app.app_context():
+        username = db.session.get(User, user_id).username
+    assert login(app.test_client(), username).status_code == 302
+
+
+@pytest.mark.parametrize("change", [_make_dla_admin, _move_to_another_province,
+                                    _disable_then_enable, _new_password_from_the_form,
+                                    _the_clerk_signs_in])
+def test_a_link_issued_before_an_account_change_no_longer_sets_a_password(app, two_provinces,
+                                                                          change):
+    """Issue 21 item 3: a province officer keeps an unused link to one of its clerks; whatever
+    then happens to the account (the DLA makes it a dla_admin, moves it, disables and re-enables
+    it, sets its password, or the clerk signs in), the link is dead."""
+    code, _ = _org(app)
+    username = f"lao-{code}"
+    clerk = signed_in(app, username)
+    link = _issue_link(app, "prov-61", username)
+    with app.app_context():
+        user = _user(username)
+        user_id, hash_before, token_before = user.id, user.password_hash, user.session_token
+    change(app, user_id)
+    attacker = app.test_client()
+    page = attacker.get(link)
+    assert page.status_code == 404 and "ใช้ไปแล้วหรือหมดอายุแล้ว" in page.get_data(as_text=True)
+    form_token = csrf_token(attacker, "/login")
+    taken = attacker.post(link, data={"csrf_token": form_token, "password": "ยึดบัญชีนี้2570",
+                                      "confirm_password": "ยึดบัญชีนี้2570"})
+    assert taken.status_code == 404
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert not user.check_password("ยึดบัญชีนี้2570")
+        assert db.session.scalar(select(func.count()).select_from(PasswordReset).where(
+            PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None))) == 0
+        if change is not _the_clerk_signs_in:
+            # Role, place, status and password end the account's sessions too.
+            assert user.session_token != token_before
+            if change is not _new_password_from_the_form:
+                assert user.password_hash == hash_before
+    if change is not _the_clerk_signs_in:
+        refused = clerk.get("/admin/")
+        assert refused.status_code == 302 and "/login" in refused.location
+
+
+def test_a_link_survives_what_does_not_change_the_account(app, two_provinces):
+    """An unchanged save of the account, or a new phone number, leaves the link working (and
+    the clerk signed in)."""
+    code, _ = _org(app)
+    username = f"lao-{code}"
+    link = _issue_link(app, "prov-61", username)
+    with app.app_context():
+        user_id = _user(username).id
+    officer = signed_in(app, "prov-61")
+    _edit_user(officer, user_id)
+    _edit_user(officer, user_id, phone="081 234 5678")
+    assert app.test_client().get(link).status_code == 200
+
+
 # --- 2. สมัครสมาชิก ---------------------------------------------------------------------------
 
 def _register(client, code: str, **fields):

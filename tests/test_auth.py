@@ -167,3 +167,51 @@ def test_the_audit_log_request_id_is_infos_own(app, client, login_as, demo):
         ids = set(db.session.scalars(select(AuditLog.request_id).where(
             AuditLog.table_name == InfoAdministrator.__tablename__)))
     assert ids and "forged-by-client" not in ids and all(len(i) == 16 for i in ids)
+
+
+def test_the_sign_in_register_and_set_password_pages_are_not_stored(app, client, demo):
+    """Issue 21 item 5: /password/<token> names the account; none of the three may be kept by
+    a browser or a proxy — nor anything else outside the certified public pages and the API."""
+    from sqlalchemy import select
+
+    from app import PUBLIC_PAGES
+    from models import User, db
+    from models.account_flows import issue_reset_link
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "lao-6610103"))
+        token = issue_reset_link(user, actor=None)
+        db.session.commit()
+    page = client.get(f"/password/{token}")
+    assert page.status_code == 200 and "lao-6610103" in page.get_data(as_text=True)
+    for url in (f"/password/{token}", "/password/not-a-token", "/register", "/login",
+                "/register/organizations?q=หนอง", "/healthz", "/guides/", "/no-such-page"):
+        response = client.get(url)
+        assert response.headers.get("Cache-Control") == "no-store", (url, response.status_code)
+    # Every other page without arguments that anybody may open: either a certified public page
+    # a proxy may keep, the API's own rule, a static file, or no-store.
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.arguments or rule.endpoint.endswith("static") \
+                or rule.rule.startswith("/admin"):
+            continue
+        response = app.test_client().get(rule.rule)
+        cache = response.headers.get("Cache-Control", "")
+        if rule.endpoint in PUBLIC_PAGES and response.status_code == 200:
+            assert cache == "public, max-age=300", rule.rule
+        elif rule.rule.startswith("/api/"):
+            assert cache.startswith("public, max-age=") or cache == "no-store", rule.rule
+        elif response.status_code != 302:
+            assert cache == "no-store", (rule.rule, response.status_code)
+
+
+def test_a_405_names_the_methods_the_url_takes(client):
+    """Issue 21 item 4 (schemathesis ST204): the API's JSON error and the HTML error page keep
+    Werkzeug's Allow header."""
+    for path in ("/api/v1/statistics", "/api/v1/organizations", "/api/v1/openapi.json"):
+        response = client.open(path, method="TRACE")
+        assert response.status_code == 405, path
+        assert response.get_json()["error"] == "วิธีการเรียกไม่ถูกต้อง"
+        assert set(response.headers["Allow"].split(", ")) >= {"GET", "HEAD"}, path
+        assert "POST" not in response.headers["Allow"]
+    page = client.get("/logout")
+    assert page.status_code == 405 and set(page.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
+    assert "วิธีการเรียกไม่ถูกต้อง" in page.get_data(as_text=True)

@@ -252,12 +252,9 @@ class UserView(ScopedModelView):
                                     "(หรือออกลิงก์ตั้งรหัสผ่านหลังบันทึก)"))
         if password:
             model.set_password(password)
-        elif not is_created and any(
-                inspect(model).attrs[key].history.has_changes()
-                for key in ("role", "status", *SCOPE_COLUMN.values()) if key):
-            # Role, scope or status changes end the user's open sessions (an unchanged save,
-            # or a new phone number, does not sign the user out).
-            model.rotate_session()
+        # A change of role, place or status ends the user's sessions and voids unused
+        # set-password links when it is flushed (models/accounts.py, for every path); an
+        # unchanged save, or a new phone number, does neither.
 
     @action("disable", _l("ระงับการใช้งาน"),
             _l("ระงับการใช้งานบัญชีที่เลือก? ผู้ใช้จะออกจากระบบทันที"))
@@ -265,8 +262,7 @@ class UserView(ScopedModelView):
         rows = self.scoped_rows(ids)
         for user in rows:
             if user.status is not AccountStatus.DISABLED:
-                user.status = AccountStatus.DISABLED
-                user.rotate_session()  # every open session of the user ends now
+                user.status = AccountStatus.DISABLED  # its sessions end at the flush
         db.session.commit()
         flash(_("ระงับการใช้งานแล้ว %(n)s บัญชี", n=len(rows)), "success")
 

@@ -34,7 +34,7 @@ from workflow import Action, Status
 
 from . import api_schemas as s
 from .auth import limiter
-from .errors import MESSAGES
+from .errors import MESSAGES, error_headers
 
 PREFIX = "/api/v1"
 # Path parameters; the examples are a certified LAO-year of the demo (อบจ.อุทัยธานี, 2569).
@@ -278,7 +278,7 @@ def _error(error: HTTPException):
         errors = {name: list(msgs) if isinstance(msgs, list) else msgs
                   for fields in locations.values() for name, msgs in fields.items()}
         body.update(message="พารามิเตอร์ไม่ถูกต้อง: " + ", ".join(sorted(errors)), errors=errors)
-    return body, error.code
+    return body, error.code, error_headers(error)
 
 
 def _http_caching(response):

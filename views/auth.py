@@ -17,6 +17,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from models import AccountStatus, User, db, utcnow
+from models.account_flows import void_reset_links
 from models.accounts import dummy_password_check
 
 from .i18n import WTFormsCatalogueMeta
@@ -111,6 +112,7 @@ def login():
             session.permanent = True
             session["login_at"] = time()
             user.last_login_at = utcnow()
+            void_reset_links(user)
             db.session.commit()
             response = redirect(safe_next(request.args.get("next")))
             _remember_device(response, user.username)

@@ -21,13 +21,20 @@ MESSAGES = {
 }
 
 
-def _render(code: int, detail: str | None = None):
+def _render(code: int, detail: str | None = None, headers: list[tuple[str, str]] | None = None):
     title, message = MESSAGES.get(code, (str(code), ""))
     title, message = _(title) if title else title, _(message) if message else message
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-        return {"error": title, "message": detail or message}, code
+        return {"error": title, "message": detail or message}, code, headers or []
     return render_template("error.html", code=code, title=title,
-                           message=detail or message), code
+                           message=detail or message), code, headers or []
+
+
+def error_headers(error: HTTPException) -> list[tuple[str, str]]:
+    """The headers Werkzeug gives an error (a 405's `Allow`, a 401's `WWW-Authenticate`),
+    without its Content-Type: a page of our own replaces its body."""
+    return [(name, value) for name, value in error.get_headers()
+            if name.lower() != "content-type"]
 
 
 def register(app: Flask) -> None:
@@ -39,7 +46,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
         if error.code in MESSAGES:
-            return _render(error.code)
+            return _render(error.code, headers=error_headers(error))
         return error
 
     @app.errorhandler(Exception)
