@@ -35,14 +35,24 @@ def table(rows: list[list]) -> str:
                    for r, values in enumerate(rows))
 
 
+def prefixed(sheet_data: str, prefix: str = "x") -> str:
+    """The same XML with every element named `x:…`, as the OpenXML SDK writes it."""
+    import re
+    return re.sub(r"<(/?)(\w+)", rf"<\1{prefix}:\2", sheet_data)
+
+
 def workbook(sheet_data: str | bytes, *, sheet: str = "ด้านที่ 7", dimension: str | None = None,
-             shared_strings: bytes | None = None) -> bytes:
-    """A one-sheet workbook whose sheetData is `sheet_data` (raw XML)."""
+             shared_strings: bytes | None = None, prefix: str | None = None) -> bytes:
+    """A one-sheet workbook whose sheetData is `sheet_data` (raw XML; with `prefix`, the
+    worksheet's own elements carry it too and `sheet_data` should be `prefixed`)."""
     if isinstance(sheet_data, str):
         sheet_data = sheet_data.encode("utf-8")
-    dim = f'<dimension ref="{dimension}"/>'.encode() if dimension else b""
-    worksheet = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{_MAIN}">'.encode()
-                 + dim + b"<sheetData>" + sheet_data + b"</sheetData></worksheet>")
+    p = f"{prefix}:" if prefix else ""
+    dim = f'<{p}dimension ref="{dimension}"/>'.encode() if dimension else b""
+    worksheet = (f'<?xml version="1.0" encoding="UTF-8"?><{p}worksheet '
+                 f'xmlns{":" + prefix if prefix else ""}="{_MAIN}">'.encode()
+                 + dim + f"<{p}sheetData>".encode() + sheet_data
+                 + f"</{p}sheetData></{p}worksheet>".encode())
     overrides = ('<Override PartName="/xl/workbook.xml" ContentType="application/'
                  'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
                  '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'

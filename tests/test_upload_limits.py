@@ -137,6 +137,15 @@ def test_a_file_within_the_limits_is_read_and_bounded(readings, name):
         assert answer["peak_mb"] - baseline["peak_mb"] < MARGIN_MB, answer
 
 
+def test_a_workbook_with_prefixed_names_is_read_and_bounded_alike():
+    """The OpenXML SDK writes <x:row><x:c>: the same cells, the same limits."""
+    good = rawxlsx.workbook(rawxlsx.prefixed(HEAD), sheet="S", prefix="x")
+    assert read_table(good, "S") == [["dla_code", "livestock_farms"], ["6100101", 5]]
+    far = rawxlsx.prefixed(HEAD + rawxlsx.row(1048576, rawxlsx.cell("XFD1048576", "x")))
+    with pytest.raises(ValueError, match="XFD1048576"):
+        read_table(rawxlsx.workbook(far, sheet="S", prefix="x"), "S")
+
+
 def test_the_refusal_names_the_far_cell_and_the_limits():
     with pytest.raises(ValueError) as refused:
         read_table(_far("XFD1048576", 1048576), "S")
