@@ -85,7 +85,7 @@ def workspace_link(view, context, model, name):
     # url_for and the label once per list page, not per row (~30 µs each of 50 rows)
     # (The label outside the f-string: Babel's extractor does not look inside one.)
     start, end = per_request(("workspace_link", request.blueprint), lambda: (
-        f'<a href="{escape(url_for(".workspace_view"))}?id=', '">' + escape(_("ดูข้อมูล")) + "</a>"))
+        f'<a href="{escape(url_for(".workspace_view"))}?id=', '">' + str(escape(_("ดูข้อมูล"))) + "</a>"))
     return Markup(f"{start}{int(model.id)}{end}")
 
 
