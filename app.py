@@ -21,7 +21,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import bindparam, event, select
 
 from models import AccountStatus, User, db
-from models.audit import current_actor
+from models.tables.audit import current_actor
 
 LANGUAGES = ("th", "en")
 
@@ -146,7 +146,7 @@ def init_database(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
-        from models import master_cache  # filter options: dropped when master data changes
+        from models.reads import master_cache  # filter options: dropped when master data changes
         master_cache.watch(db.engine)
 
 

@@ -8,8 +8,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from models import AccountStatus, District, Organization, Province, User, db
-from models.accounts import SCOPE_COLUMN
-from models.imports import ImportSource
+from models.tables.accounts import SCOPE_COLUMN
+from models.exchange.imports import ImportSource
 from workflow import Role
 
 SCALES = ("demo", "province", "national")
@@ -76,7 +76,7 @@ def create_user(username: str, role: str, scope_code: str | None, full_name: str
     except ValueError:
         raise click.UsageError(f"unknown role {role!r}; choose one of: "
                                + ", ".join(r.value for r in Role)) from None
-    from models.passwords import password_problem
+    from models.rules.passwords import password_problem
     if (problem := password_problem(password, username=username)) is not None:
         raise click.UsageError(problem)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
@@ -132,7 +132,7 @@ def demo_logins(password: str | None) -> None:
 def open_year(be_year: str, deadline: str, opens_on: str | None) -> None:
     """Open fiscal year BE: a draft for every active LAO, pre-filled with its previous-year
     values (idempotent); re-opens a closed year with the new deadline."""
-    from models.rounds import RoundError, open_year as open_round, parse_be_year, parse_date
+    from models.services.rounds import RoundError, open_year as open_round, parse_be_year, parse_date
     try:
         report = open_round(parse_be_year(be_year), parse_date(deadline, "กำหนดส่งข้อมูล"),
                             opens_on=parse_date(opens_on, "วันที่เปิดรับข้อมูล")
@@ -147,7 +147,7 @@ def open_year(be_year: str, deadline: str, opens_on: str | None) -> None:
 @click.argument("be_year", metavar="BE")
 def close_year(be_year: str) -> None:
     """Close fiscal year BE: read-only for everybody; submission statuses are kept."""
-    from models.rounds import RoundError, close_year as close_round, parse_be_year
+    from models.services.rounds import RoundError, close_year as close_round, parse_be_year
     try:
         year = parse_be_year(be_year)
         count = close_round(year)
@@ -167,7 +167,7 @@ def backup(directory: str) -> None:
 
     from flask import current_app
 
-    from models.backup import BackupError, backup as write_backup
+    from models.exchange.backup import BackupError, backup as write_backup
     try:
         path = write_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], Path(directory))
     except BackupError as exc:
@@ -186,7 +186,7 @@ def restore(source: str, yes: bool) -> None:
     from flask import current_app
 
     from models import db
-    from models.backup import BackupError, restore as read_backup
+    from models.exchange.backup import BackupError, restore as read_backup
     if not yes:
         click.confirm("Replace the whole database with this backup?", abort=True)
     db.engine.dispose()
@@ -234,10 +234,10 @@ def import_section(path: str, section: int, year: int, username: str | None, com
     year: a dry run by default, the same per-row report as the screen."""
     from pathlib import Path
 
-    from models.audit import current_actor
-    from models.imports import (FileRefused, ImportFile, ImportMode, commit_import,
+    from models.tables.audit import current_actor
+    from models.exchange.imports import (FileRefused, ImportFile, ImportMode, commit_import,
                                 plan_import)
-    from models.sections import section_by_no
+    from models.tables.sections import section_by_no
     user = _actor(username)
     section_cls = section_by_no(section)
     upload = ImportFile(Path(path).name, Path(path).read_bytes())
@@ -287,7 +287,7 @@ def export(year: int, province: str | None, out_path: str | None) -> None:
     """Write the province or national workbook of a year: one sheet per section, one row per
     LAO, every status (the DLA's copy; the public one holds certified data only)."""
     from models import Submission, utcnow
-    from models.workbooks import area_workbook
+    from models.exchange.workbooks import area_workbook
     if province is not None and db.session.get(Province, province) is None:
         raise click.UsageError(f"unknown province {province!r}")
     path = out_path or f"info-{year}" + (f"-{province}" if province else "") + ".xlsx"

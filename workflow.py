@@ -268,7 +268,7 @@ PERMISSIONS: Mapping[Permission, frozenset[Role]] = MappingProxyType({
     Permission.MANAGE_USERS: PROVINCE_LEVEL,
     Permission.MANAGE_ROUNDS: _DLA,
     Permission.MANAGE_MASTER_DATA: _DLA,
-    Permission.READ_AUDIT: _ALL,      # each role its own scope's rows (models/scoping.py)
+    Permission.READ_AUDIT: _ALL,      # each role its own scope's rows (models/rules/scoping.py)
     Permission.BROWSE_SECTION_TABLES: _DLA,
 })
 
@@ -302,7 +302,7 @@ def may(user: Any, what: Permission | Action | str) -> bool:
     """Whether a signed-in, active `user` holds `what` (a permission or an action's name).
 
     Scope (which LAO, district or province) is not decided here: that is the one scope rule
-    of models/scoping.py, applied to every row the user reads or writes.
+    of models/rules/scoping.py, applied to every row the user reads or writes.
     """
     if user is None or not getattr(user, "is_authenticated", False) \
             or not getattr(user, "is_active", False):

@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import event, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from models import Organization, db, public  # noqa: E402
+from models import Organization, db  # noqa: E402
+from models.reads import public  # noqa: E402
 
 RUNS = 20
 

@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from argon2 import PasswordHasher  # noqa: E402
 
-from models.accounts import ARGON2_PARAMETERS  # noqa: E402
+from models.tables.accounts import ARGON2_PARAMETERS  # noqa: E402
 
 PASSWORD = "ช้างเผือกสามเชือก2570"
 

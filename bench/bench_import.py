@@ -111,10 +111,10 @@ def run(args) -> None:
     from sqlalchemy import select, update
 
     from models import Submission, User, db, utcnow
-    from models.imports import ImportFile, ImportMode, commit_import, plan_import
-    from models.scoping import scoped
-    from models.sections import section_by_no
-    from models.workbooks import area_workbook, sheet_name
+    from models.exchange.imports import ImportFile, ImportMode, commit_import, plan_import
+    from models.rules.scoping import scoped
+    from models.tables.sections import section_by_no
+    from models.exchange.workbooks import area_workbook, sheet_name
     from workflow import Status
 
     section_cls = section_by_no(SECTION_NO)

@@ -25,8 +25,8 @@ def check(app) -> list[str]:
     from sqlalchemy import and_, func, select
 
     from models import Organization, Submission, db
-    from models.meta import catalogue_columns
-    from models.sections import SECTIONS
+    from models.catalogue.columns import catalogue_columns
+    from models.tables.sections import SECTIONS
     from workflow import Status
     lines = []
     with app.app_context():

@@ -5,7 +5,7 @@
 
 Builds a temporary SQLite database (or uses `--db`, which must already hold seeded data),
 seeds the demo at `--scale` (national: 7,850 LAOs × 1 year, about a minute), then writes the
-FY 2570 workbook of models/workbooks.py (`area_workbook`, every section and child sheet) for
+FY 2570 workbook of models/exchange/workbooks.py (`area_workbook`, every section and child sheet) for
 อุทัยธานี (61, ~70 LAOs), นครราชสีมา (30, ~320) and the whole country, each in a fresh
 subprocess.  It prints each run's LAOs, seconds, file size, the process's peak RSS and how
 much of it the workbook added above the peak after the app was built (ru_maxrss; 0 when
@@ -37,7 +37,7 @@ def child(url: str, province: str | None) -> None:
     os.environ.update(DATABASE_URL=url, INFO_MODE="demo")
     from app import create_app
     from models import Submission, db
-    from models.workbooks import area_workbook
+    from models.exchange.workbooks import area_workbook
     app = create_app()
     with app.app_context():
         db.session.execute(db.select(Submission.id).limit(1)).all()   # connect, load mappers

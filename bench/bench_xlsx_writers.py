@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COLUMNS = 42          # section 1's catalogue columns (models/sections.py Section1General)
+COLUMNS = 42          # section 1's catalogue columns (models/tables/sections.py Section1General)
 
 
 def _row(i: int):

@@ -18,10 +18,10 @@ from sqlalchemy import insert, select
 
 from models import (AccountStatus, CertificationEvent, District, FiscalYear, Organization,
                     OrgType, Province, Subdistrict, Submission, User, YearStatus, db)
-from models.accounts import _hasher
-from models.completeness import sections_complete
+from models.tables.accounts import _hasher
+from models.rules.completeness import sections_complete
 from .values import section_rows
-from models.sections import CHILDREN, SECTIONS
+from models.tables.sections import CHILDREN, SECTIONS
 from workflow import Action, Role, Status, today_in_thailand
 
 DEMO_PROVINCE = "61"        # อุทัยธานี, the province of the letter
@@ -248,7 +248,7 @@ def seed_demo(*, scale: str, years: int, password: str, seed: int = 2570,
     be_years = list(range(OPEN_YEAR - years + 1, OPEN_YEAR + 1))
     _seed_years(be_years)
     made = _seed_submissions(orgs, be_years, rng, users)
-    from models.records import backfill_websites
+    from models.services.records import backfill_websites
     backfill_websites()  # บันทึกเว็บไซต์ อปท. holds what ด้าน 1 names
     db.session.commit()
     echo(f"submissions: {made} new")

@@ -17,10 +17,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from models import meta
-from models.organizations import OrgType
-from models.rulebook import RuleContext
-from models.sections import (
+from models.catalogue import columns as meta
+from models.tables.organizations import OrgType
+from models.catalogue.rule_kinds import RuleContext
+from models.tables.sections import (
     CHILDREN, SECTIONS, EducationAffiliation, EducationLevel, OrgSize, Section1General,
     Section1Recorder, Section2Infrastructure, Section3Economy, Section3OccupationGroup,
     Section4Education, Section4Festival, Section4Social, Section5Health, Section6Disaster,

@@ -1,17 +1,17 @@
 """INFO's data model (SPEC §2, §5): one module per domain, all sharing `db`."""
 
 from .base import db, utcnow
-from .geography import District, Province, Subdistrict
-from .organizations import (ORG_TYPE_SHORT, InfoAdministrator, LaoWebsite, Organization,
-                            OrgType, TouristCategory, TouristPlace)
-from .accounts import (AccountAction, AccountLog, AccountRequest, AccountStatus, PasswordReset,
+from .rules import locks  # noqa: F401  (installs the before_flush lock guard)
+from .rules.locks import SubmissionLocked
+from .tables import sections  # noqa: F401  (registers the 8 section tables)
+from .tables.accounts import (AccountAction, AccountLog, AccountRequest, AccountStatus, PasswordReset,
                        RequestStatus, User)
-from .submissions import CertificationEvent, FiscalYear, SectionWarning, Submission, YearStatus
-from .audit import AuditLog, AuditOp
-from . import sections  # noqa: F401  (registers the 8 section tables)
-from . import locks  # noqa: F401  (installs the before_flush lock guard)
-from .locks import SubmissionLocked
-from .imports import ImportBatch, ImportMode, ImportSource, ImportStatus
+from .tables.audit import AuditLog, AuditOp
+from .tables.batches import ImportBatch, ImportMode, ImportSource, ImportStatus
+from .tables.geography import District, Province, Subdistrict
+from .tables.organizations import (ORG_TYPE_SHORT, InfoAdministrator, LaoWebsite, Organization,
+                            OrgType, TouristCategory, TouristPlace)
+from .tables.submissions import CertificationEvent, FiscalYear, SectionWarning, Submission, YearStatus
 
 __all__ = [
     "db", "utcnow", "Province", "District", "Subdistrict", "Organization", "OrgType",

@@ -177,7 +177,7 @@ def complete_draft(app, demo):
     from sqlalchemy import select
 
     from models import CertificationEvent, Submission
-    from models.sections import SECTIONS
+    from models.tables.sections import SECTIONS
     from workflow import SECTION_COUNT, Status
     with app.app_context():
         carried = [select(cls.submission_id).where(cls.carried_forward) for cls in SECTIONS]

@@ -13,7 +13,7 @@ from sqlalchemy import event, func, select, update
 
 from models import (AccountAction, AccountLog, AccountRequest, AccountStatus, Organization,
                     PasswordReset, RequestStatus, User, db, utcnow)
-from models.passwords import common_passwords, password_problem
+from models.rules.passwords import common_passwords, password_problem
 from workflow import Role
 
 from .conftest import PASSWORD, csrf_token, login, signed_in
@@ -537,7 +537,7 @@ def _statements(app, client, url: str) -> int:
 
 
 def _file_requests(app, n: int) -> None:
-    from models.account_flows import file_request
+    from models.services.accounts import file_request
     with app.app_context():
         orgs = db.session.scalars(select(Organization).where(
             Organization.province_code == "61").order_by(Organization.id)).all()

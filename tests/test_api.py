@@ -9,7 +9,7 @@ import re
 from sqlalchemy import select
 
 from models import Organization, Submission, User, db
-from models.certification import transition
+from models.services.certification import transition
 from workflow import PUBLIC_STATUSES, Status
 
 from .conftest import PASSWORD, login
@@ -81,7 +81,7 @@ def test_a_certified_year_says_who_certified_at_which_level_when_and_its_numbers
 
 
 def test_statistics_are_the_stats_pages_sums(app, client, demo):
-    from models import public
+    from models.reads import public
     with app.app_context():
         expected = public.statistics(2570)
     body = client.get(f"{API}/statistics/2570").get_json()
@@ -198,7 +198,7 @@ def test_a_304_of_a_years_values_reads_no_section_table(app, client, demo):
     """The values' validator comes from the submission row (models/public.year_etag): a client
     that has the answer gets its 304 without a single section or child-table read; a revoked
     and re-certified year has a new validator and its values again."""
-    from models.sections import CHILDREN, SECTIONS
+    from models.tables.sections import CHILDREN, SECTIONS
     tables = {m.__tablename__ for s_ in SECTIONS
               for m in (s_, *(c for _n, c in CHILDREN.get(s_, ())))}
     sub_id, code, year = _certified(app)

@@ -176,7 +176,7 @@ def test_the_sign_in_register_and_set_password_pages_are_not_stored(app, client,
 
     from app import PUBLIC_PAGES
     from models import User, db
-    from models.account_flows import issue_reset_link
+    from models.services.accounts import issue_reset_link
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "lao-6610103"))
         token = issue_reset_link(user, actor=None)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from models import (AccountLog, AccountRequest, AccountStatus, AuditLog, PasswordReset, CertificationEvent, InfoAdministrator, LaoWebsite,
                     Organization, Submission, TouristPlace, User, db)
-from models.sections import CHILDREN, SECTIONS, Section7Environment
+from models.tables.sections import CHILDREN, SECTIONS, Section7Environment
 from workflow import Action, Role
 
 from .conftest import PASSWORD, csrf_token, login

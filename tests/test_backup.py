@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from models import AuditLog, AuditOp, db
-from models.backup import restore
+from models.exchange.backup import restore
 
 BATCH = 20
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from models import CertificationEvent, FiscalYear, Submission, SubmissionLocked, User, db
-from models.certification import transition, transition_one
-from models.sections import Section1General, Section1Recorder, Section7Environment
+from models.services.certification import transition, transition_one
+from models.tables.sections import Section1General, Section1Recorder, Section7Environment
 from workflow import Action, Status, TransitionNotAllowed
 
 from .conftest import csrf_token
@@ -240,7 +240,7 @@ def test_province_extends_the_deadline_of_its_own_laos_only(app, client, login_a
         "csrf_token": token, "rowid": [str(mine)], "until": "31/02/2570"})
     assert "วันที่ไม่ถูกต้อง" in bad.get_data(as_text=True)
     from demo import returned_extension
-    from models.ids import be_date
+    from models.catalogue.reading import be_date
     until = returned_extension()        # 15/1/2570 while the demo's round is the letter's
     done = client.post("/admin/submission/extend/", data={
         "csrf_token": token, "rowid": [str(mine)],

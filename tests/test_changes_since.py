@@ -8,9 +8,9 @@ import re
 from sqlalchemy import select
 
 from models import AuditLog, Submission, User, db
-from models.changes import changes_since, changes_since_certification
-from models.certification import transition_one
-from models.sections import Section7Environment
+from models.reads.changes import changes_since, changes_since_certification
+from models.services.certification import transition_one
+from models.tables.sections import Section7Environment
 from workflow import Action
 
 from . import factories
@@ -138,7 +138,7 @@ def test_the_review_list_counts_changes_in_one_statement_whatever_the_rows(app, 
 
 
 def test_audit_values_are_shown_with_the_catalogues_labels(app_ctx):
-    from models.changes import field_label, table_title, value_text
+    from models.reads.changes import field_label, table_title, value_text
     assert value_text("section7_environment", "waste_disposal_method", "sanitary_landfill") \
         == "ฝังกลบอย่างถูกหลักสุขาภิบาล"
     assert value_text("section4_festival", "month", "4") == "เมษายน"

@@ -23,8 +23,8 @@ from sqlalchemy import event, func, select, update
 
 from models import (CertificationEvent, FiscalYear, Organization, Submission, SubmissionLocked,
                     User, db)
-from models.certification import missing_by_submission, transition
-from models.sections import Section7Environment
+from models.services.certification import missing_by_submission, transition
+from models.tables.sections import Section7Environment
 from workflow import Action, Status
 
 YEAR = 2570
@@ -473,7 +473,7 @@ def test_certify_lao_never_certifies_data_a_concurrent_save_made_incomplete(app,
 def _import_section(sid: int, marker: int) -> dict[str, Any]:
     """Commit an import of section 7 for the submission's LAO (all or nothing) as the province
     officer; returns whether it wrote."""
-    from models.imports import ImportFile, ImportStatus, commit_import
+    from models.exchange.imports import ImportFile, ImportStatus, commit_import
     code = db.session.scalar(select(Organization.dla_code).join(Submission).where(
         Submission.id == sid))
     officer = user(f"prov-{PROVINCE}")

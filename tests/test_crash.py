@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from models import CertificationEvent, FiscalYear, Submission, User, db
-from models.sections import SECTIONS
+from models.tables.sections import SECTIONS
 from workflow import Role, Status
 
 from .factories import add_laos
@@ -53,14 +53,14 @@ CHILD = textwrap.dedent("""
 
         if task == "bulk":
             from models import User
-            from models.certification import transition
+            from models.services.certification import transition
             from workflow import Action
             officer = db.session.get(User, int(sys.argv[5]))
             ids = [int(i) for i in sys.argv[6].split(",")]
             transition(Action.CERTIFY_PROVINCE, ids, officer)
         else:
             from datetime import date
-            from models.rounds import open_year
+            from models.services.rounds import open_year
             open_year(int(sys.argv[5]), date.fromisoformat(sys.argv[6]))
         print("finished", flush=True)
 """)
@@ -129,7 +129,7 @@ def test_sigkill_during_bulk_certification_leaves_none_then_the_rerun_certifies_
         assert _events(ids) == 0
 
         # The restart: the same bulk certification, run again, certifies all of them once.
-        from models.certification import transition
+        from models.services.certification import transition
         from workflow import Action
         officer = db.session.get(User, officer_id)
         assert officer.role is Role.PROVINCE_OFFICER
@@ -168,7 +168,7 @@ def test_sigkill_during_a_year_opening_leaves_no_year_then_the_rerun_opens_it_wh
 
         assert _year_rows(NEW_YEAR) == (0, 0, [0] * len(SECTIONS))
 
-        from models.rounds import open_year
+        from models.services.rounds import open_year
         report = open_year(NEW_YEAR, DEADLINE)
         assert report.new_year
         years, subs, sections = _year_rows(NEW_YEAR)

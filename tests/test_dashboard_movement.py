@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from models import CertificationEvent, FiscalYear, Organization, Submission, User, YearStatus, db
-from models import progress
+from models.reads import progress
 from workflow import BANGKOK, Action, Role, Status, today_in_thailand
 
 from . import factories

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import AuditLog, Submission, db
-from models.sections import Section1General, Section6Disaster, Section7Environment
+from models.tables.sections import Section1General, Section6Disaster, Section7Environment
 
 from .formdata import double_the_men, form_fields
 
@@ -161,13 +161,13 @@ def test_foreign_child_row_ids_cannot_be_edited(app, client, clerk):
     data["recorders-0-name"] = "ผู้บุกรุก"
     _post(client, 1, clerk, data)
     with app.app_context():
-        from models.sections import Section1Recorder
+        from models.tables.sections import Section1Recorder
         assert db.session.get(Section1Recorder, foreign_id).name == foreign_name
 
 
 def test_certified_sections_cannot_be_opened_for_editing(app, client, clerk):
     with app.app_context():
-        from models.certification import transition
+        from models.services.certification import transition
         from models import User
         sub = db.session.get(Submission, clerk)
         user = db.session.scalar(select(User).where(User.organization_id == sub.organization_id))

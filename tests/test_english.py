@@ -26,8 +26,8 @@ from sqlalchemy import String, Text, select
 
 from models import (AuditLog, CertificationEvent, District, InfoAdministrator, LaoWebsite,
                     Organization, Province, Subdistrict, Submission, TouristPlace, User, db)
-from models.sections import CHILDREN, SECTIONS
-from models.submissions import SectionWarning
+from models.tables.sections import CHILDREN, SECTIONS
+from models.tables.submissions import SectionWarning
 from workflow import Status
 
 from .conftest import csrf_token, login
@@ -109,22 +109,22 @@ EXCEPTIONS = {
     # The Thai month names and their abbreviations are the Thai half of month_name/thai_date.
     "workflow.py#months": set(),
     # What a typed or imported Thai yes / no says (input, not output).
-    "models/rulebook.py": {"มี", "ใช่", "ไม่มี", "ไม่ใช่"},
+    "models/catalogue/rule_kinds.py": {"มี", "ใช่", "ไม่มี", "ไม่ใช่"},
     # Data products stay Thai (see README: exports): the public CSV's column headers.
     "views/public.py": {"ด้านที่", "ด้าน", "หมวด", "รายการที่", "รหัสข้อมูล", "ข้อมูล", "หน่วย",
                         "ค่า"},
     # The short tab name strips the Thai word "ข้อมูล" from a Thai title (English has its own).
     "views/presentation.py": {"ข้อมูลด้าน", "ข้อมูล"},
-    # The workbook's own summary sheet the importer passes over (models/workbooks.py names it).
-    "models/imports.py": {"สรุป"},
+    # The workbook's own summary sheet the importer passes over (models/exchange/workbooks.py names it).
+    "models/exchange/imports.py": {"สรุป"},
     # The Unicode block of Thai, to recognise a CSV in TIS-620 by the Thai it decodes to.
-    "models/sheets.py": {"[\u0e00-\u0e7f]"},
+    "models/exchange/sheets.py": {"[\u0e00-\u0e7f]"},
 }
 # Modules whose Thai is a data product's, not a screen's (README: Languages):
 # - the open data API sets no session, so it has no language: its OpenAPI document and error
 #   bodies are Thai, like the data it serves (its docs page is a template, scanned below);
 # - the XLSX workbooks keep Thai sheet names and headers whoever downloads them, as the CSVs do.
-THAI_ONLY_MODULES = {"views/api.py", "views/api_schemas.py", "models/workbooks.py"}
+THAI_ONLY_MODULES = {"views/api.py", "views/api_schemas.py", "models/exchange/workbooks.py"}
 SOURCES = ["app.py", "workflow.py", *sorted(
     path for folder in ("views", "models") for p in (ROOT / folder).glob("*.py")
     if (path := p.relative_to(ROOT).as_posix()) not in THAI_ONLY_MODULES)]

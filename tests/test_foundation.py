@@ -238,7 +238,7 @@ def test_national_scale_seed_matches_the_type_mix(app, runner):
                                  "--password", PASSWORD])
     assert result.exit_code == 0, result.output
     from demo import NATIONAL_MIX
-    from models.sections import SECTIONS
+    from models.tables.sections import SECTIONS
     with app.app_context():
         counts = dict(db.session.execute(
             select(Organization.org_type, func.count()).group_by(Organization.org_type)).all())
@@ -253,7 +253,7 @@ def test_national_scale_seed_matches_the_type_mix(app, runner):
 
 
 def test_demo_open_year_drafts_hold_carried_forward_sections(app, demo):
-    from models.sections import SECTIONS
+    from models.tables.sections import SECTIONS
     with app.app_context():
         drafts = select(Submission.id).where(Submission.fiscal_year == 2570,
                                              Submission.status == Status.DRAFT)

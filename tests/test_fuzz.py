@@ -91,7 +91,7 @@ def test_no_section_form_post_gives_a_5xx_or_half_a_save(app, client, clerk, rec
     """The 8 section forms of a clerk's draft, each field drawn from anything at all: the
     answer is a save (302) or the form again with a message (200), never a 5xx, and a refused
     post leaves the section's version as it was."""
-    from models.sections import SECTIONS
+    from models.tables.sections import SECTIONS
     from .formdata import form_fields
     sent, errors, outcomes = [0], [], {}
 

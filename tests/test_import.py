@@ -15,8 +15,8 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select, update
 
 from models import AuditLog, ImportBatch, Organization, Submission, User, db
-from models.imports import ImportMode, ImportSource, ImportStatus
-from models.sections import Section1General, Section7Environment, Section8Finance
+from models.exchange.imports import ImportMode, ImportSource, ImportStatus
+from models.tables.sections import Section1General, Section7Environment, Section8Finance
 from workflow import Status
 
 from .conftest import login, signed_in
@@ -489,7 +489,7 @@ def test_the_cli_export_writes_the_workbook_that_re_imports(app, world, runner, 
 
 def test_statements_of_a_commit_do_not_grow_with_rows_beyond_one_update_each(app, world):
     from sqlalchemy import event
-    from models.imports import ImportFile, commit_import
+    from models.exchange.imports import ImportFile, commit_import
 
     def run(codes, value):
         data = _csv([["dla_code", "rainfall"], *[[c, value] for c in codes]])
@@ -553,8 +553,8 @@ def test_warnings_of_an_import_from_an_english_screen_are_stored_in_thai(app, wo
 
 
 def test_an_import_that_completes_a_section_moves_the_sections_complete_count(app, world):
-    from models.completeness import missing_fields, sections_complete
-    from models.sections import SECTIONS
+    from models.rules.completeness import missing_fields, sections_complete
+    from models.tables.sections import SECTIONS
     with app.app_context():
         drafts_ = db.session.scalars(select(Submission).where(
             Submission.fiscal_year == YEAR, Submission.status == Status.DRAFT,
@@ -630,7 +630,7 @@ def test_the_dry_run_takes_no_lock(app, world):
 
 
 def test_the_public_year_page_names_the_system_a_certified_value_came_from(app, world):
-    from models.certification import missing_by_submission, transition
+    from models.services.certification import missing_by_submission, transition
     from workflow import Action
     with app.app_context():
         rows = db.session.execute(

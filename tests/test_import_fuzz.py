@@ -20,9 +20,9 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from models import AuditLog, ImportBatch, Organization, Submission, db
-from models.imports import ImportStatus, importable
-from models.sections import Section7Environment
-from models.sheets import MAX_COLUMNS, MAX_ROWS
+from models.exchange.imports import ImportStatus, importable
+from models.tables.sections import Section7Environment
+from models.exchange.sheets import MAX_COLUMNS, MAX_ROWS
 from workflow import Status
 
 from .conftest import csrf_token, login
@@ -108,7 +108,7 @@ def _state():
 
 @pytest.mark.parametrize("section", [7, 1])
 def test_no_file_gives_a_5xx_or_a_partial_write(app, demo, section, record_property):
-    from models.sections import section_by_no
+    from models.tables.sections import section_by_no
     section_cls = section_by_no(section)
     subs = _editable(app)
     drafts = [c for c, _i, status in subs if status is Status.DRAFT]
@@ -211,7 +211,7 @@ def _far_files(code: str, column: str):
 def test_far_cells_declared_dimensions_and_blank_runs_get_an_answer_and_write_nothing(app, demo):
     """Never a 5xx, never a write from a dry run; a valued cell outside the limits is named in
     the refusal; the province's page answers after every file."""
-    from models.sections import section_by_no
+    from models.tables.sections import section_by_no
     subs = _editable(app)
     code = next(c for c, _i, status in subs if status is Status.DRAFT)
     column = importable(section_by_no(7))[-1].key

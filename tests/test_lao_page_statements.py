@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import event, select
 
 from models import Submission, db
-from models.sections import Section1General, Section6Disaster
+from models.tables.sections import Section1General, Section6Disaster
 
 from .formdata import form_fields
 from .test_query_counts import (PROVINCE, add_education_and_festivals, add_vehicles, explain,

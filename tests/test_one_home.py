@@ -1,5 +1,5 @@
 """One home for each rule: the screens follow workflow.py's tables, the scope comes from
-models.scoping.placement(), labels from the labelled enums, the section count from
+models.rules.scoping.placement(), labels from the labelled enums, the section count from
 SECTION_COUNT.  Each test here fails when a view or template says a rule a second time."""
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 
 import workflow
 from models import AuditLog, CertificationEvent, FiscalYear, Submission, User, db
-from models.certification import extend_deadline, stamp_values, transition
-from models.ids import be_date
-from models.scoping import placement
+from models.services.certification import extend_deadline, stamp_values, transition
+from models.catalogue.reading import be_date
+from models.rules.scoping import placement
 from views.base import ScopedModelView
 from workflow import (PERMISSIONS, SECTION_COUNT, TRANSITIONS, Action, LabeledEnum, Permission,
                       Role, Stamp, Status, Transition, TransitionNotAllowed, may)
@@ -341,7 +341,7 @@ def test_the_number_of_sections_is_written_only_as_section_count():
     for path in sorted(ROOT.rglob("*.py")):
         rel = path.relative_to(ROOT)
         if rel.parts[0] in (".venv", "migrations", "tests", "bench") \
-                or rel.as_posix() in ("models/sections.py", "workflow.py"):
+                or rel.as_posix() in ("models/tables/sections.py", "workflow.py"):
             continue
         code = _code_without_docstrings_and_comments(path.read_text(encoding="utf-8"))
         found += [f"{rel}: {m.group(0)}" for m in _EIGHT.finditer(code)]
@@ -350,7 +350,7 @@ def test_the_number_of_sections_is_written_only_as_section_count():
         found += [f"{path.relative_to(ROOT)}: {m.group(0)}" for m in _EIGHT.finditer(text)]
     assert found == []
     assert workflow.SECTION_COUNT == 8
-    from models.sections import SECTIONS
+    from models.tables.sections import SECTIONS
     assert len(SECTIONS) == SECTION_COUNT
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import District, FiscalYear, Organization, OrgType, Submission, YearStatus, db
-from models.rounds import open_year
+from models.services.rounds import open_year
 from workflow import Status
 
 from .conftest import login

@@ -9,7 +9,7 @@ import re
 from sqlalchemy import select
 
 from models import Organization, Submission, User, db
-from models.certification import transition
+from models.services.certification import transition
 from workflow import PUBLIC_STATUSES, Status
 
 REASON = "ข้อมูลประชากรไม่ตรง"
@@ -120,7 +120,7 @@ def test_a_certified_year_downloads_as_csv_and_json_and_nothing_else_does(app, c
         hidden = db.session.scalars(select(Submission).where(
             Submission.status == Status.DRAFT).order_by(Submission.id)).first()
         code, year = shown.organization.dla_code, shown.fiscal_year
-        from models.sections import Section1General
+        from models.tables.sections import Section1General
         population = db.session.get(Section1General, shown.id).population_total
         draft = (hidden.organization.dla_code, hidden.fiscal_year)
     raw = client.get(f"/orgs/{code}/{year}/data.csv")
@@ -143,7 +143,7 @@ def test_a_certified_year_downloads_as_csv_and_json_and_nothing_else_does(app, c
 def test_stats_add_up_certified_years_only(app, client, demo):
     from sqlalchemy import func
 
-    from models.sections import Section1General
+    from models.tables.sections import Section1General
     with app.app_context():
         def certified_population():
             return db.session.scalar(select(func.sum(Section1General.population_total)).join(
@@ -168,7 +168,7 @@ def test_stats_are_summed_once_until_a_certification_changes_them(app, client, d
     """The sums behind /stats and the API (30–60 ms at national scale) are kept per process
     under the published data's fingerprint: read again, they are not summed again; a
     transition out of the public statuses sums them again, and the page shows the new sums."""
-    from models import public
+    from models.reads import public
     summed = []
     real = public._statistics
     monkeypatch.setattr(public, "_statistics",
@@ -241,7 +241,7 @@ def test_statistics_follow_a_swap_that_keeps_the_count_and_the_versions(app, cli
     derandomized property test met this: /stats still counted the revoked LAO's people)."""
     from sqlalchemy import func, update
 
-    from models.sections import Section1General
+    from models.tables.sections import Section1General
     b_id, b_clerk, _name = complete_draft
     with app.app_context():
         top = db.session.scalar(select(func.max(Submission.id)).where(
@@ -275,7 +275,7 @@ def test_statistics_follow_a_swap_that_keeps_the_count_and_the_versions(app, cli
 def test_a_provinces_fingerprint_moves_with_its_own_transitions_only(app, two_provinces):
     """A province's kept public workbook is written again after a transition of one of its
     LAO-years, not after another province's (the nation's key moves with either)."""
-    from models.public import publication_fingerprint
+    from models.reads.public import publication_fingerprint
 
     def keys():
         return {p: publication_fingerprint(2570, p) for p in ("61", "18", None)}

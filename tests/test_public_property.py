@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
 from models import Organization, Submission, User, db
-from models.certification import transition
-from models.sections import Section1General
+from models.services.certification import transition
+from models.tables.sections import Section1General
 from workflow import PUBLIC_STATUSES, TRANSITIONS, Role, Status
 
 YEAR = 2570

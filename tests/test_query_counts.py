@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import event, func, insert, select, update
 
 from models import FiscalYear, Submission, User, YearStatus, db
-from models.sections import (EducationAffiliation, EducationLevel, Section4Education,
+from models.tables.sections import (EducationAffiliation, EducationLevel, Section4Education,
                              Section4Festival, Section6Vehicle, VehicleKind)
 from workflow import Status
 
@@ -77,7 +77,7 @@ def measure(app, client, url: str, warm: bool = True) -> tuple[int, str, list[st
     """(statements sent while GET `url` ran, the page's text, the statements).
 
     With `warm`, the page is requested once first: the filter options are cached per scope
-    (models/master_cache.py), so what is counted is the steady state of every later request
+    (models/reads/master_cache.py), so what is counted is the steady state of every later request
     (test_filter_options_are_cached counts the first one)."""
     if warm:
         client.get(url).get_data()
@@ -381,7 +381,7 @@ def test_section_edit_does_not_grow_with_child_rows(app, section_no):
 def test_filter_options_are_cached_per_scope_and_follow_master_data(app):
     """The review list's filter menu (years, 928 districts for the admin, provinces) is built
     once per scope, not per request; a new fiscal year shows at once (same process)."""
-    from models import master_cache
+    from models.reads import master_cache
     seed(app)
     master_cache.clear()
     admin = signed_in(app, "admin")

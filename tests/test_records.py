@@ -129,7 +129,7 @@ def test_the_website_has_one_place_shown_in_section_1_too(app, client, login_as,
     """บันทึกเว็บไซต์ อปท. is the website's home; ด้าน 1 of the LAO's open drafts shows it and
     its form does not ask again; the demo's list is no longer empty."""
     from models import FiscalYear, Submission
-    from models.sections import Section1General
+    from models.tables.sections import Section1General
     from workflow import Status
     with app.app_context():
         named = db.session.scalar(select(func.count()).select_from(LaoWebsite))

@@ -92,7 +92,7 @@ def test_the_province_sees_the_warnings_in_its_list_and_bulk_preview(app, comple
 
 def test_a_return_is_on_the_clerks_home_page_with_reason_who_and_the_way_to_fix(app, demo):
     from models import User
-    from models.certification import transition
+    from models.services.certification import transition
     reason = "ข้อมูลประชากรไม่ตรงกับทะเบียนราษฎร ณ 31 ธ.ค."
     with app.app_context():
         sub = db.session.scalars(select(Submission).where(
@@ -119,7 +119,7 @@ def test_a_return_is_on_the_clerks_home_page_with_reason_who_and_the_way_to_fix(
 def test_each_certification_has_a_stable_reference_number_on_the_status_tab_and_report(
         app, complete_draft):
     from models import User
-    from models.certification import transition
+    from models.services.certification import transition
     sub_id, clerk, _name = complete_draft
     with app.app_context():
         dla = db.session.get(Submission, sub_id).organization.dla_code
@@ -141,7 +141,7 @@ def test_each_certification_has_a_stable_reference_number_on_the_status_tab_and_
 
 
 def test_certifying_with_carried_sections_asks_the_clerk_to_confirm_them(app, complete_draft):
-    from models.sections import Section3Economy, Section5Health
+    from models.tables.sections import Section3Economy, Section5Health
     sub_id, clerk, _name = complete_draft
     with app.app_context():
         for cls in (Section3Economy, Section5Health):

@@ -14,10 +14,10 @@ from sqlalchemy import delete, event, func, insert, select, update
 
 from models import (CertificationEvent, FiscalYear, Organization, OrgType, Submission,
                     SubmissionLocked, YearStatus, db)
-from models.certification import missing_by_submission
-from models.meta import catalogue_columns
-from models.rounds import OpenReport, RoundError, close_year, open_year
-from models.sections import CHILDREN, SECTIONS, Section2Infrastructure
+from models.services.certification import missing_by_submission
+from models.catalogue.columns import catalogue_columns
+from models.services.rounds import OpenReport, RoundError, close_year, open_year
+from models.tables.sections import CHILDREN, SECTIONS, Section2Infrastructure
 from workflow import Status
 
 from .conftest import PASSWORD

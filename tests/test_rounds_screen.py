@@ -1,5 +1,5 @@
 """Fiscal years for the dla_admin, on screen (issue 9 part 3): open a year with carry-forward,
-set the deadline in BE, close, re-open — through models/rounds.py, never a bare status edit."""
+set the deadline in BE, close, re-open — through models/services/rounds.py, never a bare status edit."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from models import FiscalYear, Organization, Submission, YearStatus, db
-from models.sections import Section1General
+from models.tables.sections import Section1General
 
 from .conftest import csrf_token, login
 
@@ -87,7 +87,7 @@ def test_the_edit_form_sets_the_deadline_in_be_and_cannot_change_the_status(app,
     client, token = _admin(app)
     form = client.get("/admin/fiscal_year/edit/?id=2570").get_data(as_text=True)
     from demo import open_year_deadline
-    from models.ids import be_date
+    from models.catalogue.reading import be_date
     assert 'name="status"' not in form
     assert f'value="{be_date(open_year_deadline())}"' in form
     done = client.post("/admin/fiscal_year/edit/?id=2570", data={

@@ -1,4 +1,4 @@
-"""Every rule of the registry (models/rulebook.py, declared in models/sections.py) is enforced on
+"""Every rule of the registry (models/catalogue/rule_kinds.py, declared in models/tables/sections.py) is enforced on
 every path: `check_section`, the section edit form, the database CHECK (where it has one) and
 the demo generator.  The tests iterate the registry, so a new rule is covered by adding it.
 """
@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 
 from demo.values import section_rows
 from models import Submission, db
-from models.organizations import OrgType
-from models.rulebook import Range, registry, rules_of
-from models.rules import RuleContext, check_section
-from models.sections import CHILDREN, SECTIONS, Section1General
+from models.tables.organizations import OrgType
+from models.catalogue.rule_kinds import Range, registry, rules_of
+from models.rules.values import RuleContext, check_section
+from models.tables.sections import CHILDREN, SECTIONS, Section1General
 
 from .formdata import form_fields
 

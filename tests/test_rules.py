@@ -1,4 +1,4 @@
-"""The validation rulebook (SPEC §5, models/rules.py): pure functions, no app, no database.
+"""The validation rulebook (SPEC §5, models/rules/values.py): pure functions, no app, no database.
 
 For every rule: a good value gives no finding for its field, a bad value gives the expected
 Thai message with the right blocking flag.
@@ -12,9 +12,9 @@ from decimal import Decimal as D
 import pytest
 
 from demo.values import section_rows
-from models.organizations import OrgType
-from models.rules import Finding, RuleContext, blocking, check_section, warnings
-from models.sections import (
+from models.tables.organizations import OrgType
+from models.rules.values import Finding, RuleContext, blocking, check_section, warnings
+from models.tables.sections import (
     CHILDREN, SECTIONS, Section1General, Section2Infrastructure, Section3Economy,
     Section4Social, Section5Health, Section6Disaster, Section7Environment, Section8Finance,
 )

@@ -9,8 +9,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from models import Submission, User, db
-from models.certification import transition
-from models.sections import Section2Infrastructure, Section8Finance
+from models.services.certification import transition
+from models.tables.sections import Section2Infrastructure, Section8Finance
 from workflow import PUBLIC_STATUSES, Status
 
 ROADS = ("road_asphalt_km", "road_concrete_km", "road_laterite_km", "road_crushed_rock_km",

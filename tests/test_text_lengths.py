@@ -13,7 +13,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from models import AuditLog, db
 from models.base import Base
-from models.sections import Section1General
+from models.tables.sections import Section1General
 
 from .formdata import form_fields
 

@@ -43,7 +43,7 @@ def test_be_years_have_no_separator_and_months_are_thai_names(app, demo):
     from sqlalchemy import select
 
     from models import Submission, db
-    from models.sections import Section4Festival, Section6Vehicle
+    from models.tables.sections import Section4Festival, Section6Vehicle
     from workflow import THAI_MONTHS, Status
     with app.app_context():
         sub = next(s for s in db.session.scalars(select(Submission).where(

@@ -10,7 +10,7 @@ from sqlalchemy import inspect, select
 
 from models import (FiscalYear, InfoAdministrator, LaoWebsite, Organization, Submission,
                     TouristPlace, User, YearStatus, db)
-from models.sections import SECTIONS
+from models.tables.sections import SECTIONS
 from workflow import Role, Status
 
 from .conftest import login

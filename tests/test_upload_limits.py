@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from models import AuditLog, ImportBatch, Submission, db
-from models.sheets import MAX_AREA, MAX_COLUMNS, MAX_ELEMENTS, MAX_ROWS, read_table
+from models.exchange.sheets import MAX_AREA, MAX_COLUMNS, MAX_ELEMENTS, MAX_ROWS, read_table
 
 from . import rawxlsx
 from .conftest import csrf_token, login
@@ -33,10 +33,10 @@ _READER = r"""
 import json, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))   # a regression fails, not the host
 sys.path.insert(0, sys.argv[1])
-# models/sheets.py alone (its imports: workflow, python-calamine, XlsxWriter), not the models
+# models/exchange/sheets.py alone (its imports: workflow, python-calamine, XlsxWriter), not the models
 # package: the baseline is then this reader's, not the whole application's import.
 import importlib.util
-spec = importlib.util.spec_from_file_location("sheets", sys.argv[1] + "/models/sheets.py")
+spec = importlib.util.spec_from_file_location("sheets", sys.argv[1] + "/models/exchange/sheets.py")
 sheets = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(sheets)
 FileRefused, read_table = sheets.FileRefused, sheets.read_table

@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 
 import views.submissions as submission_views
 from models import db
-from models.sections import Section7Environment
-from models.scoping import scope_key
+from models.tables.sections import Section7Environment
+from models.rules.scoping import scope_key
 from views import workbook_cache
 
 from .conftest import signed_in
@@ -171,7 +171,7 @@ def test_each_scope_has_its_own_kept_workbooks(app, demo):
     from sqlalchemy import select
 
     from models import User
-    from models.accounts import AccountStatus
+    from models.tables.accounts import AccountStatus
     with app.app_context():
         users = {u.username: u for u in db.session.scalars(select(User))}
         keys = {name: scope_key(user) for name, user in users.items()}
@@ -217,7 +217,7 @@ def test_a_public_workbook_never_sends_a_year_that_left_the_public_statuses(
     from sqlalchemy import select
 
     from models import Organization, Submission, User
-    from models.certification import transition
+    from models.services.certification import transition
     from workflow import Status
     monkeypatch.setitem(app.config, "WORKBOOK_FRESH_SECONDS", 0)
     public = app.test_client()

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from models import Organization, Submission, User, db
-from models.meta import catalogue_columns
-from models.sections import (CHILDREN, SECTIONS, Section1General, Section6Vehicle,
+from models.catalogue.columns import catalogue_columns
+from models.tables.sections import (CHILDREN, SECTIONS, Section1General, Section6Vehicle,
                              Section8Finance)
 from workflow import PUBLIC_STATUSES, Status, today_in_thailand
 
@@ -286,8 +286,8 @@ def test_workbook_cells_keep_their_types():
     from datetime import datetime, timezone
     from decimal import Decimal
 
-    from models.workbooks import be_date, be_datetime, cell_value
-    from models.sections import OrgSize
+    from models.exchange.workbooks import be_date, be_datetime, cell_value
+    from models.tables.sections import OrgSize
     assert cell_value(12) == 12 and cell_value(Decimal("1.50")) == 1.5
     assert cell_value(date(2025, 12, 31)) == "31/12/2568" == be_date(date(2025, 12, 31))
     assert be_datetime(datetime(2026, 12, 1, 17, 30, tzinfo=timezone.utc)) == "2/12/2569 00:30"
@@ -369,7 +369,7 @@ def test_the_public_workbook_is_written_once_until_the_published_data_changes(
     import shutil
 
     import views.public as public_views
-    from models.certification import transition
+    from models.services.certification import transition
     # Start from nothing: an earlier test's identical demo data has the same fingerprint.
     shutil.rmtree(app.config["WORKBOOK_CACHE_DIR"], ignore_errors=True)
     written = []

@@ -1,10 +1,10 @@
 """pybabel extraction for INFO's Python sources: gettext calls, and the field catalogue's texts.
 
 Babel's own Python extractor finds `_()`, `gettext()`, `lazy_gettext()`, `ngettext()` and the
-no-op marker `N_()`.  The field catalogue (models/meta.py helpers in models/sections.py …)
+no-op marker `N_()`.  The field catalogue (models/catalogue/columns.py helpers in models/tables/sections.py …)
 passes its help text, fieldset group, unit and range message as keyword arguments
 (`help="…"`, `group="…"`, `unit="…"`, `range_message="…"`) and its value rules their
-message templates (`message="… {value}"`, models/rulebook.py); they are stored in `Column.info`
+message templates (`message="… {value}"`, models/catalogue/rule_kinds.py); they are stored in `Column.info`
 untranslated (exports stay Thai) and translated where a screen shows them
 (views/i18n.catalogue_text).  This extractor yields those keyword strings too, so one
 `pybabel extract` sees every msgid.  Labels are not extracted: they are bilingual pairs already

@@ -2,7 +2,7 @@
 set-password page, and the back-office views of requests and of the account audit trail.
 
 Who manages whom is the permission table (workflow.PERMISSIONS, GRANTABLE_ROLES) and the one
-scope rule (models.scoping: users, requests and their log are placed by their province).
+scope rule (models.rules.scoping: users, requests and their log are placed by their province).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
 from models import AccountLog, AccountRequest, District, Organization, Province, RequestStatus, db
-from models.account_flows import (AccountError, approve_request, file_request, reject_request,
+from models.services.accounts import (AccountError, approve_request, file_request, reject_request,
                                   reset_link_user, spend_reset_link)
-from models.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
+from models.rules.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 from workflow import Permission, may, roles_for
 
 from .auth import limiter
@@ -38,7 +38,7 @@ def _limit(name: str):
 
 
 def policy_validator(form, field) -> None:
-    """WTForms validator: the password policy of models/passwords.py (a Length(min=8) before
+    """WTForms validator: the password policy of models/rules/passwords.py (a Length(min=8) before
     it says "too short" in WTForms' own words)."""
     if field.data and len(field.data) >= MIN_LENGTH \
             and (problem := password_problem(field.data)) is not None:

@@ -1,5 +1,5 @@
 """The forms behind the certification screens: a reason, a deadline extension, the bulk
-confirmation.  Flask-WTF (CSRF, Thai messages); the ids they act on are parsed by models.ids."""
+confirmation.  Flask-WTF (CSRF, Thai messages); the ids they act on are parsed by models.catalogue.reading."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from models.certification import MAX_REASON
+from models.services.certification import MAX_REASON
 
 from .forms import ThaiDateField
 from .i18n import WTFormsCatalogueMeta

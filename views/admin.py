@@ -19,12 +19,12 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from models import (AccountLog, AccountRequest, AccountStatus, AuditLog, ImportBatch, CertificationEvent, District, FiscalYear, InfoAdministrator,
                     LaoWebsite, Organization, Province, Subdistrict, Submission, TouristPlace,
                     User, YearStatus, db)
-from models.account_flows import issue_reset_link
-from models.accounts import SCOPE_COLUMN, RequestStatus, place_user
-from models.scoping import scoped
-from models.passwords import MAX_LENGTH, MIN_LENGTH
-from models.certification import submission_scope
-from models.sections import CHILDREN, SECTIONS
+from models.services.accounts import issue_reset_link
+from models.tables.accounts import SCOPE_COLUMN, RequestStatus, place_user
+from models.rules.scoping import scoped
+from models.rules.passwords import MAX_LENGTH, MIN_LENGTH
+from models.services.certification import submission_scope
+from models.tables.sections import CHILDREN, SECTIONS
 from workflow import (SECTION_COUNT, Action, Permission, Role, Status, grantable_roles, may,
                       roles_for)
 
@@ -134,7 +134,7 @@ class OrganizationView(ScopedModelView):
     submissions stay attached).  Its open years' submissions follow a move or a change of
     type, so the scope rule (which reads the submission's own district and province) places
     them where the LAO now is; closed years keep where and what it was that year.  An
-    inactive LAO gets no draft when the next year opens (models/rounds.py).
+    inactive LAO gets no draft when the next year opens (models/services/rounds.py).
     """
 
     roles = roles_for(Permission.MANAGE_MASTER_DATA)
@@ -253,7 +253,7 @@ class UserView(ScopedModelView):
         if password:
             model.set_password(password)
         # A change of role, place or status ends the user's sessions and voids unused
-        # set-password links when it is flushed (models/accounts.py, for every path); an
+        # set-password links when it is flushed (models/tables/accounts.py, for every path); an
         # unchanged save, or a new phone number, does neither.
 
     @action("disable", _l("ระงับการใช้งาน"),
@@ -285,7 +285,7 @@ class UserView(ScopedModelView):
 
 def imported_column(view, _context, model, _name) -> Markup:
     """ "e-LAAS: revenue, …" for the fields another system supplied, not the stored JSON."""
-    from models.imports import imported_fields
+    from models.tables.batches import imported_fields
     return Markup("<br>").join(
         Markup("{}: {}").format(source, ", ".join(labels))
         for source, labels in imported_fields(view.model, getattr(model, "imported", None)))

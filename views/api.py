@@ -5,7 +5,7 @@ marshmallow schemas of views/api_schemas.py, which also parse the query strings;
 renders it with swagger-ui served by INFO itself (/vendor/…, no CDN).
 
 What every answer has in common (`_http_caching`, `init_api`):
-- only PUBLIC_STATUSES data: every read goes through models/public.py;
+- only PUBLIC_STATUSES data: every read goes through models/reads/public.py;
 - `ETag` = a hash of the body itself (Werkzeug's `add_etag`) — for a year's values, the year's own
   validator `public.year_etag` (read before the sections: a 304 reads none) — so a revoked LAO-year changes the
   answer at once; `If-None-Match` → 304; `Cache-Control: public, max-age=API_CACHE_SECONDS`;
@@ -27,9 +27,9 @@ from flask_smorest import Api, Blueprint, abort
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
-from models import public
-from models.ids import parse_code, parse_year
-from models.overview import SubmissionOverview
+from models.reads import public
+from models.catalogue.reading import parse_code, parse_year
+from models.reads.overview import SubmissionOverview
 from workflow import Action, Status
 
 from . import api_schemas as s
@@ -252,7 +252,7 @@ def _certifications(sub) -> list[dict]:
 
 
 def _figures(sums) -> list[dict]:
-    from models import sections
+    from models.tables import sections
     return [dict(field=f"{getattr(sections, model).__tablename__}.{column}", label=label,
                  unit=unit, value=public._plain(value or 0))
             for (label, unit, model, column), value in zip(public.STATS, sums)]

@@ -4,7 +4,7 @@ range of BE dates; rows through the one scope rule (an LAO clerk its LAO's, a di
 its district's, a province officer its province's, the DLA all).
 
 Values are shown as the screens show them: a field code by its catalogue label, a choice by its
-label, dates in BE (models/changes.py).  The LAO of each row is read once per page.
+label, dates in BE (models/reads/changes.py).  The LAO of each row is read once per page.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from sqlalchemy import or_, select
 
 from models import (AuditLog, AuditOp, CertificationEvent, FiscalYear, Organization, Submission,
                     User, db)
-from models.changes import field_label, table_title, value_text
-from models.audit import _audited_models
+from models.reads.changes import field_label, table_title, value_text
+from models.tables.audit import _audited_models
 from workflow import BANGKOK, Action, Permission, Role, Status, roles_for
 
-from models.ids import parse_int_id
-from models.imports import ImportBatch, ImportMode, ImportSource, ImportStatus
+from models.catalogue.reading import parse_int_id
+from models.tables.batches import ImportBatch, ImportMode, ImportSource, ImportStatus
 
 from .base import ScopedModelView
 from .forms import parse_thai_date

@@ -17,8 +17,8 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from models import AccountStatus, User, db, utcnow
-from models.account_flows import void_reset_links
-from models.accounts import dummy_password_check
+from models.services.accounts import void_reset_links
+from models.tables.accounts import dummy_password_check
 
 from .i18n import WTFormsCatalogueMeta
 

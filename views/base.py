@@ -30,8 +30,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import db
-from models.ids import parse_code, parse_int_id
-from models.scoping import scoped
+from models.catalogue.reading import parse_code, parse_int_id
+from models.rules.scoping import scoped
 from workflow import BANGKOK, LabeledEnum, Role
 
 from .i18n import InfoBaseForm, bilingual
@@ -92,7 +92,7 @@ class ScopedModelView(RoleGated, ModelView):
     """Login + role check, and one row scope used by list, count, record pages and actions.
 
     Subclasses say only who may open them (`roles`, from the permission table of workflow.py);
-    where a row lives is the model's entry in `models.scoping.placement()`.
+    where a row lives is the model's entry in `models.rules.scoping.placement()`.
     """
 
     roles: ClassVar[frozenset[Role]] = frozenset({Role.DLA_ADMIN})
@@ -118,7 +118,7 @@ class ScopedModelView(RoleGated, ModelView):
 
     # --- the one scope ---------------------------------------------------------------------
     def scope(self, query):
-        """Narrow `query` to the rows the current user may see (models.scoping is the rule)."""
+        """Narrow `query` to the rows the current user may see (models.rules.scoping is the rule)."""
         return scoped(query, self.model, current_user)
 
     # --- list arguments a browser, a bookmark or a fuzzer sends ------------------------------
@@ -346,7 +346,7 @@ def _fits(column: Any, value: Any) -> bool:
 
 
 def parse_key(column: Any, raw: Any) -> Any | None:
-    """A value for primary-key `column` from a request, or None (models.ids is the parser)."""
+    """A value for primary-key `column` from a request, or None (models.catalogue.reading is the parser)."""
     if isinstance(column.type, Integer):
         return parse_int_id(raw)
     return parse_code(raw)

@@ -2,7 +2,7 @@
 item 1) — the nation per province (dla_admin), a province per district and per LAO type, a
 district per LAO — with the lagging LAOs as a table, a CSV and a print page for a reminder letter.
 
-The numbers come from models/progress.py (GROUP BY, the one scope rule); each count links to the
+The numbers come from models/reads/progress.py (GROUP BY, the one scope rule); each count links to the
 officers' review list filtered to exactly those LAO-years (SubmissionReviewView.filtered_url).
 A place outside the user's scope, or a year that does not exist, is a 404.
 """
@@ -19,11 +19,11 @@ from flask_admin import BaseView, expose
 from flask_babel import force_locale, gettext
 from flask_login import current_user
 
-from models import progress
-from models.ids import parse_code, parse_year
-from models.organizations import ORG_TYPE_SHORT, OrgType
-from models.progress import Counts, Place
-from models.workbooks import table_workbook
+from models.reads import progress
+from models.catalogue.reading import parse_code, parse_year
+from models.tables.organizations import ORG_TYPE_SHORT, OrgType
+from models.reads.progress import Counts, Place
+from models.exchange.workbooks import table_workbook
 from workflow import (BANGKOK, SECTION_COUNT, Permission, Role, Status, roles_for, thai_date,
                       today_in_thailand)
 

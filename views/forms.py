@@ -1,10 +1,10 @@
-"""WTForms fields generated from the column metadata of models/meta.py.
+"""WTForms fields generated from the column metadata of models/catalogue/columns.py.
 
 One place turns `Column.info` (kind, label, unit, help, choices) into a form field with Thai
 labels, units, help text and widgets; the section forms, their inline child rows and any later
 import preview all use it.  A field parses its value (a number that is not one is its own
 message) but does not re-check the value rules: the section forms run
-`models.rules.check_section` over the whole row, so each mistake has exactly one message.
+`models.rules.values.check_section` over the whole row, so each mistake has exactly one message.
 A field used outside a section form (`field_for(column)`, e.g. tourist-place coordinates) gets
 one validator that asks the same rulebook about its column.
 """
@@ -28,10 +28,10 @@ from flask_admin import helpers as admin_helpers
 from flask_babel import LazyString, gettext, lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from models import ids
-from models.meta import catalogue_columns
-from models.rulebook import model_of
-from models.rules import column_message
+from models.catalogue import reading as ids
+from models.catalogue.columns import catalogue_columns
+from models.catalogue.rule_kinds import model_of
+from models.rules.values import column_message
 from workflow import month_name
 
 from .i18n import _labelled
@@ -107,7 +107,7 @@ DATE_HINT = _l("วันที่ไม่ถูกต้อง กรุณา
 
 
 def parse_thai_date(raw: str | None) -> date | None:
-    """models.ids.parse_thai_date with the form's Thai hint as its ValueError."""
+    """models.catalogue.reading.parse_thai_date with the form's Thai hint as its ValueError."""
     try:
         return ids.parse_thai_date(raw)
     except ValueError:

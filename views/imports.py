@@ -2,7 +2,7 @@
 
 An LAO clerk imports for its LAO, a province officer for the LAOs of its province, a dla_admin
 anywhere (Permission.IMPORT_DATA; every row through the one scope rule).  The file is read and
-checked row by row before anything is written (models/imports.py), the page says what would
+checked row by row before anything is written (models/exchange/imports.py), the page says what would
 change and what is refused, and only then may the user commit.  The uploaded file is kept
 server-side for the user who sent it (instance/imports/<user id>/<sha-256>), so the commit
 re-reads exactly the file that was checked, without a second upload of 7,850 rows.
@@ -30,11 +30,11 @@ from wtforms import RadioField, SelectField
 from wtforms.validators import InputRequired, Optional
 
 from models import FiscalYear, ImportBatch, Submission, YearStatus, db, utcnow
-from models.imports import (SHOWN_ROWS, FileRefused, ImportFile, ImportMode, ImportSource,
+from models.exchange.imports import (SHOWN_ROWS, FileRefused, ImportFile, ImportMode, ImportSource,
                             commit_import, plan_import, section_choices)
-from models.scoping import scoped
-from models.sections import section_by_no
-from models.workbooks import area_workbook, table_workbook
+from models.rules.scoping import scoped
+from models.tables.sections import section_by_no
+from models.exchange.workbooks import area_workbook, table_workbook
 from workflow import Permission, Role, roles_for
 
 from .base import RoleGated, be_file_name, send_workbook

@@ -17,7 +17,7 @@ from flask_admin.model.typefmt import BASE_FORMATTERS
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from models.sections import SECTIONS
+from models.tables.sections import SECTIONS
 from flask_babel import gettext as _
 
 from workflow import (BANGKOK, SECTION_COUNT, Action, LabeledEnum, Permission, Status, may,

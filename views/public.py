@@ -12,10 +12,10 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import text
 
 from models import OrgType, Submission, db, utcnow
-from models import public
-from models.ids import parse_code, parse_int_id, parse_year
-from models.overview import SubmissionOverview
-from models.workbooks import area_workbook, lao_year_workbook
+from models.reads import public
+from models.catalogue.reading import parse_code, parse_int_id, parse_year
+from models.reads.overview import SubmissionOverview
+from models.exchange.workbooks import area_workbook, lao_year_workbook
 
 from .auth import safe_next
 from .base import be_file_name, send_workbook
@@ -160,7 +160,7 @@ def _number(value):
 @bp.route("/stats/workbook.xlsx")
 def stats_workbook():
     """Certified data of one year as a workbook: one sheet per section, one row per certified
-    LAO, of a province or the whole country (PUBLIC_STATUSES only, models/public.py)."""
+    LAO, of a province or the whole country (PUBLIC_STATUSES only, models/reads/public.py)."""
     years = public.stat_years()
     given = request.args.get("year")
     year = parse_year(given) if given is not None else (years[0] if years else None)

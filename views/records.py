@@ -11,8 +11,8 @@ from wtforms import SelectField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from models import Organization, Subdistrict, TouristPlace, db
-from models.records import copy_website_to_open_drafts
-from models.rulebook import valid_url
+from models.services.records import copy_website_to_open_drafts
+from models.catalogue.rule_kinds import valid_url
 from workflow import Permission, may, roles_for
 
 from .base import ScopedModelView

@@ -1,5 +1,5 @@
 """ปีงบประมาณ for the DLA, on screen: open a year (every active LAO gets its pre-filled draft),
-set the deadline, close it, re-open it — through the same service as the CLI (models/rounds.py),
+set the deadline, close it, re-open it — through the same service as the CLI (models/services/rounds.py),
 one transaction each."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from models import FiscalYear, db
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from models.ids import parse_year
-from models.rounds import MAX_BE_YEAR, MIN_BE_YEAR, RoundError, close_year, open_year
+from models.catalogue.reading import parse_year
+from models.services.rounds import MAX_BE_YEAR, MIN_BE_YEAR, RoundError, close_year, open_year
 from workflow import Permission, fiscal_year_of, may, roles_for, thai_date, today_in_thailand
 
 from .base import ScopedModelView

@@ -3,7 +3,7 @@
 One `SectionEditView` per section: fieldsets per sub-heading, Thai labels with units and help
 text, child rows inline, the blocking rules of SPEC §5 next to their fields, warnings shown
 after saving, optimistic locking, and the submission's completeness kept up to date.  Rows are
-read through the scoped base view; writes pass the lock guard of models/locks.py.
+read through the scoped base view; writes pass the lock guard of models/rules/locks.py.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
 from models import Subdistrict, Submission, db, utcnow
-from models.completeness import refresh_section_state
-from models.rules import RuleContext, check_section
-from models.sections import CHILDREN, Section1General
-from models.overview import SubmissionOverview
+from models.rules.completeness import refresh_section_state
+from models.rules.values import RuleContext, check_section
+from models.tables.sections import CHILDREN, Section1General
+from models.reads.overview import SubmissionOverview
 from workflow import N_, Permission, roles_for
 
 from .base import ScopedModelView
@@ -91,7 +91,7 @@ class ChildRows(InlineFormAdmin):
                          form_args=spec["args"], form_label=_table_title(model), **options)
 
     def on_model_change(self, form, model, is_created):
-        # Children are locked with their section: the guard in models/locks.py checks them at
+        # Children are locked with their section: the guard in models/rules/locks.py checks them at
         # flush time through their submission_id, whichever path they came from.
         if model.position is None:
             model.position = 0
@@ -258,12 +258,12 @@ class SectionEditView(ScopedModelView):
 
 
 def _lock_imported_fields(form, obj) -> None:
-    """The fields another system supplied (models/imports.py) are shown read-only, with where
+    """The fields another system supplied (models/exchange/imports.py) are shown read-only, with where
     they came from and where to change them; validate_form keeps their stored values whatever
     is posted."""
     from datetime import datetime
 
-    from models.imports import source_label
+    from models.tables.batches import source_label
     for key, stamp in obj.imported.items():
         if key not in form:
             continue

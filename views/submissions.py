@@ -2,7 +2,7 @@
 (certify, revoke and return — derived from the rulebook —, deadline extensions) and the bulk
 certification of a province.
 
-Every status change goes through models.certification.transition(), every extension through
+Every status change goes through models.services.certification.transition(), every extension through
 extend_deadline(); every row is read through ScopedModelView.scope().
 """
 
@@ -25,13 +25,13 @@ from sqlalchemy.orm import joinedload
 
 from models import (ORG_TYPE_SHORT, District, FiscalYear, Organization, OrgType, Province,
                     Submission, YearStatus, db, utcnow)
-from models import master_cache
-from models.certification import bulk_candidates, extend_deadline, transition
-from models.changes import changes_since_certification
-from models.ids import parse_code, parse_int_ids, parse_year
-from models.scoping import row_scope, scope_key
-from models.sections import SECTIONS
-from models.workbooks import area_fingerprint, area_workbook
+from models.reads import master_cache
+from models.services.certification import bulk_candidates, extend_deadline, transition
+from models.reads.changes import changes_since_certification
+from models.catalogue.reading import parse_code, parse_int_ids, parse_year
+from models.rules.scoping import row_scope, scope_key
+from models.tables.sections import SECTIONS
+from models.exchange.workbooks import area_fingerprint, area_workbook
 from workflow import (SECTION_COUNT, Action, Permission, Role, Status, TRANSITIONS, Transition,
                       TransitionNotAllowed, may, roles_for, thai_date, transition_named)
 
@@ -139,7 +139,7 @@ def _scoped_options(model, value_col, label_col):
             query = select(value_col, label_col).where(
                 row_scope(current_user, model)).order_by(value_col)
             return [(str(v), str(label)) for v, label in db.session.execute(query)]
-        # Master data: cached per scope (models/master_cache.py), not rebuilt per request.
+        # Master data: cached per scope (models/reads/master_cache.py), not rebuilt per request.
         return master_cache.cached(("options", model.__name__, _scope_key(current_user)), build)
     return options
 
@@ -312,7 +312,7 @@ class SubmissionReviewView(SubmissionBase):
         """The filter menu of this request.  Options depend on the signed-in user's scope, so
         they are built per request into a local dict (rebuilding the view's shared
         `_filter_groups`, as before, let one thread render another user's districts), from
-        option lists cached per scope (models/master_cache.py: no statement per request)."""
+        option lists cached per scope (models/reads/master_cache.py: no statement per request)."""
         groups: dict[str, list[dict[str, Any]]] = {}
         for index, flt in enumerate(self._filters or ()):
             options = flt.get_options(self) or None

@@ -260,7 +260,7 @@ def kept_state(kind: str) -> tuple[datetime | None, bool]:
 
 def send_xlsx(handle: IO[bytes], filename: str) -> Response:
     """Send an open workbook file in 64 KB chunks (closed when the response closes)."""
-    from models.workbooks import MIME
+    from models.exchange.workbooks import MIME
     size = os.fstat(handle.fileno()).st_size
     response = Response(wrap_file(request.environ, handle, buffer_size=64 * 1024),
                         mimetype=MIME, direct_passthrough=True)

@@ -3,7 +3,7 @@ status tab's buttons.  Shared by the clerk's year list and the officers' review 
 
 Rows come through the scoped `get_one()`; what the sections hold comes from the read model
 `SubmissionOverview`; the buttons come from the rulebook; every status change goes through
-`models.certification.transition()`.
+`models.services.certification.transition()`.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from models import utcnow
-from models.certification import transition
-from models.changes import changes_since
-from models.overview import SubmissionOverview
-from models.workbooks import lao_year_workbook
-from models.sections import SECTIONS
+from models.services.certification import transition
+from models.reads.changes import changes_since
+from models.reads.overview import SubmissionOverview
+from models.exchange.workbooks import lao_year_workbook
+from models.tables.sections import SECTIONS
 from workflow import (N_, Permission, Status, TransitionNotAllowed, may,
                       next_status, transition_named, transitions_for)
 

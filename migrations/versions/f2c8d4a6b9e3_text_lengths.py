@@ -13,7 +13,7 @@ down_revision = "e1b4c6d8f0a2"
 branch_labels = None
 depends_on = None
 
-# (table, column, most characters), as models/meta.py's text()/longtext() declare them today.
+# (table, column, most characters), as models/catalogue/columns.py's text()/longtext() declare them today.
 LENGTHS = [
     ("section1_general", "office_house_no", 20), ("section1_general", "office_road", 255),
     ("section1_general", "postal_code", 5), ("section1_general", "phone", 50),

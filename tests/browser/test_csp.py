@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from models import TouristPlace, db
-from models.sections import Section6Vehicle
+from models.tables.sections import Section6Vehicle
 from workflow import Status
 
 from .conftest import answer_dialog, submission_of

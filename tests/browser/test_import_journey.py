@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from models import AuditLog, ImportBatch, Organization, Submission, db
-from models.sections import Section7Environment
+from models.tables.sections import Section7Environment
 from workflow import Status
 
 

@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from models import Organization, Submission, User, db
-from models.imports import ImportFile, ImportMode, ImportSource, commit_import
-from models.sections import Section7Environment, Section8Finance
+from models.exchange.imports import ImportFile, ImportMode, ImportSource, commit_import
+from models.tables.sections import Section7Environment, Section8Finance
 from workflow import Status
 
 

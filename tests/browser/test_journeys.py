@@ -14,8 +14,8 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from models import CertificationEvent, Organization, Submission, User, db
-from models.ids import be_date
-from models.sections import SECTIONS
+from models.catalogue.reading import be_date
+from models.tables.sections import SECTIONS
 from workflow import SECTION_COUNT, Action, Status
 
 from .conftest import answer_dialog, list_action, submission_of
@@ -88,7 +88,7 @@ def test_clerk_completes_certifies_cannot_edit_and_revokes(journey, demo, read_d
     journey.step(page, "workspace")
 
     # What is missing: the tabs marked ไม่ครบ are the sections the database says are incomplete.
-    from models.overview import SubmissionOverview
+    from models.reads.overview import SubmissionOverview
     missing = read_db(lambda: SubmissionOverview.load(db.session.get(Submission, sub_id)).missing)
     incomplete = sorted(no for no, gaps in missing.items() if gaps)
     tabs = page.locator(".info-tabs .nav-link").filter(
@@ -291,7 +291,7 @@ def test_province_officer_filters_certifies_two_and_returns_one(journey, demo, r
 
 
 def test_clerk_home_page_shows_the_return_reason(journey, demo, read_db):
-    from models.certification import transition
+    from models.services.certification import transition
 
     def return_one():
         code = _demo_lao(demo, Status.LAO_CERTIFIED)

@@ -13,10 +13,10 @@ from sqlalchemy.orm import joinedload
 
 from workflow import N_, PUBLIC_STATUSES
 
-from .base import db
-from .geography import District, Province
-from .organizations import Organization, OrgType
-from .submissions import Submission
+from ..base import db
+from ..tables.geography import District, Province
+from ..tables.organizations import Organization, OrgType
+from ..tables.submissions import Submission
 
 PAGE_SIZE = 30
 
@@ -39,7 +39,7 @@ def _catalogue_fingerprint() -> str:
     changes what a certified year's answer says changes every year_etag()."""
     import hashlib
 
-    from .sections import CHILDREN, SECTIONS
+    from ..tables.sections import CHILDREN, SECTIONS
     parts = []
     for section in SECTIONS:
         for model in (section, *(child for _name, child in CHILDREN.get(section, ()))):
@@ -54,7 +54,7 @@ _CATALOGUE = None
 
 def year_etag(sub: Submission) -> str:
     """A validator of a certified LAO-year's answers, known before reading its sections: its
-    values cannot change while it is certified (models/locks.py), every way in or out of the
+    values cannot change while it is certified (models/rules/locks.py), every way in or out of the
     public statuses is a transition, and every transition raises the submission's version."""
     return f"y{sub.id}.{sub.version}.{sub.status.value}.{year_etag_catalogue()}"
 
@@ -72,7 +72,7 @@ def publication_fingerprint(be_year: int, province: str | None = None) -> str:
     transition of another year too — rare, and it costs one summing."""
     from sqlalchemy.orm import aliased
 
-    from .submissions import CertificationEvent
+    from ..tables.submissions import CertificationEvent
     newest = select(func.coalesce(func.max(CertificationEvent.id), 0))
     if province:
         lao_year = aliased(Submission)      # not the outer query's rows: its own join
@@ -90,7 +90,7 @@ def publication_fingerprint(be_year: int, province: str | None = None) -> str:
 def left_public_since(be_year: int, province: str | None, since: datetime) -> bool:
     """Whether an LAO-year of `be_year` (and `province`) has left the public statuses after
     `since` (a revocation, a return): then a file written before may show it no longer."""
-    from .submissions import CertificationEvent
+    from ..tables.submissions import CertificationEvent
     public = list(PUBLIC_STATUSES)
     query = select(CertificationEvent.id).join(
         Submission, CertificationEvent.submission_id == Submission.id).where(
@@ -191,8 +191,8 @@ def year_records(overview) -> list[dict]:
     """One certified LAO-year as flat records: one per field, and one per child-row field
     (row number given), with the catalogue's code, Thai and English label, kind and unit
     (open data: the JSON download and the API's values)."""
-    from .meta import catalogue_columns
-    from .sections import CHILDREN, SECTIONS
+    from ..catalogue.columns import catalogue_columns
+    from ..tables.sections import CHILDREN, SECTIONS
 
     records = []
     for section_cls in SECTIONS:
@@ -268,8 +268,8 @@ def statistics(be_year: int) -> dict:
 
 
 def _statistics(be_year: int) -> dict:
-    from . import sections
-    from .sections import Section6Vehicle, VehicleKind
+    from ..tables import sections
+    from ..tables.sections import Section6Vehicle, VehicleKind
 
     columns = [(label, unit, getattr(getattr(sections, model), column))
                for label, unit, model, column in STATS]
@@ -308,7 +308,7 @@ def stat_years() -> list[int]:
     """The fiscal years with at least one certified LAO-year, newest first."""
     # One index probe per fiscal year (ix_submission_year_status), not a scan of every
     # LAO-year grouped by year (10 ms on PostgreSQL at national scale).
-    from .submissions import FiscalYear
+    from ..tables.submissions import FiscalYear
     return list(db.session.scalars(
         select(FiscalYear.be_year)
         .where(exists().where(Submission.fiscal_year == FiscalYear.be_year, is_public()))

@@ -20,11 +20,11 @@ from sqlalchemy.sql import ColumnElement
 
 from workflow import SECTION_COUNT, Role, Status, today_in_thailand
 
-from .base import db
-from .geography import District, Province
-from .organizations import Organization, OrgType
-from .scoping import row_scope
-from .submissions import CertificationEvent, FiscalYear, Submission, YearStatus
+from ..base import db
+from ..rules.scoping import row_scope
+from ..tables.geography import District, Province
+from ..tables.organizations import Organization, OrgType
+from ..tables.submissions import CertificationEvent, FiscalYear, Submission, YearStatus
 
 # The longest movement line drawn (a round is about three months; a year is the most we show).
 MAX_DAYS = 366

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow import N_
 
-from . import meta
-from .base import db, utcnow
+from ..base import db, utcnow
+from ..catalogue import columns as meta
 from .geography import District, Province, Subdistrict
 
 

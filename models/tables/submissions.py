@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow import SECTION_COUNT, Action, LabeledEnum, Role, Status, _
 
-from .base import db, utcnow
-from .meta import enum_type
+from ..base import db, utcnow
+from ..catalogue.columns import enum_type
 from .geography import District
 from .organizations import Organization, OrgType
 

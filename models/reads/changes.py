@@ -1,7 +1,7 @@
 """What moved since a certification: field changes of the audit log after each LAO-year's last
 certification, counted for a whole list page in one GROUP BY and listed for one LAO-year.
 
-A certified year cannot change (models/locks.py), so every change counted here was made after
+A certified year cannot change (models/rules/locks.py), so every change counted here was made after
 a revocation or a return: what a province that re-certifies should look at.  The audit log's
 field codes are shown with the catalogue's labels (`field_label`, `value_text`).
 """
@@ -17,11 +17,11 @@ from sqlalchemy import Boolean, Date, bindparam, func, select
 
 from workflow import N_, Action, _, month_name, thai_date, translated
 
-from .accounts import User
-from .audit import AuditLog, _audited_models
-from .base import db
-from .meta import label
-from .submissions import CertificationEvent
+from ..base import db
+from ..catalogue.columns import label
+from ..tables.accounts import User
+from ..tables.audit import AuditLog, _audited_models
+from ..tables.submissions import CertificationEvent
 
 # The actions after which a year counts as certified (by the LAO, then by the province).
 CERTIFYING = (Action.CERTIFY_LAO, Action.CERTIFY_PROVINCE)

@@ -1,11 +1,11 @@
 """Importing one section's values from a workbook or CSV (SPEC §4.4, issue 11).
 
-The file is the export's own sheet (models/workbooks.py): the Thai headers, the field codes, one
+The file is the export's own sheet (models/exchange/workbooks.py): the Thai headers, the field codes, one
 row per LAO keyed by `dla_code` (+ `fiscal_year`, or the year chosen).  `plan_import` reads every
 row against what is stored and says, per row and per field, what would change (old → new) and
-what is refused and why — with the same rule registry as the forms (models/rules.py: blocking
+what is refused and why — with the same rule registry as the forms (models/rules/values.py: blocking
 rules refuse, ⚠ warnings are kept) and the same edit rule (workflow.edit_refusal: never into a
-certified, closed or past-deadline year) and the one scope rule (models/scoping.py: a province
+certified, closed or past-deadline year) and the one scope rule (models/rules/scoping.py: a province
 imports for its LAOs, an LAO for itself).  `commit_import` re-plans inside the writing
 transaction, with the submissions locked, and writes all rows or none (or, when asked, every good
 row), through the ORM so the lock guard and the audit log see every field; the run is one
@@ -29,89 +29,33 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import (DateTime, ForeignKey, Integer, String, bindparam, delete, func, insert,
-                        select, update)
-from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+from sqlalchemy import Integer, bindparam, delete, func, insert, select, update
+from sqlalchemy.orm import selectinload
 from xlsxwriter.utility import xl_col_to_name
 
 from workflow import (EN_MONTHS, THAI_MONTHS, THAI_MONTHS_SHORT, Context, LabeledEnum, _,
                       edit_refusal, today_in_thailand)
 
-from . import meta
-from .audit import current_batch
-from .base import db, utcnow
-from .completeness import missing_fields
-from .ids import parse_code, parse_thai_date, parse_year
-from .meta import catalogue_columns, enum_type, label
-from .organizations import Organization
-from .rulebook import NO_WORDS, YES_WORDS
-from .rules import RuleContext, blocking, check_section, warnings
-from .scoping import scoped
-from .sections import CHILDREN, SECTIONS, Section1General, Section8Finance
+from ..base import db, utcnow
+from ..catalogue import columns as meta
+from ..catalogue.columns import catalogue_columns
+from ..catalogue.reading import parse_code, parse_thai_date, parse_year
+from ..catalogue.rule_kinds import NO_WORDS, YES_WORDS
+from ..rules.completeness import missing_fields
+from ..rules.scoping import scoped
+from ..rules.values import RuleContext, blocking, check_section, warnings
+from ..tables.audit import current_batch
+from ..tables.batches import ImportBatch, ImportMode, ImportSource, ImportStatus, source_label
+from ..tables.organizations import Organization
+from ..tables.sections import CHILDREN, SECTIONS, Section1General, Section8Finance
+from ..tables.submissions import FiscalYear, SectionWarning, Submission, YearStatus
 from .sheets import FileRefused, read_table
-from .submissions import FiscalYear, SectionWarning, Submission, YearStatus
 from .workbooks import LAO_COLUMNS, LISTS_SHEET, cell_value, header, sheet_name
 
 CHUNK = 500                 # rows read and written per round trip
 SHOWN_ROWS = 300            # rows a dry-run page lists in full (the report file holds all)
 KEY_COLUMNS = ("dla_code", "fiscal_year")
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
-
-
-class ImportSource(LabeledEnum):
-    """Another system whose values INFO pulls (read-only in the clerk's form)."""
-
-    ELAAS = ("e-laas", "ระบบบัญชีคอมพิวเตอร์ขององค์กรปกครองส่วนท้องถิ่น (e-LAAS)",
-             "The LAO accounting system (e-LAAS)")
-    DOPA = ("dopa", "ระบบทะเบียนราษฎร กรมการปกครอง", "DOPA civil registration")
-    DLA = ("dla", "ระบบสารสนเทศอื่นของกรมส่งเสริมการปกครองท้องถิ่น",
-           "Another DLA information system")
-
-
-class ImportMode(LabeledEnum):
-    ALL_OR_NOTHING = ("all", "ทั้งไฟล์ หรือไม่นำเข้าเลยถ้ามีแถวที่ไม่ผ่าน",
-                      "The whole file, or nothing if any row is refused")
-    GOOD_ROWS = ("good", "เฉพาะแถวที่ผ่าน และรายงานแถวที่ไม่ผ่าน",
-                 "Only the rows that pass, with a report of the others")
-
-
-class ImportStatus(LabeledEnum):
-    COMMITTED = ("committed", "นำเข้าแล้ว", "Imported", "success")
-    REFUSED = ("refused", "ไม่ได้นำเข้า (มีแถวที่ไม่ผ่าน)", "Not imported (rows refused)",
-               "danger")
-
-
-class ImportBatch(db.Model):
-    """One committed (or refused) import run: who, when, which file, how many rows."""
-
-    __tablename__ = "import_batch"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow,
-        info={"label_th": "วันที่/เวลา", "label_en": "When"})
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    # The importer's scope, so the batch is read where its rows live (models/scoping.py).
-    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
-    district_code: Mapped[str | None] = mapped_column(ForeignKey("district.code"))
-    province_code: Mapped[str | None] = mapped_column(ForeignKey("province.code"))
-    section_no: Mapped[int] = mapped_column(Integer, info={"label_th": "ด้าน", "label_en": "Section"})
-    fiscal_year: Mapped[int | None] = mapped_column(
-        Integer, info={"label_th": "ปีงบประมาณ", "label_en": "Fiscal year"})
-    file_name: Mapped[str] = mapped_column(String(255), info={"label_th": "ไฟล์", "label_en": "File"})
-    file_sha256: Mapped[str] = mapped_column(String(64), info={"label_th": "รหัสตรวจสอบไฟล์ (SHA-256)", "label_en": "File checksum (SHA-256)"})
-    file_bytes: Mapped[int] = mapped_column(Integer, info={"label_th": "ขนาด (ไบต์)", "label_en": "Size (bytes)"})
-    via: Mapped[str] = mapped_column(String(8), default="web", info={"label_th": "ช่องทาง", "label_en": "Via"})
-    mode: Mapped[ImportMode] = mapped_column(enum_type(ImportMode), info={"label_th": "วิธีนำเข้า", "label_en": "Mode"})
-    source: Mapped[ImportSource | None] = mapped_column(
-        enum_type(ImportSource), info={"label_th": "ระบบต้นทาง", "label_en": "Source system"})
-    status: Mapped[ImportStatus] = mapped_column(enum_type(ImportStatus), info={"label_th": "ผล", "label_en": "Result"})
-    rows_total: Mapped[int] = mapped_column(Integer, default=0, info={"label_th": "แถวในไฟล์", "label_en": "Rows"})
-    rows_changed: Mapped[int] = mapped_column(Integer, default=0, info={"label_th": "แถวที่เปลี่ยน", "label_en": "Rows changed"})
-    rows_refused: Mapped[int] = mapped_column(Integer, default=0, info={"label_th": "แถวที่ไม่ผ่าน", "label_en": "Rows refused"})
-    fields_changed: Mapped[int] = mapped_column(Integer, default=0, info={"label_th": "รายการที่เปลี่ยน", "label_en": "Fields changed"})
-
-    user = relationship("User")
 
 
 # --- cells -------------------------------------------------------------------------------------
@@ -402,7 +346,7 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 
 def _code(raw: Any) -> str | None:
-    """A DLA code as a cell holds it (6100101, 6100101.0, ๖๑๐๐๑๐๑), through models.ids."""
+    """A DLA code as a cell holds it (6100101, 6100101.0, ๖๑๐๐๑๐๑), through models.catalogue.reading."""
     return parse_code(_text_of(raw).translate(THAI_DIGITS), digits=7) if raw is not None else None
 
 
@@ -556,7 +500,7 @@ def _previous_rows(section_cls: type, submissions: list[Any]) -> dict[int, dict[
 
 def _subdistricts(codes: set[str]) -> dict[str, str]:
     """Subdistrict code → its district code, for the codes a file names."""
-    from .geography import Subdistrict
+    from ..tables.geography import Subdistrict
     out = {}
     for chunk in _chunks(sorted(codes)):
         out.update(db.session.execute(select(Subdistrict.code, Subdistrict.district_code)
@@ -642,26 +586,6 @@ def plan_import(section_cls: type, upload: ImportFile, user: Any, *,
         progress(len(results) % CHUNK)
     return ImportPlan(section_cls=section_cls, rows=results, ignored=layout.ignored,
                       columns=[c.key for c in columns])
-
-
-def source_label(value: str | None) -> str:
-    """The name of the system an `imported` stamp names ("another system" for an unknown one)."""
-    try:
-        return ImportSource(value).shown
-    except ValueError:
-        return _("ระบบอื่น")
-
-
-def imported_fields(section_cls: type, imported: dict | None) -> list[tuple[str, list[str]]]:
-    """A section row's `imported` as a screen says it: (the system's name, the labels of the
-    fields it supplied, in the catalogue's order), one entry per system."""
-    by_source: dict[str, list[str]] = {}
-    stamps = imported or {}
-    for column in catalogue_columns(section_cls):
-        stamp = stamps.get(column.key)
-        if isinstance(stamp, dict):
-            by_source.setdefault(source_label(stamp.get("source")), []).append(label(column.info))
-    return list(by_source.items())
 
 
 # --- committing --------------------------------------------------------------------------------
@@ -770,7 +694,7 @@ def _write(section_cls: type, rows: list[RowResult], batch: ImportBatch,
 
 def refresh_sections_state(section_cls: type,
                            changed: dict[int, tuple[list[tuple[str, str]], int]]) -> None:
-    """models.completeness.refresh_section_state for many submissions of one section at once:
+    """models.rules.completeness.refresh_section_state for many submissions of one section at once:
     submission id → (its ⚠ findings of this section, how its sections-complete count moves:
     -1, 0 or +1 as this section became incomplete, stayed, or became complete).  The other
     seven sections did not change, so only this one is looked at; a fixed number of

@@ -12,7 +12,7 @@ Three passes, in this order:
    `Range` rule (min/max of its metadata: coordinates inside Thailand, % 0–100, month 1–12 …),
    the size the column can hold, its `Pattern` rules (postal code of 5 digits), text length.
    At most one finding per column, the first rule it breaks;
-2. the section's declared `RULES` (models/sections.py, kinds in models/rulebook.py): between
+2. the section's declared `RULES` (models/tables/sections.py, kinds in models/catalogue/rule_kinds.py): between
    columns (total = male + female, collected ≤ generated …) and across tables through
    `RuleContext` (electrified households ≤ households of ด้าน 1, vehicle year ≤ fiscal year).
    A rule whose operands already failed pass 1 is skipped, so a clerk never gets two messages
@@ -31,11 +31,11 @@ from sqlalchemy import Integer, Numeric
 
 from workflow import _
 
-from . import meta
-from .meta import catalogue_columns
-from .rulebook import (ColumnRule, Finding, Inputs, NotANumber, Pattern, RuleContext, blank,
+from ..catalogue import columns as meta
+from ..catalogue.columns import catalogue_columns
+from ..catalogue.rule_kinds import (ColumnRule, Finding, Inputs, NotANumber, Pattern, RuleContext, blank,
                        fmt, getter, num, number, rules_of, with_unit)
-from .sections import CHILDREN, SECTIONS
+from ..tables.sections import CHILDREN, SECTIONS
 
 __all__ = ["Finding", "RuleContext", "check_section", "column_message", "blocking",
            "warnings", "YOY_THRESHOLD", "NUMERIC_KINDS"]
@@ -174,7 +174,7 @@ def check_section(section_cls: type, values: Mapping[str, Any] | Any, *,
     `children`: relationship name → its rows (e.g. {"vehicles": [{…}, …]}); a child row's
     findings carry the relationship name as `field` and the row number in the message;
     `context`: what crosses tables (fiscal year, households of ด้าน 1, last year's values).
-    A rule whose inputs are empty says nothing: completeness is `models.completeness`' job.
+    A rule whose inputs are empty says nothing: completeness is `models.rules.completeness`' job.
     """
     context = context or RuleContext()
     children = children or {}

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from workflow import LabeledEnum
 
-from .base import db, utcnow
-from .meta import enum_type
+from ..base import db, utcnow
+from ..catalogue.columns import enum_type
 
 
 class AuditOp(LabeledEnum):
@@ -44,7 +44,7 @@ class AuditLog(db.Model):
     old_value: Mapped[str | None] = mapped_column(Text, info={"label_th": "ค่าเดิม", "label_en": "Old value"})
     new_value: Mapped[str | None] = mapped_column(Text, info={"label_th": "ค่าใหม่", "label_en": "New value"})
     request_id: Mapped[str | None] = mapped_column(String(64), info={"label_th": "รหัสคำขอ", "label_en": "Request"})
-    # The import run that made the change (models/imports.py), None for a form or the shell.
+    # The import run that made the change (models/exchange/imports.py), None for a form or the shell.
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True,
                                                  info={"label_th": "ชุดนำเข้า", "label_en": "Import batch"})
 
@@ -55,7 +55,7 @@ class AuditLog(db.Model):
 # Who is acting: the request (or CLI command) sets it; models never read Flask's request state.
 current_actor: ContextVar[tuple[int | None, str | None]] = ContextVar(
     "current_actor", default=(None, None))
-# The import batch being committed (models/imports.py): its field changes carry the batch id.
+# The import batch being committed (models/exchange/imports.py): its field changes carry the batch id.
 current_batch: ContextVar[int | None] = ContextVar("current_batch", default=None)
 
 

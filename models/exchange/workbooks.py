@@ -31,14 +31,14 @@ from sqlalchemy import Select, func, select
 
 from workflow import BANGKOK, THAI_MONTHS, LabeledEnum, Status
 
-from .accounts import User
-from .base import db
-from .geography import District, Province
-from .ids import be_date
-from .meta import catalogue_columns
-from .organizations import Organization
-from .sections import CHILDREN, SECTIONS
-from .submissions import Submission
+from ..base import db
+from ..catalogue.columns import catalogue_columns
+from ..catalogue.reading import be_date
+from ..tables.accounts import User
+from ..tables.geography import District, Province
+from ..tables.organizations import Organization
+from ..tables.sections import CHILDREN, SECTIONS
+from ..tables.submissions import Submission
 
 MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BATCH = 500            # rows fetched per round trip while a sheet is written
@@ -303,7 +303,7 @@ def area_fingerprint(be_year: int, narrow: Narrow) -> str:
     every transition raises its version; an LAO renamed or moved moves its own updated_at;
     a deleted LAO-year changes the count.  With the catalogue's fingerprint (a release that
     changes a column writes the workbooks again)."""
-    from .public import year_etag_catalogue
+    from ..reads.public import year_etag_catalogue
     query = select(func.count(), func.coalesce(func.sum(Submission.version), 0),
                    func.max(Submission.updated_at), func.max(Organization.updated_at)) \
         .select_from(Submission) \
@@ -320,7 +320,7 @@ def area_workbook(out: IO[bytes] | str, be_year: int, title: str, narrow: Narrow
     """One sheet per section (one row per LAO) and per child table (one row per child row),
     each with the Thai labels and the field codes as two header rows, frozen panes, number
     formats, an autofilter and Excel's data validation (the lists of a choice, whole numbers,
-    ranges, text lengths), so the sheet re-imports as it is (models/imports.py).  `sections`
+    ranges, text lengths), so the sheet re-imports as it is (models/exchange/imports.py).  `sections`
     and `children=False` make the import template of one section.  Returns the number of LAO
     rows of a section sheet."""
     book, fmt = open_workbook(out)

@@ -11,7 +11,7 @@ Everything is set-based: one ``INSERT … SELECT`` for the submissions, one per 
 ``SELECT … WHERE submission_id IN (…)`` per table to recompute `sections_complete` with the
 current completeness rules (the previous year may have been complete under other rules), and
 one UPDATE.  The number of statements does not depend on the number of LAOs (7,850 nationally).
-The copies are Core statements, so the `before_flush` lock guard (models.locks) is not involved:
+The copies are Core statements, so the `before_flush` lock guard (models.rules.locks) is not involved:
 they only ever write into draft submissions created by the same statement sequence.
 """
 
@@ -27,11 +27,11 @@ from sqlalchemy import (Integer, bindparam, case, exists, func, insert, literal,
 
 from workflow import N_, SECTION_COUNT, Status, _, thai_date
 
-from .base import db, utcnow
-from .completeness import sections_complete
-from .organizations import Organization
-from .sections import CHILDREN, SECTIONS
-from .submissions import FiscalYear, Submission, YearStatus
+from ..base import db, utcnow
+from ..rules.completeness import sections_complete
+from ..tables.organizations import Organization
+from ..tables.sections import CHILDREN, SECTIONS
+from ..tables.submissions import FiscalYear, Submission, YearStatus
 
 __all__ = ["RoundError", "OpenReport", "open_year", "close_year", "parse_be_year",
            "parse_date", "MIN_BE_YEAR", "MAX_BE_YEAR"]

@@ -21,13 +21,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from workflow import (SECTION_COUNT, TRANSITIONS, Context, Status, _, certification_reference, translated,
                       edit_refusal, today_in_thailand, transition_named)
 
-from .accounts import User
-from .audit import AuditLog
-from .base import db
-from .completeness import missing_fields
-from .meta import catalogue_columns, label, unit
-from .sections import CHILDREN, SECTIONS, section_by_no
-from .submissions import SectionWarning, Submission, YearStatus
+from ..base import db
+from ..catalogue.columns import catalogue_columns, label, unit
+from ..rules.completeness import missing_fields
+from ..tables.accounts import User
+from ..tables.audit import AuditLog
+from ..tables.sections import CHILDREN, SECTIONS, section_by_no
+from ..tables.submissions import SectionWarning, Submission, YearStatus
 
 
 @cache
@@ -69,7 +69,7 @@ class FieldValue:
     value: Any
     required: bool
     info: dict[str, Any] = field(default_factory=dict)   # the column's metadata
-    source: str | None = None     # the other system it was imported from (models/imports.py)
+    source: str | None = None     # the other system it was imported from (models/exchange/imports.py)
 
     @property
     def empty(self) -> bool:
@@ -119,7 +119,7 @@ class SubmissionOverview:
         more CPU than running it, and the five child reads through `immediateload` twice what
         a prepared SELECT takes (measured in-process, national data, SQLite: 2.9 → 1.3 ms).
         """
-        from .scoping import scoped
+        from ..rules.scoping import scoped
         main, children = _fetch_statements()
         params = {"submission_id": submission_id}
         found = db.session.execute(scoped(main, Submission, user), params).one_or_none()
@@ -151,7 +151,7 @@ class SubmissionOverview:
 
     def missing_descriptions(self) -> tuple[str, ...]:
         """ "ด้านที่ 7 ข้อมูลด้านสิ่งแวดล้อม: a, b …" for each incomplete section."""
-        from .certification import describe_missing
+        from ..services.certification import describe_missing
         return tuple(describe_missing(section_by_no(no), gaps)
                      for no, gaps in self.missing.items() if gaps)
 
@@ -272,7 +272,7 @@ def _source_name(stamp: dict[str, Any] | None) -> str | None:
     """The shown name of the system a value was imported from (None: typed in INFO)."""
     if not stamp:
         return None
-    from .imports import ImportSource
+    from ..tables.batches import ImportSource
     try:
         return ImportSource(stamp.get("source")).shown
     except ValueError:

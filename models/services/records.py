@@ -11,10 +11,10 @@ from sqlalchemy import insert, select
 
 from workflow import Context, edit_refusal, today_in_thailand
 
-from .base import db, utcnow
-from .organizations import LaoWebsite
-from .sections import Section1General
-from .submissions import FiscalYear, Submission, YearStatus
+from ..base import db, utcnow
+from ..tables.organizations import LaoWebsite
+from ..tables.sections import Section1General
+from ..tables.submissions import FiscalYear, Submission, YearStatus
 
 
 def copy_website_to_open_drafts(organization_id: int) -> int:

@@ -24,15 +24,15 @@ from workflow import (SECTION_COUNT, N_, Action, Context, Permission, Role, Stam
                       Transition, TransitionNotAllowed, may, next_status, thai_date,
                       today_in_thailand, transition_named)
 
-from .audit import AuditLog, AuditOp, current_actor
-from .base import db, utcnow
-from .completeness import missing_fields
-from .geography import District
-from .organizations import Organization
-from .ids import parse_int_ids
-from .scoping import row_scope
-from .sections import CHILDREN, SECTIONS
-from .submissions import CertificationEvent, FiscalYear, Submission, YearStatus
+from ..base import db, utcnow
+from ..catalogue.reading import parse_int_ids
+from ..rules.completeness import missing_fields
+from ..rules.scoping import row_scope
+from ..tables.audit import AuditLog, AuditOp, current_actor
+from ..tables.geography import District
+from ..tables.organizations import Organization
+from ..tables.sections import CHILDREN, SECTIONS
+from ..tables.submissions import CertificationEvent, FiscalYear, Submission, YearStatus
 
 NOT_FOUND = N_("ไม่พบข้อมูล หรือไม่มีสิทธิ์ดำเนินการกับข้อมูลนี้")
 MAX_REASON = 1000
@@ -102,7 +102,7 @@ def transition(action: Action | str, submission_ids: Iterable[int | str], actor:
         .join(Organization, Submission.organization_id == Organization.id)
         .where(Submission.id.in_(ids), submission_scope(actor))
         # Lock the rows before checking completeness: a section save takes the same row lock
-        # (models/locks.py), so a save and a certification run one after the other.  Always
+        # (models/rules/locks.py), so a save and a certification run one after the other.  Always
         # in id order, so two overlapping multi-row transitions cannot deadlock.
         .order_by(Submission.id)
         .with_for_update(of=Submission)).all() if ids else []

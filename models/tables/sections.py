@@ -4,8 +4,8 @@ One row per submission in each section table.  Every catalogue field is a `meta`
 Thai/English label, unit, group (the fieldset on the form), help text and "required" flag live
 on the column.  "Required" is a completeness rule, not NOT NULL: a draft may be half filled.
 
-A section's value rules are declared once, in its `RULES` (the kinds are in models/rulebook.py;
-a column's own min/max is in its metadata).  `models.rules.check_section` gives their Thai
+A section's value rules are declared once, in its `RULES` (the kinds are in models/catalogue/rule_kinds.py;
+a column's own min/max is in its metadata).  `models.rules.values.check_section` gives their Thai
 messages to the forms, the tables' CHECK constraints are generated from them (so no path —
 form, import, shell — can store a broken row) and the demo generator repairs its values with
 them.  To add a rule, add it to the section's `RULES`: nothing else changes.
@@ -22,12 +22,12 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from workflow import N_, _, current_language
 
-from . import meta
-from .base import db, utcnow
+from ..base import db, utcnow
+from ..catalogue import columns as meta
+from ..catalogue.rule_kinds import (AtMost, Custom, Inputs, Pattern, RuledTable, RuleContext, SumAtMost,
+                       SumOf, blank, getter, num, truthy, valid_url)
 from .geography import Subdistrict
 from .organizations import OrgType
-from .rulebook import (AtMost, Custom, Inputs, Pattern, RuledTable, RuleContext, SumAtMost,
-                       SumOf, blank, getter, num, truthy, valid_url)
 from .submissions import Submission
 
 __all__ = [
@@ -116,7 +116,7 @@ class SectionMixin(RuledTable):
         DateTime(timezone=True), default=utcnow, onupdate=utcnow, sort_order=-7, index=True,
         info={"label_th": "แก้ไขล่าสุด", "label_en": "Last updated"})
 
-    # The fields another system supplied (models/imports.py): field code → {"source", "at",
+    # The fields another system supplied (models/exchange/imports.py): field code → {"source", "at",
     # "batch"}.  Read-only in the clerk's form; a later import from that source refreshes them.
     imported: Mapped[dict | None] = mapped_column(
         JSON, nullable=True, sort_order=-5,
@@ -227,7 +227,7 @@ class Section1General(SectionMixin, db.Model):
     phone: Mapped[str | None] = meta.text(
         "เบอร์โทรศัพท์หน่วยงาน", "Office phone", length=50, required=True,
         help="เช่น 056-511965", group="การติดต่อ")
-    # The website's home is บันทึกเว็บไซต์ อปท. (models/records.py): ด้าน 1 shows it and keeps
+    # The website's home is บันทึกเว็บไซต์ อปท. (models/services/records.py): ด้าน 1 shows it and keeps
     # the year's copy, so the form does not ask for it again.
     has_website: Mapped[bool | None] = meta.flag(
         "มีเว็บไซต์", "Has a website", group="การติดต่อ", readonly=True,

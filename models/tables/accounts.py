@@ -17,9 +17,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow import LabeledEnum, Role, _
 
-from .base import db, utcnow
+from ..base import db, utcnow
+from ..catalogue.columns import enum_type
 from .geography import District, Province
-from .meta import enum_type
 from .organizations import Organization
 
 # argon2id at OWASP's minimum for a server (Password Storage Cheat Sheet: m=19 MiB, t=2, p=1)

@@ -11,11 +11,11 @@ from sqlalchemy import func, select, update
 
 from workflow import Role, _
 
-from .accounts import (AccountAction, AccountRequest, AccountStatus, PasswordReset,
+from ..base import db, utcnow
+from ..rules.passwords import password_problem
+from ..tables.accounts import (AccountAction, AccountRequest, AccountStatus, PasswordReset,
                        RequestStatus, User, log_account)
-from .base import db, utcnow
-from .organizations import Organization
-from .passwords import password_problem
+from ..tables.organizations import Organization
 
 RESET_HOURS_DEFAULT = 24
 
@@ -79,7 +79,7 @@ def issue_reset_link(user: User, *, actor: User | None, hours: int = RESET_HOURS
 def void_reset_links(user: User) -> datetime:
     """Every unused set-password link of `user` stops working (a new link is issued, or the
     user signed in with a password: the link was for someone who could not).  Changes of role,
-    place, status or password void them too, at the flush (models/accounts.py)."""
+    place, status or password void them too, at the flush (models/tables/accounts.py)."""
     now = utcnow()
     db.session.execute(update(PasswordReset).where(
         PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)).values(used_at=now))

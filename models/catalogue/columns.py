@@ -31,7 +31,7 @@ from sqlalchemy.orm import mapped_column
 from workflow import LabeledEnum  # noqa: F401  (the one labelled-enum pattern; models use meta.LabeledEnum)
 from workflow import N_, current_language, translated
 
-from .base import Base
+from ..base import Base
 
 
 def _column(kind: str, type_: Any, label_th: str, label_en: str, *, unit: str | None = None,

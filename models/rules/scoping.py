@@ -85,13 +85,13 @@ def scope_key(user: Any) -> str:
 
 @cache
 def _placements() -> dict[type, Placement]:
-    from .accounts import AccountLog, AccountRequest, User
-    from .audit import AuditLog
-    from .geography import District, Province, Subdistrict
-    from .imports import ImportBatch
-    from .organizations import InfoAdministrator, LaoWebsite, Organization, TouristPlace
-    from .sections import CHILDREN, SECTIONS
-    from .submissions import CertificationEvent, FiscalYear, Submission
+    from ..tables.accounts import AccountLog, AccountRequest, User
+    from ..tables.audit import AuditLog
+    from ..tables.geography import District, Province, Subdistrict
+    from ..tables.batches import ImportBatch
+    from ..tables.organizations import InfoAdministrator, LaoWebsite, Organization, TouristPlace
+    from ..tables.sections import CHILDREN, SECTIONS
+    from ..tables.submissions import CertificationEvent, FiscalYear, Submission
 
     own_submission = Placement(org=Submission.organization_id,
                                district=Submission.district_code,

@@ -8,10 +8,10 @@ Each section model declares its rules once, next to its columns, as a class attr
                    message="ขยะมูลฝอยที่เก็บขนได้ ({small} ตัน/วัน) ต้องไม่เกิน … ({big} ตัน/วัน)"),
         )
 
-and everything else reads that declaration: `models.rules.check_section` (the forms, imports
+and everything else reads that declaration: `models.rules.values.check_section` (the forms, imports
 and the API), the CHECK constraints of the table (generated here by `RuledTable`, so no path can
 store a broken row), the demo generator (`repair`) and the tests (`violate`).  The min/max of
-a column stays in its metadata (`models/meta.py`): `rules_of(model)` turns it into a `Range`
+a column stays in its metadata (`models/catalogue/columns.py`): `rules_of(model)` turns it into a `Range`
 rule with the same CHECK that `meta` puts on the table.
 
 A rule knows the columns it reads, the column its Thai message goes next to (`field`), whether
@@ -32,10 +32,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import CheckConstraint
 from sqlalchemy.orm import declared_attr
 
-from . import meta
+from . import columns as meta
 from workflow import _, translated
 
-from .base import Base
+from ..base import Base
 
 __all__ = [
     "Finding", "RuleContext", "Inputs", "Rule", "ColumnRule", "Range", "Pattern", "AtMost", "SumOf",
@@ -220,7 +220,7 @@ class Rule:
 
 @dataclass(frozen=True, kw_only=True)
 class ColumnRule(Rule):
-    """A rule of one column's value on its own.  `models.rules.column_message` checks it in
+    """A rule of one column's value on its own.  `models.rules.values.column_message` checks it in
     pass 1, after the value parsed and before its length (one finding per column)."""
 
     def refusal(self, value: Any) -> str | None:
@@ -233,7 +233,7 @@ class ColumnRule(Rule):
 
 @dataclass(frozen=True, kw_only=True)
 class Range(ColumnRule):
-    """A column's min/max from its metadata (`models/meta.py`); built by `rules_of`, not declared.
+    """A column's min/max from its metadata (`models/catalogue/columns.py`); built by `rules_of`, not declared.
     Message placeholder: {value}."""
 
     column: Any = None               # the sqlalchemy Column

@@ -13,8 +13,8 @@ from typing import Any
 
 from workflow import _
 
-from .meta import catalogue_columns, label
-from .sections import CHILDREN, ROW_LIMITS, SECTIONS
+from ..catalogue.columns import catalogue_columns, label
+from ..tables.sections import CHILDREN, ROW_LIMITS, SECTIONS
 
 
 def _empty(value: Any) -> bool:
@@ -74,7 +74,7 @@ def _state_statements() -> tuple[Any, Any]:
     :submission_id (built once: every save runs them)."""
     from sqlalchemy import bindparam, delete, func, select, update
 
-    from .submissions import SectionWarning, Submission
+    from ..tables.submissions import SectionWarning, Submission
 
     sid = bindparam("submission_id")
     forget = delete(SectionWarning).where(SectionWarning.submission_id == sid,
@@ -97,8 +97,8 @@ def refresh_section_state(submission_id: int, section_no: int | None = None,
     """
     from sqlalchemy import insert
 
-    from .base import db
-    from .submissions import SectionWarning
+    from ..base import db
+    from ..tables.submissions import SectionWarning
 
     forget, counters = _state_statements()
     if section_no is not None:

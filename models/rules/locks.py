@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from workflow import Context, edit_refusal
 
-from .sections import CHILDREN, SECTIONS
-from .submissions import FiscalYear, Submission, YearStatus
+from ..tables.sections import CHILDREN, SECTIONS
+from ..tables.submissions import FiscalYear, Submission, YearStatus
 
 LOCKED_MODELS = tuple(SECTIONS) + tuple(child for pairs in CHILDREN.values()
                                         for _name, child in pairs)

@@ -1,0 +1,1 @@
+"""Read models and queries: overviews, progress, the public side, changes, cached filter options."""

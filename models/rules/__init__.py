@@ -1,0 +1,1 @@
+"""Pure decisions over rows: the value-rule registry, completeness, locks, scoping, passwords."""

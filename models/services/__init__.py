@@ -1,0 +1,1 @@
+"""The only writers: transitions, rounds, accounts, per-LAO records, sections."""
