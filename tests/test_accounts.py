@@ -402,6 +402,18 @@ def test_organization_search_returns_at_most_20_matches_in_one_statement(app, tw
     assert client.get("/register/organizations?q=%25%25").get_json()["results"] == []
 
 
+def test_thai_digits_in_the_phone_and_the_lao_code_are_read_as_the_number_fields_read_them(
+        app, two_provinces):
+    """Issue 22 item 5: สมัครสมาชิก refused ๐๘๑-… that every number field accepts."""
+    code, _name = _org(app)
+    thai_code = code.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
+    response = _register(app.test_client(), thai_code, phone="๐๘๑-๒๓๔-๕๖๗๘")
+    assert "ส่งคำขอสมัครสมาชิกแล้ว" in response.get_data(as_text=True)
+    with app.app_context():
+        filed = db.session.scalar(select(AccountRequest))
+        assert (filed.phone, filed.organization.dla_code) == ("081-234-5678", code)
+
+
 def test_a_request_is_filed_then_approved_by_its_province(app, two_provinces):
     code, name = _org(app)
     public = app.test_client()

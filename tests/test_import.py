@@ -185,7 +185,7 @@ def test_mixed_rows_commit_nothing_in_all_or_nothing_mode_and_the_good_ones_on_r
     before = state(app)
     page = check(officer, upload, 7)
     assert "ไม่ผ่าน 2 แถว" in page
-    assert "ต้องเป็นตัวเลข" in page                          # "มาก"
+    assert "พิมพ์ “มาก” — ใช้จุดเป็นทศนิยม" in page          # not a number
     assert "ต้องไม่น้อยกว่า 0" in page or "ติดลบ" in page or "ต้องไม่ต่ำกว่า" in page, \
         re.findall(r"<li>([^<]*)</li>", page)
     assert "รับรองข้อมูลแล้ว" in page                        # the certified year, per row
@@ -358,7 +358,8 @@ def test_dates_thai_digits_and_separators_are_read_as_a_clerk_means_them(app, wo
     wrong = _xlsx([["dla_code", "population_as_of"], [code, "เมื่อวาน"]], sheet="ด้านที่ 1")
     assert "ต้องเป็นวันที่" in check(officer, wrong, 1)
     bad_separator = _csv([["dla_code", "households"], [code, "1,23"]])
-    assert "อ่านเป็นตัวเลขไม่ได้" in check(officer, bad_separator, 1, name="a.csv")
+    assert "พิมพ์ “1,23” — ใช้จุดเป็นทศนิยมและจุลภาคคั่นหลักพัน" in check(officer, bad_separator, 1,
+                                                                         name="a.csv")
 
 
 # --- values from another system ---------------------------------------------------------------------

@@ -180,14 +180,16 @@ def test_the_form_refuses_each_blocking_rule_with_its_one_message(app, client, c
 
 @pytest.mark.parametrize("field, typed, message", [
     ("population_male", "-5", "ประชากรชาย ต้องไม่ติดลบ (กรอกไว้ -5)"),
-    ("population_male", "abc", "กรุณากรอกจำนวนเต็ม เช่น 1,250"),
-    ("population_male", "1e309", "กรุณากรอกจำนวนเต็ม เช่น 1,250"),
-    ("latitude", "abc", "กรุณากรอกตัวเลข เช่น 1,234.50"),
-    ("latitude", "1e309", "กรุณากรอกตัวเลข เช่น 1,234.50"),
+    ("population_male", "abc", "พิมพ์ “abc” — ใช้จุดเป็นทศนิยมและจุลภาคคั่นหลักพัน เช่น 1,250"),
+    ("population_male", "1e309",
+     "พิมพ์ “1e309” — ใช้จุดเป็นทศนิยมและจุลภาคคั่นหลักพัน เช่น 1,250"),
+    ("latitude", "abc", "พิมพ์ “abc” — ใช้จุดเป็นทศนิยมและจุลภาคคั่นหลักพัน เช่น 1,234.50"),
+    ("latitude", "1e309", "พิมพ์ “1e309” — ใช้จุดเป็นทศนิยมและจุลภาคคั่นหลักพัน เช่น 1,234.50"),
+    ("latitude", "15.1234567", "ทศนิยมได้ไม่เกิน 6 ตำแหน่ง (พิมพ์ “15.1234567”)"),
     ("latitude", "-5", "พิกัดต้องอยู่ในประเทศไทย: ละติจูดต้องอยู่ระหว่าง 5.6–20.5 องศาเหนือ"
                        " (กรอกไว้ -5)"),
 ], ids=["count-negative", "count-text", "count-overflow", "decimal-text", "decimal-overflow",
-        "decimal-out-of-range"])
+        "decimal-places", "decimal-out-of-range"])
 def test_a_mistyped_number_gets_exactly_one_message(app, client, clerk, field, typed, message):
     data = form_fields(client.get(f"/admin/edit_s1/edit/?id={clerk}").get_data(as_text=True))
     with app.app_context():

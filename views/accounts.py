@@ -19,6 +19,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
 from models import AccountLog, AccountRequest, District, Organization, Province, RequestStatus, db
+from models.catalogue.reading import arabic_digits
 from models.services.accounts import (AccountError, approve_request, file_request, reject_request,
                                   reset_link_user, spend_reset_link)
 from models.rules.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
@@ -53,7 +54,8 @@ class RegisterForm(FlaskForm):
         DataRequired(_l("กรุณากรอกชื่อ-สกุล")), Length(max=200)])
     position = StringField(_l("ตำแหน่ง"), validators=[
         DataRequired(_l("กรุณากรอกตำแหน่ง")), Length(max=200)])
-    phone = StringField(_l("โทรศัพท์"), validators=[
+    # Thai digits (๐๘๑-…) are read as the number fields read them, and stored as 0-9.
+    phone = StringField(_l("โทรศัพท์"), filters=[arabic_digits], validators=[
         DataRequired(_l("กรุณากรอกหมายเลขโทรศัพท์")),
         Regexp(r"^[0-9 +()#-]{9,30}$", message=_l("หมายเลขโทรศัพท์ไม่ถูกต้อง เช่น 056 511 234"))])
     email = StringField(_l("อีเมล"), validators=[
@@ -64,9 +66,9 @@ class RegisterForm(FlaskForm):
         Regexp(USERNAME_RULE, message=_l("ชื่อผู้ใช้ใช้ได้เฉพาะตัวอักษรภาษาอังกฤษ ตัวเลข . _ - "
                                          "ยาว 3–80 ตัวอักษร"))],
         description=_l("ตัวอักษรภาษาอังกฤษ ตัวเลข . _ - (3–80 ตัวอักษร)"))
-    dla_code = StringField(_l("รหัส อปท. (7 หลัก)"), validators=[
+    dla_code = StringField(_l("รหัส อปท. (7 หลัก)"), filters=[arabic_digits], validators=[
         DataRequired(_l("กรุณาเลือก อปท. หรือกรอกรหัส อปท. 7 หลัก")),
-        Regexp(r"^\d{7}$", message=_l("รหัส อปท. ต้องเป็นตัวเลข 7 หลัก"))],
+        Regexp(r"^[0-9]{7}$", message=_l("รหัส อปท. ต้องเป็นตัวเลข 7 หลัก"))],
         description=_l("พิมพ์ชื่อหรือรหัส อปท. ในช่องค้นหาแล้วเลือกจากรายการ หรือกรอกรหัส 7 หลัก"))
 
 

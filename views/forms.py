@@ -11,7 +11,6 @@ one validator that asks the same rulebook about its column.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -29,6 +28,7 @@ from flask_babel import LazyString, gettext, lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from models.catalogue import reading as ids
+from models.catalogue.reading import NumberRefused, read_number, show_number
 from models.catalogue.columns import catalogue_columns
 from models.catalogue.rule_kinds import model_of
 from models.rules.values import column_message
@@ -128,49 +128,45 @@ class ThaiDateField(StringField):
 
 
 class _SeparatedNumber:
-    """Numbers shown and typed with thousands separators (1,234.50), as Thai clerks write them.
+    """Numbers shown and typed with thousands separators (1,234.50), as Thai clerks write them,
+    and read by models.catalogue.reading.read_number: the one reading the importer uses too, so
+    the form and a file give the same value or the same refusal for the same text.
 
     A text input, because the browser's type=number blanks a value shown as "1,234.50".
     """
 
     widget = TextInput()
     python_type: type = object
-    pattern = re.compile(r".*")
-    message = ""
+
+    def __init__(self, *args, places: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.places = places          # None: a whole number
 
     def _value(self) -> str:
         if self.raw_data is None and isinstance(self.data, self.python_type) \
                 and not isinstance(self.data, bool):
-            return f"{self.data:,}"
+            return show_number(self.data)
         return super()._value()
 
     def process_formdata(self, valuelist):
-        valuelist = [v.replace(",", "").replace(" ", "") for v in valuelist or []]
-        if valuelist and valuelist[0] and not self.pattern.fullmatch(valuelist[0]):
-            self.data = None
-            raise ValueError(str(self.message))
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(str(self.message)) from None
+        self.data = None
+        if valuelist:
+            try:
+                self.data = read_number(valuelist[0], places=self.places)
+            except NumberRefused as refusal:
+                raise ValueError(str(refusal)) from None
 
 
 class ThaiDecimalField(_SeparatedNumber, DecimalField):
     python_type = Decimal
-    pattern = re.compile(r"-?\d{1,20}(\.\d{1,10})?")
-    message = _l("กรุณากรอกตัวเลข เช่น 1,234.50")
 
 
 class ThaiIntegerField(_SeparatedNumber, IntegerField):
     python_type = int
-    pattern = re.compile(r"-?\d{1,15}")
-    message = _l("กรุณากรอกจำนวนเต็ม เช่น 1,250")
 
 
 class ThaiYearField(ThaiIntegerField):
     """A Buddhist Era year: 2551, never "2,551"."""
-
-    message = _l("กรุณากรอกปี พ.ศ. 4 หลัก เช่น 2551")
 
     def _value(self) -> str:
         if self.raw_data is None and isinstance(self.data, int):
@@ -245,7 +241,7 @@ def field_for(column: Column, *, row_checked: bool = False) -> tuple[type, dict[
         render = {"inputmode": "numeric"}
     elif kind in ("money", "decimal", "percent", "lat", "lon"):
         cls = ThaiDecimalField
-        kwargs["places"] = None
+        kwargs["places"] = column.type.scale
         render = {"inputmode": "decimal"}
     elif kind == "text":
         cls = StringField

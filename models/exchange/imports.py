@@ -26,7 +26,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, delete, func, insert, select, update
@@ -39,7 +39,8 @@ from workflow import (EN_MONTHS, THAI_MONTHS, THAI_MONTHS_SHORT, Context, Labele
 from ..base import db, utcnow
 from ..catalogue import columns as meta
 from ..catalogue.columns import catalogue_columns
-from ..catalogue.reading import parse_code, parse_thai_date, parse_year
+from ..catalogue.reading import (THAI_DIGITS, NumberRefused, parse_code, parse_thai_date,
+                                parse_year, read_number)
 from ..catalogue.rule_kinds import NO_WORDS, YES_WORDS
 from ..rules.completeness import missing_fields
 from ..rules.scoping import scoped
@@ -55,7 +56,6 @@ from .workbooks import LAO_COLUMNS, LISTS_SHEET, cell_value, header, sheet_name
 CHUNK = 500                 # rows read and written per round trip
 SHOWN_ROWS = 300            # rows a dry-run page lists in full (the report file holds all)
 KEY_COLUMNS = ("dla_code", "fiscal_year")
-THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
 # --- cells -------------------------------------------------------------------------------------
@@ -69,35 +69,6 @@ def _text_of(raw: Any) -> str:
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     return str(raw).strip()
-
-
-def _number(raw: Any, label: str) -> Decimal:
-    if isinstance(raw, bool) or isinstance(raw, (date, datetime)):
-        raise CellRefused(_("%(label)s ต้องเป็นตัวเลข", label=label))
-    if isinstance(raw, int):
-        return Decimal(raw)
-    if isinstance(raw, float):
-        return Decimal(repr(raw))
-    text = str(raw).translate(THAI_DIGITS).strip().replace(" ", "")
-    digits = text.lstrip("-")
-    if "," in digits:
-        whole = digits.split(".", 1)[0]
-        groups = whole.split(",")
-        # 1,234,567.5: a thousands separator every three digits, nothing else.
-        if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
-            raise CellRefused(_("%(label)s อ่านเป็นตัวเลขไม่ได้ (กรอกไว้ “%(value)s”: "
-                                "ใช้จุลภาคคั่นทุกสามหลัก และจุดสำหรับทศนิยม)",
-                                label=label, value=str(raw)))
-        text = text.replace(",", "")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise CellRefused(_("%(label)s ต้องเป็นตัวเลข (กรอกไว้ “%(value)s”)", label=label,
-                            value=str(raw)[:50])) from None
-    if not value.is_finite():
-        raise CellRefused(_("%(label)s ต้องเป็นตัวเลข (กรอกไว้ “%(value)s”)", label=label,
-                            value=str(raw)[:50]))
-    return value
 
 
 _FLAGS = {**{word: True for word in YES_WORDS}, **{word: False for word in NO_WORDS}}
@@ -165,14 +136,13 @@ def parse_cell(column: Any, raw: Any) -> Any:
         return _date(raw, label)
     if info.get("widget") == "month" and isinstance(raw, str) and raw.strip() in _MONTHS:
         return _MONTHS[raw.strip()]
-    value = _number(raw, label)
-    if isinstance(column.type, Integer):
-        return int(value) if value == value.to_integral_value() else value
-    scale = getattr(column.type, "scale", None)
-    if scale is not None and value.as_tuple().exponent < -scale:
-        # Excel's binary floats (0.1 + 0.2 = 0.30000000000000004): the column's places.
-        value = value.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
-    return value
+    if isinstance(raw, (date, datetime)):
+        raise CellRefused(_("%(label)s ต้องเป็นตัวเลข", label=label))
+    try:    # the form's reading (models/catalogue/reading.py): one verdict for one text
+        return read_number(raw, places=None if isinstance(column.type, Integer)
+                           else column.type.scale)
+    except NumberRefused as refusal:
+        raise CellRefused(f"{label}: {refusal}") from None
 
 
 # --- the sheet's columns -------------------------------------------------------------------------
