@@ -218,7 +218,9 @@ def _actor(username: str | None):
 @click.command("import-section")
 @with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--section", type=click.IntRange(1, 8), required=True, help="ด้านที่ 1–8")
+@click.option("--section", required=True,
+              help="ด้านที่ 1–8, or a child table as its sheet is numbered (6.1: vehicles; "
+                   "1.1 recorders, 3.1 occupation groups, 4.1 education, 4.2 festivals)")
 @click.option("--year", type=int, required=True,
               help="fiscal year (BE) of rows without a fiscal_year column")
 @click.option("--user", "username", default=None,
@@ -228,18 +230,22 @@ def _actor(username: str | None):
               help="write the rows that pass even when others are refused (default: all or nothing)")
 @click.option("--source", type=click.Choice([s.value for s in ImportSource]), default=None,
               help="the values come from this system: read-only in the clerk's form")
-def import_section(path: str, section: int, year: int, username: str | None, commit: bool,
+def import_section(path: str, section: str, year: int, username: str | None, commit: bool,
                    good_rows: bool, source: str | None) -> None:
-    """Import one section's values from an XLSX or CSV UTF-8 file keyed by dla_code + fiscal
-    year: a dry run by default, the same per-row report as the screen."""
+    """Import one section's values (or one child table's rows, keyed also by ลำดับ) from an
+    XLSX or CSV UTF-8 file keyed by dla_code + fiscal year: a dry run by default, the same
+    per-row report as the screen."""
     from pathlib import Path
 
     from models.tables.audit import current_actor
     from models.exchange.imports import (FileRefused, ImportFile, ImportMode, commit_import,
-                                plan_import)
-    from models.tables.sections import section_by_no
+                                         plan_import, table_by_code)
     user = _actor(username)
-    section_cls = section_by_no(section)
+    try:
+        section_cls, child = table_by_code(section)
+    except ValueError:
+        raise click.BadParameter(f"no table {section!r}: 1–8, or 1.1, 3.1, 4.1, 4.2, 6.1",
+                                 param_hint="--section") from None
     upload = ImportFile(Path(path).name, Path(path).read_bytes())
     origin = ImportSource(source) if source else None
     mode = ImportMode.GOOD_ROWS if good_rows else ImportMode.ALL_OR_NOTHING
@@ -251,11 +257,12 @@ def import_section(path: str, section: int, year: int, username: str | None, com
             if commit:
                 result = commit_import(section_cls, upload, user, default_year=year, mode=mode,
                                        source=origin, via="cli", progress=progress,
-                                       on_rows=lambda n: setattr(bar, "length", n))
+                                       on_rows=lambda n: setattr(bar, "length", n), child=child)
                 plan = result.plan
             else:
                 plan = plan_import(section_cls, upload, user, default_year=year, source=origin,
-                                   progress=progress, on_rows=lambda n: setattr(bar, "length", n))
+                                   progress=progress, on_rows=lambda n: setattr(bar, "length", n),
+                                   child=child)
         except FileRefused as refusal:
             raise click.ClickException(str(refusal)) from None
     for row in plan.rows:

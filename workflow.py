@@ -334,6 +334,10 @@ class Context:
     extension_until: date | None = None
     sections_complete: int = 0
     missing: tuple[str, ...] = field(default_factory=tuple)
+    # Sections still holding last year's values (their numbers), and whether the user said
+    # they still hold: a transition that confirms_carried needs the one when there are the other.
+    carried: tuple[int, ...] = field(default_factory=tuple)
+    carried_ok: bool = False
 
 
 def editable_until(deadline: date | None, extension_until: date | None) -> date | None:
@@ -404,7 +408,15 @@ def next_status(ctx: Context, action: Action | str, role: Role | str,
             count=SECTION_COUNT, done=ctx.sections_complete, detail=detail), code="incomplete")
     if rule.needs_reason and not (reason or "").strip():
         raise TransitionNotAllowed(_("กรุณาระบุเหตุผล"), code="reason")
+    if rule.confirms_carried and ctx.carried and not ctx.carried_ok:
+        # (not nested in the outer _(): Babel's extractor skips a gettext inside another)
+        sections = ", ".join(_("ด้านที่ %(no)s", no=no) for no in sorted(ctx.carried))
+        raise TransitionNotAllowed(_(CONFIRM_CARRIED, sections=sections), code="carried")
     return rule.target
+
+
+CONFIRM_CARRIED = N_("ยังไม่ได้รับรองข้อมูล: %(sections)s ยังเป็นค่าที่ยกมาจากปีก่อน กรุณาตรวจสอบ"
+                     "แล้วทำเครื่องหมายยืนยันว่าข้อมูลยังถูกต้อง หรือแก้ไขและบันทึกด้านนั้นก่อน")
 
 
 def role_refusal(role: Role | str, what: Action | Permission) -> str:

@@ -37,7 +37,12 @@ def test_lao_certifies_and_revokes_its_own_year(app, demo):
         lao = _user(f"lao-{sub.organization.dla_code}")
         db.session.get(Section7Environment, sub.id).carried_forward = True
         db.session.commit()
-        outcome = transition_one(Action.CERTIFY_LAO, sub.id, lao)
+        # A section still holding last year's values: transition() itself asks for the
+        # confirmation, whichever path calls it (issue 22: it was a check of one view).
+        with pytest.raises(TransitionNotAllowed, match="ด้านที่ 7.* ยังเป็นค่าที่ยกมาจากปีก่อน"):
+            transition_one(Action.CERTIFY_LAO, sub.id, lao)
+        assert db.session.get(Submission, sub.id).status is Status.DRAFT
+        outcome = transition_one(Action.CERTIFY_LAO, sub.id, lao, carried_ok=True)
         assert outcome.done and outcome.to_status is Status.LAO_CERTIFIED
         # Certifying confirms carried-forward values too.
         db.session.expire_all()

@@ -146,7 +146,7 @@ def test_racing_transitions_keep_status_and_history_consistent(app, demo):
             else:
                 action = rng.choice(province_actions)
                 ids = rng.sample(sub_ids, rng.randint(1, len(sub_ids)))
-            result = transition(action, ids, actors[ids[0]], reason=REASON)
+            result = transition(action, ids, actors[ids[0]], reason=REASON, carried_ok=True)
             assert [o.submission_id for o in result] == sorted(ids)
             outcomes += [(action, o) for o in result]
             time.sleep(rng.random() / 500)
@@ -276,7 +276,7 @@ def _certify_watching(sid: int, lao_username: str, *, in_transaction=None) -> di
 
     event.listen(session, "before_commit", before_commit)
     try:
-        (outcome,) = transition(Action.CERTIFY_LAO, [sid], actor)
+        (outcome,) = transition(Action.CERTIFY_LAO, [sid], actor, carried_ok=True)
     finally:
         event.remove(session, "before_commit", before_commit)
     return {"outcome": outcome, "value_at_certification": seen.get("value"),
@@ -435,7 +435,7 @@ def test_certify_lao_never_certifies_data_a_concurrent_save_made_incomplete(app,
         certifier["ident"] = threading.get_ident()
         actor = user(lao)
         release()
-        (outcome,) = transition(Action.CERTIFY_LAO, [sid], actor)
+        (outcome,) = transition(Action.CERTIFY_LAO, [sid], actor, carried_ok=True)
         return outcome
 
     def blank_required_field():

@@ -30,10 +30,10 @@ from wtforms import RadioField, SelectField
 from wtforms.validators import InputRequired, Optional
 
 from models import FiscalYear, ImportBatch, Submission, YearStatus, db, utcnow
-from models.exchange.imports import (SHOWN_ROWS, FileRefused, ImportFile, ImportMode, ImportSource,
-                            commit_import, plan_import, section_choices)
+from models.exchange.imports import (SHOWN_ROWS, FileRefused, ImportFile, ImportMode,
+                                     ImportSource, commit_import, plan_import, section_choices,
+                                     table_by_code)
 from models.rules.scoping import scoped
-from models.tables.sections import section_by_no
 from models.exchange.workbooks import area_workbook, table_workbook
 from workflow import Permission, Role, roles_for
 
@@ -54,7 +54,7 @@ class ImportForm(FlaskForm):
     """What to import: a section, the year of rows without one, how, and the file."""
 
     Meta = WTFormsCatalogueMeta
-    section = SelectField(_l("ข้อมูลด้าน"), coerce=int, validators=[InputRequired()])
+    section = SelectField(_l("ข้อมูลด้าน"), validators=[InputRequired()])
     year = SelectField(_l("ปีงบประมาณ"), coerce=int, validators=[InputRequired()],
                        description=_l("ใช้กับแถวที่ไม่มีคอลัมน์ปีงบประมาณ"))
     mode = RadioField(_l("เมื่อมีแถวที่ไม่ผ่าน"), default=ImportMode.ALL_OR_NOTHING.value,
@@ -118,14 +118,16 @@ class ImportView(RoleGated, BaseView):
 
     @staticmethod
     def _settings(settings: dict[str, Any]):
+        """(section, child table or None, year, mode, source) of the settings a file was
+        checked with (404 for settings no page could have made)."""
         try:
-            section_cls = section_by_no(int(settings["section"]))
+            section_cls, child = table_by_code(settings["section"])
             mode = ImportMode(settings["mode"])
             source = ImportSource(settings["source"]) if settings.get("source") else None
             year = int(settings["year"])
         except (KeyError, ValueError, TypeError):
             abort(404)
-        return section_cls, year, mode, source
+        return section_cls, child, year, mode, source
 
     # --- the pages ---------------------------------------------------------------------------
     @expose("/", methods=("GET", "POST"))
@@ -135,7 +137,7 @@ class ImportView(RoleGated, BaseView):
         if current_user.role != Role.DLA_ADMIN:
             del form.source                           # only the DLA pulls other systems' data
         if request.method == "GET":
-            form.section.data = form.section.data or 1
+            form.section.data = form.section.data or "1"
             return self._index(form, years)
         if not form.validate():
             return self._index(form, years)
@@ -145,14 +147,14 @@ class ImportView(RoleGated, BaseView):
         settings = {"section": form.section.data, "year": form.year.data,
                     "mode": form.mode.data,
                     "source": form.source.data if "source" in form else ""}
-        section_cls, year, mode, source = self._settings(settings)
+        section_cls, child, year, mode, source = self._settings(settings)
         # The dry run only reads: end the request's (write) transaction and read the rows in
         # a plain one, so a national file does not hold SQLite's write lock for seconds.
         db.session.rollback()
         g.read_only = True
         try:
             plan = plan_import(section_cls, upload, current_user, default_year=year,
-                               source=source)
+                               source=source, child=child)
         except FileRefused as refusal:
             form.file.errors = [str(refusal)]
             return self._index(form, years)
@@ -161,8 +163,8 @@ class ImportView(RoleGated, BaseView):
             g.read_only = False
         token = self._keep(upload, settings)
         return self.render("admin/import/check.html", plan=plan, upload=upload, token=token,
-                           section_cls=section_cls, year=year, mode=mode, source=source,
-                           shown=SHOWN_ROWS)
+                           section_cls=section_cls, table=child or section_cls, year=year,
+                           mode=mode, source=source, shown=SHOWN_ROWS)
 
     def _index(self, form: ImportForm, years: list[int]):
         batches = db.session.scalars(
@@ -177,12 +179,12 @@ class ImportView(RoleGated, BaseView):
         if not form.validate():
             abort(400)
         upload, settings = self._kept(request.form.get("token"))
-        section_cls, year, mode, source = self._settings(settings)
+        section_cls, child, year, mode, source = self._settings(settings)
         try:
             # Stored ⚠ are Thai whatever the screen's language: planned again in Thai only
             # when the screen is English.
             result = commit_import(section_cls, upload, current_user, default_year=year,
-                                   mode=mode, source=source,
+                                   mode=mode, source=source, child=child,
                                    thai_warnings=self._thai if current_lang() != "th" else None)
         except FileRefused as refusal:
             flash(str(refusal), "error")
@@ -191,7 +193,8 @@ class ImportView(RoleGated, BaseView):
         if result.committed:
             self._forget(token)
         return self.render("admin/import/result.html", result=result, plan=result.plan,
-                           batch=result.batch, section_cls=section_cls, token=token,
+                           batch=result.batch, section_cls=section_cls,
+                           table=child or section_cls, token=token,
                            shown=SHOWN_ROWS, kept=not result.committed)
 
     @staticmethod
@@ -204,8 +207,9 @@ class ImportView(RoleGated, BaseView):
     def template_view(self):
         """The workbook of one section for the user's LAOs of a year, with their current
         values: the import template, and what an export of that section looks like."""
+        code = (request.args.get("section") or "").strip()
         try:
-            section_cls = section_by_no(int(request.args.get("section", "")))
+            section_cls, child = table_by_code(code)
             year = int(request.args.get("year", ""))
         except (KeyError, ValueError):
             abort(404)
@@ -215,20 +219,21 @@ class ImportView(RoleGated, BaseView):
         def narrow(query):
             return scoped(query, Submission, current_user)
         title = _("แบบฟอร์มนำเข้าข้อมูลด้านที่ %(no)s %(title)s ปีงบประมาณ %(year)s",
-                  no=section_cls.SECTION_NO, title=section_cls.TITLE_TH, year=year)
+                  no=code, title=(child or section_cls).TITLE_TH, year=year)
         return send_workbook(lambda out: area_workbook(out, year, title, narrow, utcnow(),
-                                                       sections=[section_cls], children=False),
-                             be_file_name(f"import-template-s{section_cls.SECTION_NO}-{year}",
-                                          "xlsx"))
+                                                       sections=[section_cls],
+                                                       children=child is not None,
+                                                       only_child=child),
+                             be_file_name(f"import-template-s{code}-{year}", "xlsx"))
 
     @expose("/report/")
     def report_view(self):
         """Every row of a checked file with its outcome, changes and reasons, as a workbook."""
         upload, settings = self._kept(request.args.get("token"))
-        section_cls, year, _mode, source = self._settings(settings)
+        section_cls, child, year, _mode, source = self._settings(settings)
         try:
             plan = plan_import(section_cls, upload, current_user, default_year=year,
-                               source=source)
+                               source=source, child=child)
         except FileRefused:
             abort(404)
         outcome = {"refused": _("ไม่ผ่าน"), "change": _("เปลี่ยนแปลง"), "same": _("ไม่เปลี่ยน")}

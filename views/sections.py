@@ -9,7 +9,6 @@ read through the scoped base view; writes pass the lock guard of models/rules/lo
 from __future__ import annotations
 
 import logging
-from functools import cache
 from typing import Any, ClassVar
 
 from flask import abort, flash, g, redirect, request, url_for
@@ -19,14 +18,13 @@ from flask_admin.form import rules
 from flask_admin.model.form import InlineFormAdmin
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from wtforms import HiddenField
-from wtforms.validators import ValidationError
 
-from models import Subdistrict, Submission, db, utcnow
-from models.rules.completeness import refresh_section_state
-from models.rules.values import RuleContext, check_section
-from models.tables.sections import CHILDREN, Section1General
+from models import Subdistrict, db
+from models.rules.values import blocking
+from models.services.sections import SectionEdit, Stored, check, write
+from models.tables.sections import CHILDREN
 from models.reads.overview import SubmissionOverview
 from workflow import N_, Permission, roles_for
 
@@ -154,6 +152,9 @@ class SectionEditView(ScopedModelView):
         return form
 
     def validate_form(self, form) -> bool:
+        """WTForms parses each field; then the one write path checks the whole edit
+        (models/services/sections.check: the rules, the edit rule, a stale form) and its
+        messages go next to their fields."""
         valid = super().validate_form(form)
         if request.method != "POST":
             return valid
@@ -162,22 +163,21 @@ class SectionEditView(ScopedModelView):
             if key in form:
                 form[key].data = getattr(section, key)
                 form[key].errors = []
-        values = _form_values(form, self.section_cls)
-        children = _form_children(form, self.section_cls)
-        context = _rule_context(self.section_cls, section)
-        findings = check_section(self.section_cls, values, children=children, context=context)
-        # The stored warnings are read by the province in either language: keep them in Thai,
-        # INFO's source language (what the clerk is shown now is in the clerk's language).
-        stored = findings
-        if current_lang() != "th":
-            with force_locale("th"):
-                stored = check_section(self.section_cls, values, children=children,
-                                       context=context)
-        unplaced = []
-        for finding in findings:
-            if not finding.blocking:
-                continue
-            valid = False
+        seen = form.loaded_version.data or ""
+        edit = SectionEdit(section.submission_id, _form_values(form, self.section_cls),
+                           children=_form_children(form, self.section_cls),
+                           loaded_version=int(seen) if seen.isdigit() else None, confirm=True)
+        stored = Stored.from_overview(self.section_cls, g.section_overview)
+        # The kept ⚠ are read by the province in either language: Thai, INFO's source language.
+        (checked,) = check(self.section_cls, [(stored, edit)],
+                           thai=(lambda: force_locale("th")) if current_lang() != "th" else None)
+        g.section_checked = checked        # per request (g): one view object serves every thread
+        if checked.conflict:
+            flash(_(CONFLICT, when=thai_datetime(section.updated_at)), "error")
+            return False
+        found = blocking(checked.findings)
+        unplaced = [m for m in checked.refusals if m not in {f.message for f in found}]
+        for finding in found:
             target = form[finding.field] if finding.field in form else None
             if target is None:
                 unplaced.append(finding.message)
@@ -185,9 +185,8 @@ class SectionEditView(ScopedModelView):
                 # A value that did not parse is None to the rules, so they say nothing about
                 # it; the guard keeps it that way: one message per mistake.
                 target.errors = [*target.errors, finding.message]
-        # Per request (g), never on the view: one view object serves every thread.
-        g.section_warnings = [(f.field, f.message) for f in stored if not f.blocking]
-        g.section_warnings_shown = [f.message for f in findings if not f.blocking]
+        if unplaced or found:
+            valid = False
         if not valid:
             # Say what to fix at the top too: the field messages may be far below the fold.
             problems = [*unplaced]
@@ -211,31 +210,16 @@ class SectionEditView(ScopedModelView):
         if refusal:
             flash(refusal, "warning")
             return redirect(_workspace_url(section.submission_id, self.section_cls.SECTION_NO))
-        g.section_warnings = []
         return super().edit_view()
 
-    def on_model_change(self, form, model, is_created):
-        seen = form.loaded_version.data
-        if seen and seen.isdigit() and int(seen) != model.version:
-            raise ValidationError(_(CONFLICT, when=thai_datetime(model.updated_at)))
-        model.carried_forward = False
-        model.updated_by_id = current_user.id
-        # Touch the row even when only child rows changed, so its version moves on too.
-        model.updated_at = utcnow()
-        if hasattr(model, "compute_totals"):
-            model.compute_totals()
-
     def update_model(self, form, model) -> bool:
-        """The section, its child rows, its ⚠ findings and the submission's counters in ONE
-        transaction with one commit (the library commits the row, then after_model_change
-        committed the counters: two commits, and a third transaction to read the row back)."""
-        found = g.get("section_warnings", [])
-        # Read before the commit expires the row: the redirect needs no statement after it.
+        """The checked edit written by the one write path — values, child rows, stamps, ⚠
+        findings and the submission's counters — and committed once."""
+        checked = g.section_checked
+        # Read before the commit: the redirect needs no statement after it.
         g.section_return_url = _workspace_url(model.submission_id, self.section_cls.SECTION_NO)
         try:
-            form.populate_obj(model)
-            self._on_model_change(form, model, False)
-            refresh_section_state(model.submission_id, self.section_cls.SECTION_NO, found)
+            write(self.section_cls, [checked], current_user)
             _commit_keeping_loaded_rows()
         except Exception as ex:  # noqa: BLE001 - the library's handling: a message, no write
             db.session.rollback()
@@ -247,9 +231,8 @@ class SectionEditView(ScopedModelView):
         return True
 
     def after_model_change(self, form, model, is_created):
-        found = g.get("section_warnings", [])
-        for message in g.get("section_warnings_shown", [m for _f, m in found]):
-            flash("⚠ " + message, "warning")
+        for finding in g.section_checked.warnings:
+            flash("⚠ " + finding.message, "warning")
 
     def get_save_return_url(self, model, is_created=False):
         return g.get("section_return_url") or _workspace_url(model.submission_id,
@@ -318,40 +301,6 @@ def _form_children(form, section_cls) -> dict[str, list[dict[str, Any]]]:
         out[name] = [entry.form.data for entry in field.entries
                      if not field.should_delete(entry)]
     return out
-
-
-@cache
-def _previous_row_statement(section_cls: type) -> tuple[list[Any], Any]:
-    """Last year's row of a section: the LAO's latest earlier submission's (one statement,
-    built once per section)."""
-    previous_id = (select(Submission.id)
-                   .where(Submission.organization_id == bindparam("organization_id"),
-                          Submission.fiscal_year < bindparam("fiscal_year"))
-                   .order_by(Submission.fiscal_year.desc()).limit(1).scalar_subquery())
-    columns = list(section_cls.__table__.columns)
-    return columns, select(*columns).where(section_cls.submission_id == previous_id)
-
-
-def _rule_context(section_cls, section) -> RuleContext:
-    """Cross-table facts: the fiscal year, ด้าน 1 households, last year's values."""
-    submission = section.submission
-    households = None
-    if section_cls is not Section1General:
-        overview = g.get("section_overview")
-        if overview is not None and overview.submission.id == submission.id:
-            general = overview.rows.get(Section1General.SECTION_NO)  # read with the section
-            households = general.households if general is not None else None
-        else:
-            households = db.session.scalar(select(Section1General.households).where(
-                Section1General.submission_id == submission.id))
-    columns, statement = _previous_row_statement(section_cls)
-    found = db.session.execute(statement, {"organization_id": submission.organization_id,
-                                           "fiscal_year": submission.fiscal_year}).first()
-    previous = None
-    if found is not None:
-        previous = {c.key: value for c, value in zip(columns, found)}
-    return RuleContext(fiscal_year=submission.fiscal_year, households_section1=households,
-                       previous=previous)
 
 
 def section_view(section_cls: type) -> type[SectionEditView]:

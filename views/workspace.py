@@ -22,7 +22,7 @@ from models.reads.changes import changes_since
 from models.reads.overview import SubmissionOverview
 from models.exchange.workbooks import lao_year_workbook
 from models.tables.sections import SECTIONS
-from workflow import (N_, Permission, Status, TransitionNotAllowed, may,
+from workflow import (Permission, Status, TransitionNotAllowed, may,
                       next_status, transition_named, transitions_for)
 
 from .action_forms import TransitionForm
@@ -32,8 +32,6 @@ from .presentation import badge, sections_badge, thai_datetime
 
 TABS = tuple(str(s.SECTION_NO) for s in SECTIONS) + ("status",)
 _RANK = {status: rank for rank, status in enumerate(Status)}
-CONFIRM_CARRIED = N_("ยังไม่ได้รับรองข้อมูล: %(sections)s ยังเป็นค่าที่ยกมาจากปีก่อน กรุณาตรวจสอบ"
-                     "แล้วทำเครื่องหมายยืนยันว่าข้อมูลยังถูกต้อง หรือแก้ไขและบันทึกด้านนั้นก่อน")
 
 
 # --- list columns shared by the year list and the review list -----------------------------------
@@ -191,14 +189,11 @@ class SubmissionPages(ScopedModelView):
             for errors in form.errors.values():
                 for error in errors:
                     flash(error, "error")
-        elif rule.confirms_carried and (carried := SubmissionOverview.load(submission).carried) \
-                and not form.carried_ok.data:
-            # (not nested in the outer _(): Babel's extractor skips a gettext inside another)
-            sections = ", ".join(_("ด้านที่ %(no)s", no=no) for no in sorted(carried))
-            flash(_(CONFIRM_CARRIED, sections=sections), "error")
         else:
+            # The carried-forward confirmation is transition()'s guard (workflow.next_status).
             (outcome,) = transition(rule.action, [submission.id], current_user,
-                                    reason=form.reason.data)
+                                    reason=form.reason.data,
+                                    carried_ok=bool(form.carried_ok.data))
             flash(outcome.message, "success" if outcome.done else "error")
         return redirect(self.workspace_url(submission.id, "status"))
 

@@ -29,27 +29,24 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, delete, func, insert, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Integer, and_
 from xlsxwriter.utility import xl_col_to_name
 
-from workflow import (EN_MONTHS, THAI_MONTHS, THAI_MONTHS_SHORT, Context, LabeledEnum, _,
-                      edit_refusal, today_in_thailand)
+from workflow import EN_MONTHS, THAI_MONTHS, THAI_MONTHS_SHORT, LabeledEnum, _
 
-from ..base import db, utcnow
+from ..base import db
 from ..catalogue import columns as meta
 from ..catalogue.columns import catalogue_columns
 from ..catalogue.reading import (THAI_DIGITS, NumberRefused, parse_code, parse_thai_date,
                                 parse_year, read_number)
 from ..catalogue.rule_kinds import NO_WORDS, YES_WORDS
-from ..rules.completeness import missing_fields
-from ..rules.scoping import scoped
-from ..rules.values import RuleContext, blocking, check_section, warnings
+from ..services import sections
+from ..services.sections import SectionEdit, check, load
 from ..tables.audit import current_batch
-from ..tables.batches import ImportBatch, ImportMode, ImportSource, ImportStatus, source_label
+from ..tables.batches import ImportBatch, ImportMode, ImportSource, ImportStatus
 from ..tables.organizations import Organization
-from ..tables.sections import CHILDREN, SECTIONS, Section1General, Section8Finance
-from ..tables.submissions import FiscalYear, SectionWarning, Submission, YearStatus
+from ..tables.sections import CHILDREN, SECTIONS, ChildRowMixin
+from ..tables.submissions import Submission
 from .sheets import FileRefused, read_table
 from .workbooks import LAO_COLUMNS, LISTS_SHEET, cell_value, header, sheet_name
 
@@ -163,11 +160,15 @@ def importable(section_cls: type) -> list[Any]:
             if not c.info.get("derived") and not c.info.get("readonly")]
 
 
+def _is_child(table_cls: type) -> bool:
+    return issubclass(table_cls, ChildRowMixin)
+
+
 def _names(section_cls: type) -> dict[str, str]:
     """Every header text a column may have in a file → its field code: the code itself, the
-    export's "label (unit)" and the bare Thai label."""
+    export's "label (unit)" and the bare Thai label (and a child table's "ลำดับ")."""
     names: dict[str, str] = {}
-    for code, thai in LAO_COLUMNS:
+    for code, thai in LAO_COLUMNS + ((("position", "ลำดับ"),) if _is_child(section_cls) else ()):
         names[code.lower()] = code
         names[thai] = code
     for column in catalogue_columns(section_cls):
@@ -215,11 +216,11 @@ def locate_columns(section_cls: type, rows: list[list[Any]]) -> SheetColumns:
                             columns=", ".join(repeated[:6])))
     writable = {c.key for c in importable(section_cls)}
     ignored = [code for code in index
-               if code not in writable and code not in KEY_COLUMNS
+               if code not in writable and code not in KEY_COLUMNS and code != "position"
                and code not in {c for c, _t in LAO_COLUMNS}]
     if not writable.intersection(index):
-        raise FileRefused(_("ไฟล์ไม่มีคอลัมน์ข้อมูลของด้านที่ %(no)s ที่นำเข้าได้",
-                            no=section_cls.SECTION_NO))
+        raise FileRefused(_("ไฟล์ไม่มีคอลัมน์ข้อมูลของ%(table)s ที่นำเข้าได้",
+                            table=section_cls.title()))
     return SheetColumns(index=index, ignored=ignored, first_data_row=header_rows[-1] + 1)
 
 
@@ -266,6 +267,8 @@ class RowResult:
     values: dict[str, Any] = field(default_factory=dict)   # what the file gives (parsed)
     editable: bool = False                   # the year may be written (edit_refusal)
     fatal: bool = False                      # no submission to check against (key, repeat)
+    checked: Any = None                      # the write path's reading (services/sections)
+    children: dict[str, list[dict[str, Any]]] | None = None   # a child table's rows of the LAO
 
     @property
     def refused(self) -> bool:
@@ -362,6 +365,9 @@ def read_rows(section_cls: type, upload: ImportFile, default_year: int | None
             result.fatal = True
             continue
         for column, raw in zip(columns, written):
+            if _clears(raw):
+                result.values[column.key] = None           # "-": clear the stored value
+                continue
             try:
                 value = parse_cell(column, raw)
             except CellRefused as refusal:
@@ -382,180 +388,184 @@ def read_rows(section_cls: type, upload: ImportFile, default_year: int | None
     return found, layout
 
 
-@dataclass
-class _Stored:
-    """What the plan reads per submission: its state, its row, and the rules' context."""
-
-    submission: Any
-    name: str
-    district_code: str
-    row: Any
-    context: Context
-    households: int | None = None
-    previous: dict[str, Any] | None = None
-
-
-def _load(section_cls: type, keys: list[tuple[str, int]], user: Any, *, lock: bool
-          ) -> dict[tuple[str, int], _Stored]:
-    """Each (dla_code, year) of the file that is in the user's scope: its submission (locked
-    when committing), its section row, ด้าน 1's households and last year's row — a few
-    statements per CHUNK rows, never one per row."""
-    today = today_in_thailand()
-    out: dict[tuple[str, int], _Stored] = {}
-    wanted = set(keys)
-    for chunk in _chunks(sorted({code for code, _y in keys})):
-        codes = set(chunk)
-        years = sorted({y for c, y in keys if c in codes})
-        query = (select(Submission, Organization.dla_code, Organization.name_th,
-                        FiscalYear.status, FiscalYear.deadline)
-                 .join(Organization, Submission.organization_id == Organization.id)
-                 .join(FiscalYear, Submission.fiscal_year == FiscalYear.be_year)
-                 .where(Organization.dla_code.in_(chunk), Submission.fiscal_year.in_(years)))
-        query = scoped(query, Submission, user).order_by(Submission.id)
-        if lock:
-            query = query.with_for_update(of=Submission)
-        found = db.session.execute(query).all()
-        subs = {}
-        for sub, code, name, year_status, deadline in found:
-            if (code, sub.fiscal_year) not in wanted:
-                continue
-            subs[sub.id] = (code, name, sub, Context(
-                status=sub.status, year_open=year_status is YearStatus.OPEN, today=today,
-                deadline=deadline, extension_until=sub.extension_until))
-        if not subs:
-            continue
-        ids = sorted(subs)
-        rows = {r.submission_id: r for r in db.session.scalars(
-            select(section_cls).where(section_cls.submission_id.in_(ids)))}
-        households = {}
-        if section_cls is not Section1General:
-            households = dict(db.session.execute(
-                select(Section1General.submission_id, Section1General.households)
-                .where(Section1General.submission_id.in_(ids))).all())
-        previous = _previous_rows(section_cls, [subs[i][2] for i in ids])
-        for sub_id, (code, name, sub, context) in subs.items():
-            out[(code, sub.fiscal_year)] = _Stored(
-                submission=sub, name=name, district_code=sub.district_code,
-                row=rows.get(sub_id), context=context, households=households.get(sub_id),
-                previous=previous.get(sub_id))
-    return out
-
-
-def _previous_rows(section_cls: type, submissions: list[Any]) -> dict[int, dict[str, Any]]:
-    """Submission id → last year's values of this section (the LAO's latest earlier year):
-    the year-over-year ⚠ of the rule registry, for a whole chunk in one statement."""
-    if not submissions:
-        return {}
-    orgs = {s.organization_id for s in submissions}
-    latest = max(s.fiscal_year for s in submissions)
-    table = section_cls.__table__
-    columns = list(table.columns)
-    found = db.session.execute(
-        select(Submission.organization_id, Submission.fiscal_year, *columns)
-        .join(Submission, Submission.id == table.c.submission_id)
-        .where(Submission.organization_id.in_(orgs), Submission.fiscal_year < latest)
-        .order_by(Submission.organization_id, Submission.fiscal_year.desc())).all()
-    by_org: dict[int, list[tuple[int, dict[str, Any]]]] = {}
-    for org_id, year, *values in found:
-        by_org.setdefault(org_id, []).append(
-            (year, {c.key: v for c, v in zip(columns, values)}))
-    out = {}
-    for sub in submissions:
-        for year, values in by_org.get(sub.organization_id, ()):
-            if year < sub.fiscal_year:
-                out[sub.id] = values
-                break
-    return out
-
-
-def _subdistricts(codes: set[str]) -> dict[str, str]:
-    """Subdistrict code → its district code, for the codes a file names."""
-    from ..tables.geography import Subdistrict
-    out = {}
-    for chunk in _chunks(sorted(codes)):
-        out.update(db.session.execute(select(Subdistrict.code, Subdistrict.district_code)
-                                      .where(Subdistrict.code.in_(chunk))).all())
-    return out
-
-
 def plan_import(section_cls: type, upload: ImportFile, user: Any, *,
                 default_year: int | None = None, source: ImportSource | None = None,
                 lock: bool = False, progress: Callable[[int], None] | None = None,
-                on_rows: Callable[[int], None] | None = None) -> ImportPlan:
+                on_rows: Callable[[int], None] | None = None,
+                thai: Callable[[], Any] | None = None, child: type | None = None) -> ImportPlan:
     """What importing `upload` into `section_cls` would do, row by row; writes nothing.
-    `on_rows(n)` is told the number of rows once read, `progress(k)` as rows are checked."""
-    results, layout = read_rows(section_cls, upload, default_year)
+    Every row is checked by the one write path (models/services/sections.check), a chunk of
+    LAO codes at a time.  `on_rows(n)` is told the number of rows once read, `progress(k)` as
+    rows are checked; `thai`, a context in which messages are Thai (the ⚠ kept are Thai)."""
+    if child is None:
+        results, layout = read_rows(section_cls, upload, default_year)
+    else:
+        results, layout = read_child_rows(section_cls, child, upload, default_year)
     if on_rows is not None:
         on_rows(len(results))
-    columns = [c for c in importable(section_cls) if c.key in layout.index]
-    keys = [(r.dla_code, r.fiscal_year) for r in results if not r.fatal]
-    stored = _load(section_cls, keys, user, lock=lock)
-    subdistricts = _subdistricts({str(r.values["office_subdistrict_code"]) for r in results
-                                  if "office_subdistrict_code" in r.values})
-    all_columns = catalogue_columns(section_cls)
-    for n, result in enumerate(results, start=1):
-        if progress is not None and n % CHUNK == 0:
-            progress(CHUNK)
-        if result.fatal:
-            continue
-        found = stored.get((result.dla_code, result.fiscal_year))
-        if found is None or found.row is None:
-            result.refusals = []    # a cell's message would say what an LAO out of scope holds
-            result.refusals.append(_("ไม่พบ อปท. รหัส %(code)s ปีงบประมาณ %(year)s "
+    columns = [c for c in importable(child or section_cls) if c.key in layout.index]
+    keyed = [r for r in results if not r.fatal]
+    for chunk in _chunks(sorted({r.dla_code for r in keyed})):
+        codes = set(chunk)
+        rows = [r for r in keyed if r.dla_code in codes]
+        years = sorted({r.fiscal_year for r in rows})
+        stored = {(s.dla_code, s.submission.fiscal_year): s for s in load(
+            section_cls, and_(Organization.dla_code.in_(chunk), Submission.fiscal_year.in_(years)),
+            user, lock=lock)}
+        pairs = []
+        for result in rows:
+            found = stored.get((result.dla_code, result.fiscal_year))
+            if found is None:
+                # (not the cells' messages: they would say what an LAO out of scope holds)
+                result.refusals = [_("ไม่พบ อปท. รหัส %(code)s ปีงบประมาณ %(year)s "
                                      "ในขอบเขตของท่าน (หรือปีงบประมาณนั้นยังไม่เปิด)",
-                                     code=result.dla_code, year=result.fiscal_year))
-            continue
-        result.name, result.submission_id = found.name, found.submission.id
-        row = found.row
-        old = {c.key: getattr(row, c.key) for c in all_columns}
-        merged = {**old, **result.values}
-        if isinstance(row, Section8Finance):
-            totals = Section8Finance(**{k: merged[k] for k in Section8Finance.REVENUE_FIELDS
-                                        + Section8Finance.EXPENDITURE_FIELDS})
-            totals.compute_totals()
-            merged["revenue_total"] = totals.revenue_total
-            merged["expenditure_total"] = totals.expenditure_total
-        code = merged.get("office_subdistrict_code")
-        if "office_subdistrict_code" in result.values and \
-                subdistricts.get(str(code)) != found.district_code:
-            result.refusals.append(_("ตำบลรหัส %(code)s ไม่อยู่ในอำเภอของ อปท. นี้",
-                                     code=str(code)[:10]))
-        imported = row.imported or {}
-        for column in all_columns:
-            key = column.key
-            if merged.get(key) == old.get(key) or (merged.get(key) is None
-                                                    and old.get(key) is None):
+                                     code=result.dla_code, year=result.fiscal_year)]
                 continue
-            if key in imported and key in result.values and \
-                    imported[key].get("source") != (source.value if source else None):
-                origin = source_label(imported[key].get("source"))
-                result.refusals.append(_("%(label)s นำเข้าจาก %(source)s "
-                                         "แก้ไขได้โดยการนำเข้าจากระบบนั้นเท่านั้น",
-                                         label=meta.label(column.info), source=origin))
-                continue
-            result.changes.append(FieldChange(key, meta.label(column.info), old.get(key),
-                                              merged.get(key), column.info))
-        if source is ImportSource.ELAAS and isinstance(row, Section8Finance) \
-                and result.values and old.get("from_accounting_import") is not True:
-            column = Section8Finance.__table__.c.from_accounting_import
-            result.changes.append(FieldChange(column.key, meta.label(column.info),
-                                              old.get(column.key), True, column.info))
-        refusal = edit_refusal(found.context)
-        result.editable = refusal is None
-        if not result.changes and not result.refusals:
-            continue          # nothing to write: a certified year re-imported as it is is fine
-        if refusal:
-            result.refusals.insert(0, refusal)
-            continue
-        findings = check_section(section_cls, merged, context=RuleContext(
-            fiscal_year=found.submission.fiscal_year, households_section1=found.households,
-            previous=found.previous))
-        result.refusals += [f.message for f in blocking(findings)]
-        result.warnings = [(f.field, f.message) for f in warnings(findings)]
-    if progress is not None and len(results) % CHUNK:
-        progress(len(results) % CHUNK)
+            result.name, result.submission_id = found.name, found.submission.id
+            pairs.append((result, found, SectionEdit(found.submission.id, result.values,
+                                                     children=result.children)))
+        checked = check(section_cls, [(s, e) for _r, s, e in pairs], source=source, thai=thai)
+        for (result, _s, _e), outcome in zip(pairs, checked):
+            result.checked = outcome
+            result.editable = outcome.editable
+            edit_rule = outcome.refusals[:1] if not outcome.editable and outcome.refusals else []
+            result.refusals = [*edit_rule, *result.refusals, *outcome.locked,
+                               *outcome.refusals[len(edit_rule):]]
+            result.changes = [FieldChange(c.key, meta.label(_info(section_cls, c.key)), c.old,
+                                          c.new, _info(section_cls, c.key))
+                              for c in outcome.changes]
+            result.changes += [_child_change(section_cls, c) for c in outcome.child_changes]
+            result.warnings = [(f.field, f.message) for f in outcome.warnings]
+        if progress is not None:
+            progress(len(rows))
     return ImportPlan(section_cls=section_cls, rows=results, ignored=layout.ignored,
                       columns=[c.key for c in columns])
+
+
+def _info(section_cls: type, key: str) -> dict[str, Any]:
+    return section_cls.__table__.c[key].info
+
+
+def _child_change(section_cls: type, change: Any) -> FieldChange:
+    """ "ผู้บันทึกข้อมูล รายการที่ 2: เบอร์โทรศัพท์" for the change "recorders.2.phone"."""
+    name, n, *key = change.key.split(".")
+    child_cls = dict(CHILDREN[section_cls])[name]
+    info = child_cls.__table__.c[key[0]].info if key else {}
+    label = _("%(title)s รายการที่ %(n)s", title=child_cls.title(), n=n)
+    return FieldChange(change.key, f"{label}: {meta.label(info)}" if key else label,
+                       change.old, change.new, info)
+
+
+CLEAR_MARKER = "-"
+
+
+def _clears(raw: Any) -> bool:
+    """A cell holding only "-": the import clears the stored value (an empty cell leaves it)."""
+    return isinstance(raw, str) and raw.strip() == CLEAR_MARKER
+
+
+def read_child_rows(section_cls: type, child_cls: type, upload: ImportFile,
+                    default_year: int | None) -> tuple[list[RowResult], SheetColumns]:
+    """A child table's sheet (ด้านที่ 6.1 …): rows keyed by dla_code, year and ลำดับ, one
+    RowResult per LAO-year holding all its rows, which replace the stored ones as a whole.  A
+    row with only the LAO's code and "-" as its ลำดับ removes every row of that LAO."""
+    name, number = next((name, n) for n, (name, cls) in enumerate(CHILDREN[section_cls], start=1)
+                        if cls is child_cls)
+    rows = read_table(upload.data, sheet_name(section_cls, child_cls, number),
+                      fallback_sheets=("สรุป", LISTS_SHEET))
+    layout = locate_columns(child_cls, rows)
+    columns = [c for c in importable(child_cls) if c.key in layout.index]
+    by_key: dict[tuple[str, int | None], RowResult] = {}
+    given: dict[tuple[str, int | None], list[tuple[Any, int, dict[str, Any]]]] = {}
+    found: list[RowResult] = []
+    for n in range(layout.first_data_row, len(rows)):
+        row = rows[n]
+
+        def cell(code: str) -> Any:
+            col = layout.index.get(code)
+            return row[col] if col is not None and col < len(row) else None
+
+        written = [cell(c.key) for c in columns]
+        raw_code, raw_position = cell("dla_code"), cell("position")
+        if raw_code is None and all(v is None or (isinstance(v, str) and not v.strip())
+                                    for v in written):
+            continue                                   # a blank line
+        code = _code(raw_code)
+        year = default_year
+        if "fiscal_year" in layout.index and cell("fiscal_year") is not None:
+            year = _year(cell("fiscal_year"))
+        key = (code or _text_of(raw_code or "")[:20], year)
+        result = by_key.get(key)
+        if result is None:
+            result = by_key[key] = RowResult(line=n + 1, dla_code=key[0], fiscal_year=year,
+                                             children={name: []})
+            given[key] = []
+            found.append(result)
+        if code is None:
+            result.refusals.append(_("รหัส อปท. ต้องเป็นตัวเลข 7 หลัก (กรอกไว้ “%(value)s”)",
+                                     value=_text_of(raw_code or "")[:20]))
+            result.fatal = True
+            continue
+        if year is None:
+            result.refusals.append(_("ปีงบประมาณต้องเป็นปี พ.ศ. 4 หลัก เช่น 2570"))
+            result.fatal = True
+            continue
+        if _clears(raw_position):
+            continue                                   # the LAO's rows, all removed
+        values: dict[str, Any] = {}
+        for column, raw in zip(columns, written):
+            if _clears(raw):
+                values[column.key] = None
+                continue
+            try:
+                values[column.key] = parse_cell(column, raw)
+            except CellRefused as refusal:
+                result.refusals.append(_("แถวที่ %(line)s: %(message)s", line=n + 1,
+                                         message=str(refusal)))
+        position = _position(raw_position)
+        if raw_position is not None and position is None:
+            result.refusals.append(_("แถวที่ %(line)s: ลำดับต้องเป็นเลขจำนวนเต็ม (กรอกไว้ “%(value)s”)",
+                                     line=n + 1, value=_text_of(raw_position)[:20]))
+            continue
+        if position is not None and any(p == position for p, _l, _v in given[key]):
+            result.refusals.append(_("แถวที่ %(line)s: ลำดับที่ %(n)s ของ อปท. %(code)s ซ้ำกับแถวอื่น",
+                                     line=n + 1, n=position, code=code))
+            continue
+        given[key].append((position, n, values))
+    for key, result in by_key.items():
+        if not result.fatal:
+            ordered = sorted(given[key], key=lambda item: (item[0] is None, item[0] or 0, item[1]))
+            result.children = {name: [values for _p, _l, values in ordered]}
+    return found, layout
+
+
+def _position(raw: Any) -> int | None:
+    try:
+        return read_number(raw, places=None) if raw is not None else None
+    except NumberRefused:
+        return None
+
+
+# --- which tables an import may write --------------------------------------------------------
+
+def import_tables() -> list[tuple[str, type, type | None]]:
+    """(code, section, child table or None) of every table an import may write, in the order
+    of the screens: "1", "1.1" (ผู้บันทึกข้อมูล), "2", … — the code is the sheet's number."""
+    out = []
+    for section_cls in SECTIONS:
+        out.append((str(section_cls.SECTION_NO), section_cls, None))
+        for n, (_name, child_cls) in enumerate(CHILDREN.get(section_cls, ()), start=1):
+            out.append((f"{section_cls.SECTION_NO}.{n}", section_cls, child_cls))
+    return out
+
+
+def table_by_code(code: Any) -> tuple[type, type | None]:
+    """The section and child table (or None) of a code of import_tables(); ValueError when
+    there is none."""
+    for found, section_cls, child_cls in import_tables():
+        if found == str(code).strip():
+            return section_cls, child_cls
+    raise ValueError(code)
 
 
 # --- committing --------------------------------------------------------------------------------
@@ -576,19 +586,13 @@ def commit_import(section_cls: type, upload: ImportFile, user: Any, *,
                   source: ImportSource | None = None, via: str = "web",
                   progress: Callable[[int], None] | None = None,
                   on_rows: Callable[[int], None] | None = None,
-                  thai_warnings: Callable[[], Any] | None = None) -> CommitResult:
+                  thai_warnings: Callable[[], Any] | None = None,
+                  child: type | None = None) -> CommitResult:
     """Plan again inside this transaction (the submissions locked, so nothing certifies in
     between), then write every row with changes — or none, in ALL_OR_NOTHING mode, when any row
     is refused.  One ImportBatch row either way; commits."""
     plan = plan_import(section_cls, upload, user, default_year=default_year, source=source,
-                       lock=True)
-    if thai_warnings is not None:      # stored ⚠ are in Thai, whatever the screen's language
-        with thai_warnings():
-            thai = plan_import(section_cls, upload, user, default_year=default_year,
-                               source=source, lock=False)
-        by_line = {r.line: r.warnings for r in thai.rows}
-        for result in plan.rows:
-            result.warnings = by_line.get(result.line, result.warnings)
+                       lock=True, thai=thai_warnings, child=child)
     refused = plan.refused
     write = [] if (refused and mode is ImportMode.ALL_OR_NOTHING) else \
         [r for r in plan.rows if not r.refused and r.editable
@@ -611,8 +615,11 @@ def commit_import(section_cls: type, upload: ImportFile, user: Any, *,
     db.session.flush()
     token = current_batch.set(batch.id)
     try:
-        if write:
-            _write(section_cls, write, batch, source, user, progress)
+        for chunk in _chunks(write):
+            sections.write(section_cls, [r.checked for r in chunk], user, source=source,
+                           batch_id=batch.id)
+            if progress is not None:
+                progress(len(chunk))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -622,83 +629,16 @@ def commit_import(section_cls: type, upload: ImportFile, user: Any, *,
     return CommitResult(plan=plan, batch=batch, written=[r for r in write if r.changes])
 
 
-def _write(section_cls: type, rows: list[RowResult], batch: ImportBatch,
-           source: ImportSource | None, user: Any, progress: Callable[[int], None] | None) -> None:
-    now = utcnow()
-    user_id = getattr(user, "id", None)
-    children = [getattr(section_cls, name) for name, _c in CHILDREN.get(section_cls, ())]
-    for chunk in _chunks(rows):
-        ids = [r.submission_id for r in chunk]
-        query = select(section_cls).where(section_cls.submission_id.in_(ids))
-        if children:
-            query = query.options(*[selectinload(c) for c in children])
-        objects = {o.submission_id: o for o in db.session.scalars(query)}
-        changed: dict[int, tuple[list[tuple[str, str]], int]] = {}
-        for result in chunk:
-            obj = objects[result.submission_id]
-            if source is not None:
-                imported = dict(obj.imported or {})
-                stamp = {"source": source.value, "at": now.isoformat(timespec="seconds"),
-                         "batch": batch.id}
-                for key in result.values:
-                    imported[key] = stamp
-                if imported != (obj.imported or {}):
-                    obj.imported = imported
-            if not result.changes:
-                continue
-            was_complete = not missing_fields(section_cls, obj)
-            for change in result.changes:
-                setattr(obj, change.key, change.new)
-            if hasattr(obj, "compute_totals"):
-                obj.compute_totals()
-            obj.carried_forward = False
-            obj.updated_by_id = user_id
-            obj.updated_at = now
-            delta = int(not missing_fields(section_cls, obj)) - int(was_complete)
-            changed[result.submission_id] = (result.warnings, delta)
-        db.session.flush()
-        refresh_sections_state(section_cls, changed)
-        if progress is not None:
-            progress(len(chunk))
-
-
-def refresh_sections_state(section_cls: type,
-                           changed: dict[int, tuple[list[tuple[str, str]], int]]) -> None:
-    """models.rules.completeness.refresh_section_state for many submissions of one section at once:
-    submission id → (its ⚠ findings of this section, how its sections-complete count moves:
-    -1, 0 or +1 as this section became incomplete, stayed, or became complete).  The other
-    seven sections did not change, so only this one is looked at; a fixed number of
-    statements per chunk."""
-    if not changed:
-        return
-    ids = sorted(changed)
-    no = section_cls.SECTION_NO
-    db.session.execute(delete(SectionWarning).where(SectionWarning.submission_id.in_(ids),
-                                                    SectionWarning.section_no == no))
-    found = [dict(submission_id=i, section_no=no, field=f or "", message=m)
-             for i in ids for f, m in changed[i][0]]
-    if found:
-        db.session.execute(insert(SectionWarning), found)
-    moved = [dict(sub_id=i, delta=changed[i][1]) for i in ids if changed[i][1]]
-    table = Submission.__table__
-    if moved:
-        db.session.execute(
-            update(table).where(table.c.id == bindparam("sub_id"))
-            .values(sections_complete=table.c.sections_complete + bindparam("delta")), moved)
-    counts = select(func.count()).select_from(SectionWarning).where(
-        SectionWarning.submission_id == Submission.id).scalar_subquery()
-    db.session.execute(update(Submission).where(Submission.id.in_(ids))
-                       .values(warnings_count=counts)
-                       .execution_options(synchronize_session=False))
-
-
 # --- choices of the screens and the CLI -------------------------------------------------------
 
-def section_choices() -> list[tuple[int, str]]:
-    return [(cls.SECTION_NO, _("ด้านที่ %(no)s %(title)s", no=cls.SECTION_NO, title=cls.title()))
-            for cls in SECTIONS]
+def section_choices() -> list[tuple[str, str]]:
+    """(code, "ด้านที่ 6 ข้อมูลด้าน… / ด้านที่ 6.1 รถและอุปกรณ์…") of every table an import may
+    write."""
+    return [(code, _("ด้านที่ %(no)s %(title)s", no=code, title=(child or section_cls).title()))
+            for code, section_cls, child in import_tables()]
 
 
 __all__ = ["ImportBatch", "ImportFile", "ImportMode", "ImportPlan", "ImportSource",
            "ImportStatus", "FileRefused", "CellRefused", "plan_import", "commit_import",
-           "parse_cell", "importable", "refresh_sections_state", "LISTS_SHEET"]
+           "parse_cell", "importable", "LISTS_SHEET", "import_tables", "table_by_code",
+           "CLEAR_MARKER"]

@@ -299,7 +299,7 @@ def child_rows(child_cls: type, be_year: int, narrow: Narrow) -> Iterator[tuple]
 def area_fingerprint(be_year: int, narrow: Narrow) -> str:
     """What an area workbook of `be_year` depends on, in one aggregate over its submissions:
     every write of a section updates its submission's counters in the same transaction
-    (models/completeness.refresh_section_state), which moves the submission's updated_at;
+    (models/services/sections.refresh_counters), which moves the submission's updated_at;
     every transition raises its version; an LAO renamed or moved moves its own updated_at;
     a deleted LAO-year changes the count.  With the catalogue's fingerprint (a release that
     changes a column writes the workbooks again)."""
@@ -316,13 +316,14 @@ def area_fingerprint(be_year: int, narrow: Narrow) -> str:
 
 def area_workbook(out: IO[bytes] | str, be_year: int, title: str, narrow: Narrow,
                   made: datetime, *, sections: Iterable[type] | None = None,
-                  children: bool = True) -> int:
+                  children: bool = True, only_child: type | None = None) -> int:
     """One sheet per section (one row per LAO) and per child table (one row per child row),
     each with the Thai labels and the field codes as two header rows, frozen panes, number
     formats, an autofilter and Excel's data validation (the lists of a choice, whole numbers,
     ranges, text lengths), so the sheet re-imports as it is (models/exchange/imports.py).  `sections`
-    and `children=False` make the import template of one section.  Returns the number of LAO
-    rows of a section sheet."""
+    and `children=False` make the import template of one section, `only_child` that of one
+    child table (its sheet alone).  Returns the number of LAO rows of a section sheet (of
+    child rows, with `only_child`)."""
     book, fmt = open_workbook(out)
     summary = book.add_worksheet("สรุป")
     summary.set_column(0, 0, 30)
@@ -332,17 +333,22 @@ def area_workbook(out: IO[bytes] | str, be_year: int, title: str, narrow: Narrow
     laos = 0
     sheets = []
     for section_cls in sections or SECTIONS:
-        laos = _write_area_sheet(book, fmt, sheet_name(section_cls),
-                                 catalogue_columns(section_cls),
-                                 section_rows(section_cls, be_year, narrow), lists=lists)
-        sheets.append((sheet_name(section_cls), section_cls.TITLE_TH, laos))
+        if only_child is None:
+            laos = _write_area_sheet(book, fmt, sheet_name(section_cls),
+                                     catalogue_columns(section_cls),
+                                     section_rows(section_cls, be_year, narrow), lists=lists)
+            sheets.append((sheet_name(section_cls), section_cls.TITLE_TH, laos))
         for n, (_name, child_cls) in enumerate(CHILDREN.get(section_cls, ()) if children
                                                else (), start=1):
+            if only_child is not None and child_cls is not only_child:
+                continue
             name = sheet_name(section_cls, child_cls, n)
             count = _write_area_sheet(book, fmt, name, catalogue_columns(child_cls),
                                       child_rows(child_cls, be_year, narrow), position=True,
                                       lists=lists)
             sheets.append((name, child_cls.TITLE_TH, count))
+            if only_child is not None:
+                laos = count
     row = 2
     for label, value in (("ปีงบประมาณ", be_year), ("จำนวน อปท.", laos),
                          ("จัดทำเมื่อ", be_datetime(made))):

@@ -8,7 +8,6 @@ The blocking value rules of SPEC §5 that span fields are CHECK constraints on t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cache
 from typing import Any
 
 from workflow import _
@@ -66,47 +65,3 @@ def sections_complete(rows: Mapping[type, Any],
         if not missing_fields(section_cls, values, kids):
             done += 1
     return done
-
-
-@cache
-def _state_statements() -> tuple[Any, Any]:
-    """refresh_section_state's DELETE of one section's findings and UPDATE of the counters, by
-    :submission_id (built once: every save runs them)."""
-    from sqlalchemy import bindparam, delete, func, select, update
-
-    from ..tables.submissions import SectionWarning, Submission
-
-    sid = bindparam("submission_id")
-    forget = delete(SectionWarning).where(SectionWarning.submission_id == sid,
-                                          SectionWarning.section_no == bindparam("section_no"))
-    count = select(func.count()).select_from(SectionWarning).where(
-        SectionWarning.submission_id == sid).scalar_subquery()
-    counters = (update(Submission).where(Submission.id == sid)
-                .values(sections_complete=bindparam("complete"), warnings_count=count)
-                .execution_options(synchronize_session=False))
-    return forget, counters
-
-
-def refresh_section_state(submission_id: int, section_no: int | None = None,
-                          warnings: Sequence[tuple[str, str]] = ()) -> None:
-    """After a section is saved: keep its ⚠ findings (field, message), and the submission's
-    counters — sections complete and warnings — equal to what the sections hold now.
-
-    Every path that writes a section (the form, and later the import) calls this in the same
-    transaction as the write; it does not commit.
-    """
-    from sqlalchemy import insert
-
-    from ..base import db
-    from ..tables.submissions import SectionWarning
-
-    forget, counters = _state_statements()
-    if section_no is not None:
-        db.session.execute(forget, {"submission_id": submission_id, "section_no": section_no})
-        if warnings:
-            db.session.execute(insert(SectionWarning), [
-                dict(submission_id=submission_id, section_no=section_no, field=field or "",
-                     message=message) for field, message in warnings])
-    rows = {cls: db.session.get(cls, submission_id) for cls in SECTIONS}
-    complete = sections_complete({cls: row for cls, row in rows.items() if row is not None})
-    db.session.execute(counters, {"submission_id": submission_id, "complete": complete})

@@ -11,9 +11,9 @@ BEGIN IMMEDIATE).
 
 from __future__ import annotations
 
-from itertools import chain
-
 from functools import cache
+from itertools import chain
+from typing import Any
 
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
@@ -25,6 +25,16 @@ from ..tables.submissions import FiscalYear, Submission, YearStatus
 
 LOCKED_MODELS = tuple(SECTIONS) + tuple(child for pairs in CHILDREN.values()
                                         for _name, child in pairs)
+
+
+def edit_context(status: Any, year_status: Any, deadline: Any, extension_until: Any, *,
+                 today: Any = None, **more: Any) -> Context:
+    """The rulebook's facts about one LAO-year from its stored columns (status, the year's
+    status and deadline, the LAO's extension): the one way every path builds them."""
+    from workflow import today_in_thailand
+    return Context(status=status, year_open=year_status is YearStatus.OPEN,
+                   today=today or today_in_thailand(), deadline=deadline,
+                   extension_until=extension_until, **more)
 
 
 class SubmissionLocked(Exception):
@@ -62,9 +72,7 @@ def refuse_locked_writes(session: Session, _flush_context, _instances) -> None:
     rows = session.execute(_lock_statement(), {"ids": sorted(ids)}).all()
     today = today_in_thailand()
     for row in rows:
-        refusal = edit_refusal(Context(status=row.status,
-                                       year_open=row.year_status is YearStatus.OPEN,
-                                       today=today, deadline=row.deadline,
-                                       extension_until=row.extension_until))
+        refusal = edit_refusal(edit_context(row.status, row.year_status, row.deadline,
+                                            row.extension_until, today=today))
         if refusal:
             raise SubmissionLocked(refusal)

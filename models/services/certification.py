@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectinload
 
-from workflow import (SECTION_COUNT, N_, Action, Context, Permission, Role, Stamp, Status, _,
+from workflow import (SECTION_COUNT, N_, Action, Permission, Role, Stamp, Status, _,
                       role_refusal,
                       Transition, TransitionNotAllowed, may, next_status, thai_date,
                       today_in_thailand, transition_named)
@@ -27,6 +27,7 @@ from workflow import (SECTION_COUNT, N_, Action, Context, Permission, Role, Stam
 from ..base import db, utcnow
 from ..catalogue.reading import parse_int_ids
 from ..rules.completeness import missing_fields
+from ..rules.locks import edit_context
 from ..rules.scoping import row_scope
 from ..tables.audit import AuditLog, AuditOp, current_actor
 from ..tables.geography import District
@@ -59,10 +60,17 @@ def submission_scope(user: Any):
 
 def missing_by_submission(ids: Iterable[int]) -> dict[int, list[str]]:
     """What is still missing in each of `ids` ("ด้านที่ n: …"), in a constant number of queries."""
+    return sections_state(ids)[0]
+
+
+def sections_state(ids: Iterable[int]) -> tuple[dict[int, list[str]], dict[int, list[int]]]:
+    """For each of `ids`: what is still missing ("ด้านที่ n: …") and which sections still hold
+    last year's values, read from the 8 section tables in a constant number of queries."""
     ids = list(ids)
     missing: dict[int, list[str]] = {i: [] for i in ids}
+    carried: dict[int, list[int]] = {i: [] for i in ids}
     if not ids:
-        return missing
+        return missing, carried
     for section_cls in SECTIONS:
         options = [selectinload(getattr(section_cls, name)) for name, _ in
                    CHILDREN.get(section_cls, ())]
@@ -73,7 +81,9 @@ def missing_by_submission(ids: Iterable[int]) -> dict[int, list[str]]:
             gaps = [_("ยังไม่ได้บันทึก")] if row is None else missing_fields(section_cls, row)
             if gaps:
                 missing[sub_id].append(describe_missing(section_cls, gaps))
-    return missing
+            if row is not None and row.carried_forward:
+                carried[sub_id].append(section_cls.SECTION_NO)
+    return missing, carried
 
 
 def describe_missing(section_cls: type, gaps: list[str]) -> str:
@@ -83,8 +93,11 @@ def describe_missing(section_cls: type, gaps: list[str]) -> str:
 
 
 def transition(action: Action | str, submission_ids: Iterable[int | str], actor: Any, *,
-               reason: str | None = None, today: date | None = None) -> list[Outcome]:
-    """Apply `action` to each submission the actor may act on; commit; report per submission."""
+               reason: str | None = None, today: date | None = None,
+               carried_ok: bool = False) -> list[Outcome]:
+    """Apply `action` to each submission the actor may act on; commit; report per submission.
+    `carried_ok`: the user confirmed that sections still holding last year's values hold
+    (a certification needs it when there are such sections: the rulebook's guard)."""
     rule = transition_named(action)
     if rule is None:
         raise TransitionNotAllowed(_("ไม่รู้จักการดำเนินการ %(action)s", action=action),
@@ -107,8 +120,8 @@ def transition(action: Action | str, submission_ids: Iterable[int | str], actor:
         .order_by(Submission.id)
         .with_for_update(of=Submission)).all() if ids else []
     by_id = {r.id: r for r in rows}
-    missing = (missing_by_submission(r.id for r in rows if r.status in rule.sources)
-               if rule.needs_complete else {})
+    missing, carried = (sections_state(r.id for r in rows if r.status in rule.sources)
+                        if rule.needs_complete or rule.confirms_carried else ({}, {}))
 
     outcomes: dict[int, Outcome] = {}
     allowed: dict[Status, list[int]] = defaultdict(list)
@@ -118,12 +131,13 @@ def transition(action: Action | str, submission_ids: Iterable[int | str], actor:
             outcomes[sub_id] = Outcome(sub_id, False, _(NOT_FOUND))
             continue
         gaps = tuple(missing.get(sub_id, ()))
-        ctx = Context(status=row.status, year_open=row.year_status is YearStatus.OPEN,
-                      today=today, deadline=row.deadline, extension_until=row.extension_until,
-                      # The stored counter is a cache; the live check of what is missing wins.
-                      sections_complete=SECTION_COUNT - len(gaps) if rule.needs_complete
-                      else row.sections_complete,
-                      missing=gaps)
+        ctx = edit_context(row.status, row.year_status, row.deadline, row.extension_until,
+                           today=today,
+                           # The stored counter is a cache; the live check of what is missing wins.
+                           sections_complete=SECTION_COUNT - len(gaps) if rule.needs_complete
+                           else row.sections_complete,
+                           missing=gaps, carried=tuple(carried.get(sub_id, ())),
+                           carried_ok=carried_ok)
         try:
             next_status(ctx, rule.action, role, reason)
         except TransitionNotAllowed as refusal:
@@ -172,9 +186,11 @@ def stamp_values(rule: Transition, *, actor_id: int | None, now: datetime,
 
 
 def transition_one(action: Action | str, submission_id: int, actor: Any, *,
-                   reason: str | None = None, today: date | None = None) -> Outcome:
+                   reason: str | None = None, today: date | None = None,
+                   carried_ok: bool = False) -> Outcome:
     """`transition()` for one submission, raising TransitionNotAllowed when refused."""
-    (outcome,) = transition(action, [submission_id], actor, reason=reason, today=today)
+    (outcome,) = transition(action, [submission_id], actor, reason=reason, today=today,
+                            carried_ok=carried_ok)
     if not outcome.done:
         raise TransitionNotAllowed(outcome.message)
     return outcome

@@ -31,7 +31,7 @@ from ..base import db, utcnow
 from ..rules.completeness import sections_complete
 from ..tables.organizations import Organization
 from ..tables.sections import CHILDREN, SECTIONS
-from ..tables.submissions import FiscalYear, Submission, YearStatus
+from ..tables.submissions import FiscalYear, Submission, YearStatus, previous_submission_id
 
 __all__ = ["RoundError", "OpenReport", "open_year", "close_year", "parse_be_year",
            "parse_date", "MIN_BE_YEAR", "MAX_BE_YEAR"]
@@ -198,12 +198,8 @@ def _create_submissions(be_year: int, now: datetime) -> dict[str, int]:
         return {}
 
     # 2. Each new submission and the LAO's most recent earlier submission (NULL when none).
-    new, prev = sub.alias("new_sub"), sub.alias("prev_sub")
-    prev_id = (select(prev.c.id)
-               .where(prev.c.organization_id == new.c.organization_id,
-                      prev.c.fiscal_year < be_year)
-               .order_by(prev.c.fiscal_year.desc()).limit(1)
-               .correlate(new).scalar_subquery())
+    new = sub.alias("new_sub")
+    prev_id = previous_submission_id(new.c.organization_id, be_year)
     pairs = select(new.c.id.label("new_id"), prev_id.label("prev_id")) \
         .where(_in(new.c.id, new_ids)).subquery("pairs")
 

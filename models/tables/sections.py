@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer
@@ -193,6 +194,9 @@ class Section1General(SectionMixin, db.Model):
     TITLE_TH = "ข้อมูลสภาพทั่วไป"
     TITLE_EN = "General information"
     SLUG = "general"
+    # The office's subdistrict lies in the LAO's own district (the form offers only those; an
+    # import is refused for another): read by models/services/sections.py.
+    IN_LAO_DISTRICT: ClassVar[tuple[str, ...]] = ("office_subdistrict_code",)
 
     # ประเภทและขนาด
     org_type: Mapped[OrgType | None] = meta.choice(
@@ -1060,12 +1064,24 @@ class Section8Finance(SectionMixin, db.Model):
                       " แต่กรอกไว้ {total} บาท"),
     )
 
+    # The e-LAAS import also says the figures came from the accounting system (read-only flag).
+    SOURCE_FLAGS: ClassVar[dict[str, str]] = {"e-laas": "from_accounting_import"}
+
+    @classmethod
+    def totals_of(cls, values: Mapping[str, Any]) -> dict[str, Decimal | None]:
+        """The derived totals of `values` by their classes (None while any class is empty)."""
+        out = {}
+        for total, parts in (("revenue_total", cls.REVENUE_FIELDS),
+                             ("expenditure_total", cls.EXPENDITURE_FIELDS)):
+            found = [values.get(name) for name in parts]
+            out[total] = None if None in found else sum(found, Decimal(0))
+        return out
+
     def compute_totals(self) -> None:
         """Set the derived totals from their classes (None while any class is empty)."""
-        for total, parts in (("revenue_total", self.REVENUE_FIELDS),
-                             ("expenditure_total", self.EXPENDITURE_FIELDS)):
-            values = [getattr(self, name) for name in parts]
-            setattr(self, total, None if None in values else sum(values, Decimal(0)))
+        for total, value in self.totals_of({n: getattr(self, n) for n in
+                                            self.REVENUE_FIELDS + self.EXPENDITURE_FIELDS}).items():
+            setattr(self, total, value)
 
 
 # --- registries ----------------------------------------------------------------------------

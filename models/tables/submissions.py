@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+                        UniqueConstraint, select)
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from workflow import SECTION_COUNT, Action, LabeledEnum, Role, Status, _
 
@@ -105,6 +106,17 @@ class Submission(db.Model):
 
     def __str__(self) -> str:
         return _("%(org)s ปี %(year)s", org=self.organization.name_th, year=self.fiscal_year)
+
+
+def previous_submission_id(organization_id: Any, fiscal_year: Any) -> Any:
+    """The id of the LAO's most recent submission before `fiscal_year` (NULL when none), as a
+    scalar subquery correlated to the columns given: the one previous-year lookup, used by the
+    rules' year-over-year ⚠ (models/services/sections.previous_values) and by opening a year
+    (models/services/rounds.py copies last year's values from it)."""
+    earlier = aliased(Submission, name="earlier_submission")
+    return (select(earlier.id)
+            .where(earlier.organization_id == organization_id, earlier.fiscal_year < fiscal_year)
+            .order_by(earlier.fiscal_year.desc()).limit(1).scalar_subquery())
 
 
 class SectionWarning(db.Model):
