@@ -12,15 +12,16 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import LazyString, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import func, select
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from models import (AccountLog, AccountRequest, AccountStatus, AuditLog, ImportBatch, CertificationEvent, District, FiscalYear, InfoAdministrator,
                     LaoWebsite, Organization, Province, Subdistrict, Submission, TouristPlace,
                     User, YearStatus, db)
-from models.services.accounts import issue_reset_link
-from models.tables.accounts import SCOPE_COLUMN, RequestStatus, place_user
+from models.services.accounts import AccountError, check_account, issue_reset_link
+from models.services.organizations import OrganizationRefused, place_organization
+from models.tables.accounts import RequestStatus
 from models.rules.scoping import scoped
 from models.rules.passwords import MAX_LENGTH, MIN_LENGTH
 from models.services.certification import submission_scope
@@ -157,32 +158,10 @@ class OrganizationView(ScopedModelView):
         return _("ค้นหารหัสหรือชื่อ อปท.")
 
     def on_model_change(self, form, model, is_created):
-        state = inspect(model)
-        if model.district is None:
-            raise ValidationError(_("กรุณาเลือกอำเภอที่ตั้งของ อปท."))
-        if not is_created:
-            code = state.attrs.dla_code.history
-            if code.deleted and code.deleted[0] != model.dla_code:
-                raise ValidationError(_("รหัส อปท. เปลี่ยนไม่ได้ (อปท. ที่เปลี่ยนประเภทใช้รหัสเดิม)"))
-            old_province = state.attrs.province_code.history.unchanged \
-                or state.attrs.province_code.history.deleted
-            if old_province and model.district.province_code != old_province[0]:
-                raise ValidationError(_("ย้ายได้เฉพาะอำเภอในจังหวัดเดิม"))
-        # The province always follows the district; it is never typed in.
-        model.province_code = model.district.province_code
-        model.district_code = model.district.code
-        if model.subdistrict is not None and model.subdistrict.district_code != model.district_code:
-            raise ValidationError(_("ตำบลที่ตั้งสำนักงานต้องอยู่ในอำเภอที่เลือก"))
-        if not is_created:
-            # The open years' submissions follow (same transaction as the organization).
-            db.session.execute(
-                update(Submission)
-                .where(Submission.organization_id == model.id,
-                       Submission.fiscal_year.in_(select(FiscalYear.be_year).where(
-                           FiscalYear.status == YearStatus.OPEN)))
-                .values(district_code=model.district_code, province_code=model.province_code,
-                        org_type=model.org_type)
-                .execution_options(synchronize_session=False))
+        try:
+            place_organization(model, created=is_created)   # the rules of an LAO's place
+        except OrganizationRefused as refusal:
+            raise ValidationError(str(refusal)) from None
 
 
 class UserView(ScopedModelView):
@@ -230,31 +209,11 @@ class UserView(ScopedModelView):
         return self._limit_roles(super().edit_form(obj))
 
     def on_model_change(self, form, model, is_created):
-        role = Role(model.role)
-        if role not in grantable_roles(current_user):
-            # The select offers only these; a crafted post gets the same answer.
-            raise ValidationError(_("ท่านไม่มีสิทธิ์กำหนดบทบาท %(role)s", role=role.shown))
-        scope_col = SCOPE_COLUMN[role]
-        for column, rel in (("organization_id", "organization"), ("district_code", "district"),
-                            ("province_code", "province")):
-            if column != scope_col:
-                setattr(model, rel, None)
-                setattr(model, column, None)
-            elif getattr(model, rel) is None:
-                raise ValidationError(_("บทบาท %(role)s ต้องระบุหน่วยงานที่สังกัด",
-                                              role=role.shown))
-        if Role(current_user.role) is Role.PROVINCE_OFFICER and \
-                place_user(db.session, model) != current_user.province_code:
-            raise ValidationError(_("กำหนดได้เฉพาะผู้ใช้ในจังหวัดของท่าน"))
-        password = form.new_password.data
-        if is_created and not password:
-            raise ValidationError(_("กรุณากำหนดรหัสผ่านสำหรับผู้ใช้ใหม่ "
-                                    "(หรือออกลิงก์ตั้งรหัสผ่านหลังบันทึก)"))
-        if password:
-            model.set_password(password)
-        # A change of role, place or status ends the user's sessions and voids unused
-        # set-password links when it is flushed (models/tables/accounts.py, for every path); an
-        # unchanged save, or a new phone number, does neither.
+        try:   # the account rules (models/services/accounts.py): role, scope, province, password
+            check_account(model, current_user, created=is_created,
+                          new_password=form.new_password.data)
+        except AccountError as refusal:
+            raise ValidationError(str(refusal)) from None
 
     @action("disable", _l("ระงับการใช้งาน"),
             _l("ระงับการใช้งานบัญชีที่เลือก? ผู้ใช้จะออกจากระบบทันที"))

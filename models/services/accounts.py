@@ -6,15 +6,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 
-from workflow import Role, _
+from workflow import Role, _, grantable_roles
 
 from ..base import db, utcnow
 from ..rules.passwords import password_problem
-from ..tables.accounts import (AccountAction, AccountRequest, AccountStatus, PasswordReset,
-                       RequestStatus, User, log_account)
+from ..tables.accounts import (SCOPE_COLUMN, AccountAction, AccountRequest, AccountStatus,
+                               PasswordReset, RequestStatus, User, log_account, place_user)
 from ..tables.organizations import Organization
 
 RESET_HOURS_DEFAULT = 24
@@ -61,6 +62,34 @@ def file_request(*, organization: Organization, full_name: str, position: str, p
     log_account(db.session, AccountAction.REQUEST, request=request, field="username",
                 new=request.username)
     return request
+
+
+def check_account(user: User, actor: Any, *, created: bool, new_password: str | None) -> None:
+    """The account rules of a save by `actor` (a dla_admin or a province officer): only a role
+    the actor may grant (workflow.grantable_roles), exactly the scope its role has (the other
+    place columns emptied), a province officer's accounts in its own province, a password for a
+    new account.  Raises AccountError; sets the new password.  (A change of role, place or
+    status voids the account's links and ends its sessions at the flush: models/tables/accounts.py.)"""
+    role = Role(user.role)
+    if role not in grantable_roles(actor):
+        # The select offers only these; a crafted post gets the same answer.
+        raise AccountError(_("ท่านไม่มีสิทธิ์กำหนดบทบาท %(role)s", role=role.shown))
+    scope_col = SCOPE_COLUMN[role]
+    for column, rel in (("organization_id", "organization"), ("district_code", "district"),
+                        ("province_code", "province")):
+        if column != scope_col:
+            setattr(user, rel, None)
+            setattr(user, column, None)
+        elif getattr(user, rel) is None:
+            raise AccountError(_("บทบาท %(role)s ต้องระบุหน่วยงานที่สังกัด", role=role.shown))
+    if Role(actor.role) is Role.PROVINCE_OFFICER and \
+            place_user(db.session, user) != actor.province_code:
+        raise AccountError(_("กำหนดได้เฉพาะผู้ใช้ในจังหวัดของท่าน"))
+    if created and not new_password:
+        raise AccountError(_("กรุณากำหนดรหัสผ่านสำหรับผู้ใช้ใหม่ "
+                             "(หรือออกลิงก์ตั้งรหัสผ่านหลังบันทึก)"))
+    if new_password:
+        user.set_password(new_password)
 
 
 def issue_reset_link(user: User, *, actor: User | None, hours: int = RESET_HOURS_DEFAULT) -> str:
