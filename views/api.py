@@ -169,7 +169,7 @@ def organization_year_values(dla_code: str, be_year: str):
         return Response(status=304)
     return dict(dla_code=sub.organization.dla_code, fiscal_year=sub.fiscal_year,
                 status=_status(sub.status),
-                values=public.year_records(SubmissionOverview.load(sub)))
+                values=public.year_records(SubmissionOverview.load(sub, public=True)))
 
 
 @bp.route("/statistics", parameters=[IF_NONE_MATCH])

@@ -67,7 +67,7 @@ def organization_year(dla_code: str, be_year: str):
         abort(404)
     return render_template("public/year.html", submission=submission,
                            org=submission.organization,
-                           overview=SubmissionOverview.load(submission))
+                           overview=SubmissionOverview.load(submission, public=True))
 
 
 @bp.route("/orgs/<dla_code>/<be_year>/data.<fmt>")
@@ -80,11 +80,11 @@ def organization_year_data(dla_code: str, be_year: str, fmt: str):
         abort(404)
     org = submission.organization
     if fmt == "xlsx":
-        overview = SubmissionOverview.load(submission)
+        overview = SubmissionOverview.load(submission, public=True)
         return send_workbook(
             lambda out: lao_year_workbook(out, overview, utcnow(), people=False),
             be_file_name(f"{org.dla_code}-{submission.fiscal_year}", "xlsx"))
-    records = public.year_records(SubmissionOverview.load(submission))
+    records = public.year_records(SubmissionOverview.load(submission, public=True))
     name = f"info-{org.dla_code}-{submission.fiscal_year}.{fmt}"
     headers = {"Content-Disposition": f"attachment; filename={name}"}
     if fmt == "json":
@@ -181,7 +181,8 @@ def stats_workbook():
     key = f"certified-{year}-{province or 'th'}@{public.publication_fingerprint(year, province)}"
     # The last file may be sent while the next is written only if it holds no LAO-year that
     # has left the public statuses since (a revoked year disappears at once).
-    kept = keep_workbook(key, lambda out: area_workbook(out, year, title, narrow, utcnow()),
+    kept = keep_workbook(key, lambda out: area_workbook(out, year, title, narrow, utcnow(),
+                                                        public=True),
                          lambda made: not public.left_public_since(year, province, made))
     return send_kept(kept, be_file_name(f"certified-{province or 'th'}-fy{year}", "xlsx",
                                         kept.made))

@@ -39,7 +39,8 @@ def _column(kind: str, type_: Any, label_th: str, label_en: str, *, unit: str | 
             min: Decimal | int | float | None = None, max: Decimal | int | float | None = None,
             choices: type[enum.Enum] | None = None, derived: bool = False,
             readonly: bool = False, range_message: str | None = None,
-            widget: str | None = None, max_length: int | None = None, **kwargs: Any):
+            widget: str | None = None, max_length: int | None = None,
+            personal: bool = False, aggregate: str | None = None, **kwargs: Any):
     info = {
         "kind": kind,
         "label_th": label_th,
@@ -60,6 +61,13 @@ def _column(kind: str, type_: Any, label_th: str, label_en: str, *, unit: str | 
         # The most characters a text may hold: the form's maxlength, the rule registry's
         # refusal and a CHECK on both databases (SQLite would store any length).
         "max_length": max_length,
+        # Personal data under Thailand's PDPA (a person's name, position, phone): collected so
+        # the DLA can call the recorder, never published (models/reads/public.published).
+        "personal": personal,
+        # How a published figure adds up over LAOs: "additive" (each LAO's own: revenue,
+        # its own roads and vehicles) or "territorial" (the people or places of an area: an
+        # อบจ. reports its whole province, so it is never added to the LAOs inside it).
+        "aggregate": aggregate,
     }
     kwargs.setdefault("nullable", True)
     return mapped_column(type_, info=info, **kwargs)

@@ -275,20 +275,23 @@ def _order(query: Select) -> Select:
                           Organization.dla_code)
 
 
-def section_rows(section_cls: type, be_year: int, narrow: Narrow) -> Iterator[tuple]:
+def section_rows(section_cls: type, be_year: int, narrow: Narrow,
+                 fields: Iterable[Any] | None = None) -> Iterator[tuple]:
     """(dla_code, name, district, province, status, *fields) of every LAO-year of `be_year`
-    that `narrow` keeps, one row per LAO (fields empty where the section was never saved)."""
+    that `narrow` keeps, one row per LAO (fields empty where the section was never saved);
+    `fields`, the catalogue columns wanted (all of them by default)."""
     table = section_cls.__table__
-    columns = [table.c[c.key] for c in catalogue_columns(section_cls)]
+    columns = [table.c[c.key] for c in (fields or catalogue_columns(section_cls))]
     query = _lao_select(*columns).outerjoin(table, table.c.submission_id == Submission.id) \
         .where(Submission.fiscal_year == be_year)
     yield from db.session.execute(_order(narrow(query)).execution_options(yield_per=BATCH))
 
 
-def child_rows(child_cls: type, be_year: int, narrow: Narrow) -> Iterator[tuple]:
+def child_rows(child_cls: type, be_year: int, narrow: Narrow,
+               fields: Iterable[Any] | None = None) -> Iterator[tuple]:
     """(LAO columns, position, *fields) of every child row of `be_year` that `narrow` keeps."""
     table = child_cls.__table__
-    columns = [table.c[c.key] for c in catalogue_columns(child_cls)]
+    columns = [table.c[c.key] for c in (fields or catalogue_columns(child_cls))]
     query = _lao_select(table.c.position, *columns) \
         .join(table, table.c.submission_id == Submission.id) \
         .where(Submission.fiscal_year == be_year)
@@ -316,14 +319,18 @@ def area_fingerprint(be_year: int, narrow: Narrow) -> str:
 
 def area_workbook(out: IO[bytes] | str, be_year: int, title: str, narrow: Narrow,
                   made: datetime, *, sections: Iterable[type] | None = None,
-                  children: bool = True, only_child: type | None = None) -> int:
+                  children: bool = True, only_child: type | None = None,
+                  public: bool = False) -> int:
     """One sheet per section (one row per LAO) and per child table (one row per child row),
     each with the Thai labels and the field codes as two header rows, frozen panes, number
     formats, an autofilter and Excel's data validation (the lists of a choice, whole numbers,
     ranges, text lengths), so the sheet re-imports as it is (models/exchange/imports.py).  `sections`
     and `children=False` make the import template of one section, `only_child` that of one
-    child table (its sheet alone).  Returns the number of LAO rows of a section sheet (of
-    child rows, with `only_child`)."""
+    child table (its sheet alone); `public`, the certified copy anybody may download: no
+    personal data (models/reads/public.published).  Returns the number of LAO rows of a
+    section sheet (of child rows, with `only_child`)."""
+    from ..reads.public import published
+    columns_of = published if public else catalogue_columns
     book, fmt = open_workbook(out)
     summary = book.add_worksheet("สรุป")
     summary.set_column(0, 0, 30)
@@ -335,16 +342,19 @@ def area_workbook(out: IO[bytes] | str, be_year: int, title: str, narrow: Narrow
     for section_cls in sections or SECTIONS:
         if only_child is None:
             laos = _write_area_sheet(book, fmt, sheet_name(section_cls),
-                                     catalogue_columns(section_cls),
-                                     section_rows(section_cls, be_year, narrow), lists=lists)
+                                     columns_of(section_cls),
+                                     section_rows(section_cls, be_year, narrow,
+                                                  columns_of(section_cls)), lists=lists)
             sheets.append((sheet_name(section_cls), section_cls.TITLE_TH, laos))
         for n, (_name, child_cls) in enumerate(CHILDREN.get(section_cls, ()) if children
                                                else (), start=1):
-            if only_child is not None and child_cls is not only_child:
-                continue
+            if only_child is not None and child_cls is not only_child \
+                    or not columns_of(child_cls):
+                continue        # (a public copy has no table of personal data only)
             name = sheet_name(section_cls, child_cls, n)
-            count = _write_area_sheet(book, fmt, name, catalogue_columns(child_cls),
-                                      child_rows(child_cls, be_year, narrow), position=True,
+            count = _write_area_sheet(book, fmt, name, columns_of(child_cls),
+                                      child_rows(child_cls, be_year, narrow,
+                                                 columns_of(child_cls)), position=True,
                                       lists=lists)
             sheets.append((name, child_cls.TITLE_TH, count))
             if only_child is not None:

@@ -28,6 +28,7 @@ from ..tables.accounts import User
 from ..tables.audit import AuditLog
 from ..tables.sections import CHILDREN, SECTIONS, section_by_no
 from ..tables.submissions import SectionWarning, Submission, YearStatus
+from .public import published
 
 
 @cache
@@ -92,10 +93,13 @@ class SubmissionOverview:
 
     submission: Submission
     rows: dict[int, Any] = field(default_factory=dict)    # section no → ORM row (or None)
+    # The public's copy (a public page or download): no personal data in fields() and children().
+    public: bool = False
 
     @classmethod
-    def load(cls, submission: Submission) -> SubmissionOverview:
-        """Read the sections of `submission` with their child rows."""
+    def load(cls, submission: Submission, *, public: bool = False) -> SubmissionOverview:
+        """Read the sections of `submission` with their child rows (`public`: the copy a
+        public page shows, without personal data)."""
         rows: dict[int, Any] = {}
         for section_cls in SECTIONS:
             options = [selectinload(getattr(section_cls, name))
@@ -103,7 +107,7 @@ class SubmissionOverview:
             rows[section_cls.SECTION_NO] = db.session.scalars(
                 select(section_cls).where(section_cls.submission_id == submission.id)
                 .options(*options)).first()
-        return cls(submission, rows)
+        return cls(submission, rows, public=public)
 
     @classmethod
     def fetch(cls, submission_id: int, user: Any) -> SubmissionOverview | None:
@@ -211,12 +215,15 @@ class SubmissionOverview:
         return edit_refusal(self.context(live=False))
 
     # --- what a section shows ------------------------------------------------------------
+    def _columns(self, model: type) -> tuple:
+        return published(model) if self.public else catalogue_columns(model)
+
     def fields(self, section_no: int) -> list[tuple[str, list[FieldValue]]]:
         """[(group, [FieldValue …])] of one section, in declaration order."""
         section_cls, row = section_by_no(section_no), self.rows.get(section_no)
         groups: dict[str, list[FieldValue]] = {}
         imported = (getattr(row, "imported", None) or {}) if row is not None else {}
-        for column in catalogue_columns(section_cls):
+        for column in self._columns(section_cls):
             info = column.info
             value = getattr(row, column.key, None) if row is not None else None
             if column.key == "office_subdistrict_code" and row is not None \
@@ -232,7 +239,9 @@ class SubmissionOverview:
         section_cls, row = section_by_no(section_no), self.rows.get(section_no)
         tables = []
         for name, child_cls in CHILDREN.get(section_cls, ()):
-            columns = catalogue_columns(child_cls)
+            columns = self._columns(child_cls)
+            if not columns:
+                continue                   # a table of personal data only: not in public
             kids = getattr(row, name) if row is not None else []
             tables.append(ChildTable(
                 child_cls.title(),

@@ -21,6 +21,14 @@ from ..tables.submissions import Submission
 PAGE_SIZE = 30
 
 
+def published(model: type) -> tuple:
+    """The catalogue columns of `model` the public may read: every one but personal data (the
+    recorders' and INFO administrators' names, positions and phones: PDPA).  The one rule every
+    public page, download, workbook and API answer reads its columns through."""
+    from ..catalogue.columns import catalogue_columns
+    return tuple(c for c in catalogue_columns(model) if not c.info.get("personal"))
+
+
 def is_public():
     """The WHERE clause of a submission the public may see."""
     return Submission.status.in_(list(PUBLIC_STATUSES))
@@ -44,8 +52,10 @@ def _catalogue_fingerprint() -> str:
     for section in SECTIONS:
         for model in (section, *(child for _name, child in CHILDREN.get(section, ()))):
             parts.append(model.__tablename__)
+            # (what is personal too: a field withdrawn from publication renews every answer)
             parts.extend(f"{c.key}:{c.info.get('label_th')}:{c.info.get('label_en')}:"
-                         f"{c.info.get('unit')}:{c.info.get('kind')}" for c in model.__table__.columns)
+                         f"{c.info.get('unit')}:{c.info.get('kind')}:{c.info.get('personal')}"
+                         for c in model.__table__.columns)
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
 
 
@@ -191,14 +201,13 @@ def year_records(overview) -> list[dict]:
     """One certified LAO-year as flat records: one per field, and one per child-row field
     (row number given), with the catalogue's code, Thai and English label, kind and unit
     (open data: the JSON download and the API's values)."""
-    from ..catalogue.columns import catalogue_columns
     from ..tables.sections import CHILDREN, SECTIONS
 
     records = []
     for section_cls in SECTIONS:
         no, row = section_cls.SECTION_NO, overview.rows.get(section_cls.SECTION_NO)
         base = dict(section_no=no, section=section_cls.TITLE_TH)
-        for column in catalogue_columns(section_cls):
+        for column in published(section_cls):
             info = column.info
             records.append({**base, "group": info.get("group") or "", "row": None,
                             "field": column.key, "label": info["label_th"],
@@ -207,7 +216,7 @@ def year_records(overview) -> list[dict]:
                             "value": _plain(getattr(row, column.key, None) if row else None)})
         for name, child_cls in CHILDREN.get(section_cls, ()):
             for n, child in enumerate(getattr(row, name) if row else [], start=1):
-                for column in catalogue_columns(child_cls):
+                for column in published(child_cls):
                     info = column.info
                     records.append({**base, "group": child_cls.TITLE_TH, "row": n,
                                     "field": f"{name}.{column.key}", "label": info["label_th"],

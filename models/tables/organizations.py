@@ -99,10 +99,15 @@ class InfoAdministrator(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
-    name: Mapped[str] = mapped_column(String(200), info={"label_th": "ชื่อ-สกุล", "label_en": "Name"})
-    position: Mapped[str] = mapped_column(String(200), info={"label_th": "ตำแหน่ง", "label_en": "Position"})
-    phone: Mapped[str | None] = mapped_column(String(50), info={"label_th": "เบอร์โทรศัพท์", "label_en": "Phone"})
-    email: Mapped[str | None] = mapped_column(String(200), info={"label_th": "อีเมล", "label_en": "E-mail"})
+    # An INFO administrator's contacts are personal data (PDPA): never in a public output.
+    name: Mapped[str] = mapped_column(String(200), info={"label_th": "ชื่อ-สกุล", "label_en": "Name",
+                                                         "personal": True})
+    position: Mapped[str] = mapped_column(String(200), info={"label_th": "ตำแหน่ง", "label_en": "Position",
+                                                             "personal": True})
+    phone: Mapped[str | None] = mapped_column(String(50), info={"label_th": "เบอร์โทรศัพท์", "label_en": "Phone",
+                                                                "personal": True})
+    email: Mapped[str | None] = mapped_column(String(200), info={"label_th": "อีเมล", "label_en": "E-mail",
+                                                                 "personal": True})
 
     organization: Mapped[Organization] = relationship()
 

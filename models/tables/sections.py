@@ -364,12 +364,13 @@ class Section1Recorder(ChildRowMixin, db.Model):
 
     submission_id: Mapped[int] = _parent_fk("section1_general")
     name: Mapped[str | None] = meta.text(
-        "ชื่อ-สกุล", "Name", length=200, required=True, group="ผู้บันทึกข้อมูล")
+        "ชื่อ-สกุล", "Name", length=200, required=True, group="ผู้บันทึกข้อมูล", personal=True)
     position_title: Mapped[str | None] = meta.text(
         "ตำแหน่ง", "Position", length=200, required=True, help="เช่น นักวิเคราะห์นโยบายและแผน",
-        group="ผู้บันทึกข้อมูล")
+        group="ผู้บันทึกข้อมูล", personal=True)
     phone: Mapped[str | None] = meta.text(
-        "เบอร์โทรศัพท์", "Phone", length=50, required=True, group="ผู้บันทึกข้อมูล")
+        "เบอร์โทรศัพท์", "Phone", length=50, required=True, group="ผู้บันทึกข้อมูล",
+        personal=True)
 
     def __str__(self) -> str:
         return self.name or _("ผู้บันทึก")
