@@ -87,7 +87,9 @@ def test_statistics_are_the_stats_pages_sums(app, client, demo):
     body = client.get(f"{API}/statistics/2570").get_json()
     assert body["certified"] == expected["certified"] and body["laos"] == expected["laos"]
     assert body["figures"][0] == {"field": "section1_general.population_total",
-                                  "label": "ประชากร", "unit": "คน", "value": expected["totals"][0]}
+                                  "label": "ประชากร", "unit": "คน", "value": expected["totals"][0],
+                                  "aggregation": "territorial",
+                                  "counted": expected["counted"][0], "of": expected["of"][0]}
     assert [p["code"] for p in body["provinces"]] == ["61"]
     assert client.get(f"{API}/statistics").get_json()["years"] == [2570, 2569, 2568]
     assert client.get(f"{API}/statistics/2500").status_code == 404

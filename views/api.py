@@ -191,10 +191,14 @@ def statistics_year(be_year: str):
         abort(404, message=f"ไม่มีข้อมูลที่รับรองแล้วในปีงบประมาณ {be_year[:20]}")
     stats = public.statistics(year)
     return dict(fiscal_year=year, laos=stats["laos"], certified=stats["certified"],
-                fire_engines=stats["fire_engines"], figures=_figures(stats["totals"]),
+                fire_engines=stats["fire_engines"],
+                figures=_figures(stats["totals"], stats["counted"], stats["of"]),
                 provinces=[dict(code=p["code"], name_th=p["name"], laos=p["laos"],
                                 certified=p["certified"], fire_engines=p["fire_engines"],
-                                figures=_figures(p["sums"])) for p in stats["provinces"]])
+                                figures=_figures(p["sums"], p["counted"],
+                                                 [p["laos_below"] if a == "territorial"
+                                                  else p["laos"] for a in stats["aggregates"]]))
+                           for p in stats["provinces"]])
 
 
 @docs.route("/openapi.json")
@@ -251,11 +255,12 @@ def _certifications(sub) -> list[dict]:
     return found
 
 
-def _figures(sums) -> list[dict]:
-    from models.tables import sections
-    return [dict(field=f"{getattr(sections, model).__tablename__}.{column}", label=label,
-                 unit=unit, value=public._plain(value or 0))
-            for (label, unit, model, column), value in zip(public.STATS, sums)]
+def _figures(sums, counted, of) -> list[dict]:
+    return [dict(field=f"{column.table.name}.{column.key}", label=label, unit=unit,
+                 value=public._plain(value or 0), aggregation=column.info["aggregate"],
+                 counted=n, of=total)
+            for (label, unit, column), value, n, total in zip(public.stat_columns(), sums,
+                                                              counted, of)]
 
 
 def _iso(value):

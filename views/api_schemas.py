@@ -144,6 +144,15 @@ class FigureOut(Schema):
     unit = fields.String(required=True)
     value = fields.Raw(required=True, metadata={
         "description": "ผลรวม: จำนวนเต็มเป็นตัวเลข จำนวนเงินและทศนิยมเป็นข้อความ (ไม่ปัดเศษ)"})
+    aggregation = fields.String(required=True, validate=validate.OneOf(["additive", "territorial"]),
+                                metadata={"description": (
+                                    "additive: รวมทุก อปท. ที่รับรองแล้ว (รายรับ ถนนของ อปท. เอง); "
+                                    "territorial: ข้อมูลของพื้นที่ รวมเฉพาะ อปท. ที่ไม่ใช่ อบจ. "
+                                    "เพราะ อบจ. รายงานทั้งจังหวัด")})
+    counted = fields.Integer(required=True, metadata={
+        "description": "จำนวน อปท. ที่รับรองแล้วและมีค่านี้ ซึ่งรวมอยู่ในผลรวม"})
+    of = fields.Integer(required=True, metadata={
+        "description": "จำนวน อปท. ทั้งหมดที่นับได้สำหรับรายการนี้ (ไม่รวม อบจ. สำหรับ territorial)"})
 
 
 class ProvinceFigures(Schema):

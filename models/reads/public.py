@@ -7,13 +7,15 @@ functions, so "an LAO that has not certified cannot be found" is written once.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from workflow import N_, PUBLIC_STATUSES
 
 from ..base import db
+from ..catalogue.collation import thai_sort_key
 from ..tables.geography import District, Province
 from ..tables.organizations import Organization, OrgType
 from ..tables.submissions import Submission
@@ -276,40 +278,66 @@ def statistics(be_year: int) -> dict:
     return master_cache.cached(key, lambda: _statistics(be_year))
 
 
-def _statistics(be_year: int) -> dict:
+def stat_columns() -> list[tuple[str, str, Any]]:
+    """(label, unit, column) of every figure of STATS; each column declares in the catalogue
+    how it adds up over LAOs (`aggregate`: additive or territorial)."""
     from ..tables import sections
+    return [(label, unit, getattr(getattr(sections, model), column))
+            for label, unit, model, column in STATS]
+
+
+def _statistics(be_year: int) -> dict:
+    """The sums and, for each, how many certified LAO-years it counts (its coverage).
+
+    A territorial figure (the people, households, water and waste of an area) is summed over
+    the LAOs below the อบจ.: an อบจ. covers its whole province, so its population added to
+    that of the เทศบาล and อบต. inside it counted the same people twice (Uthai Thani showed
+    1,357,969 people = 863,310 of the อบจ. + 494,659 of the others).  Additive figures (each
+    LAO's own revenue, roads, volunteers, vehicles) are summed over every certified LAO."""
     from ..tables.sections import Section6Vehicle, VehicleKind
 
-    columns = [(label, unit, getattr(getattr(sections, model), column))
-               for label, unit, model, column in STATS]
+    columns = stat_columns()
     joined = {c.class_ for _l, _u, c in columns}
+    below = Submission.org_type != OrgType.PAO
+    counted = [case((below, c), else_=None) if c.info.get("aggregate") == "territorial" else c
+               for _l, _u, c in columns]
     query = select(Submission.province_code, func.count(Submission.id),
-                   *[func.sum(c) for _l, _u, c in columns])
+                   *[func.sum(c) for c in counted], *[func.count(c) for c in counted])
     for model in joined:
         query = query.outerjoin(model, model.submission_id == Submission.id)
     query = query.where(Submission.fiscal_year == be_year, is_public()) \
         .group_by(Submission.province_code)
-    by_province = {row[0]: row[1:] for row in db.session.execute(query)}
+    n = len(columns)
+    by_province = {row[0]: (row[1], list(row[2:2 + n]), list(row[2 + n:]))
+                   for row in db.session.execute(query)}
     engines = dict(db.session.execute(
         select(Submission.province_code, func.count(Section6Vehicle.id))
         .join(Section6Vehicle, Section6Vehicle.submission_id == Submission.id)
         .where(Submission.fiscal_year == be_year, is_public(),
                Section6Vehicle.kind == VehicleKind.FIRE_ENGINE)
         .group_by(Submission.province_code)).all())
-    lao_count = dict(db.session.execute(
-        select(Submission.province_code, func.count()).where(
-            Submission.fiscal_year == be_year).group_by(Submission.province_code)).all())
+    lao_count = {code: (laos, laos_below) for code, laos, laos_below in db.session.execute(
+        select(Submission.province_code, func.count(),
+               func.count(case((below, Submission.id), else_=None)))
+        .where(Submission.fiscal_year == be_year).group_by(Submission.province_code)).all()}
     names = dict(db.session.execute(select(Province.code, Province.name_th)).all())
     provinces = []
-    for code in sorted(by_province, key=lambda c: names.get(c, c)):
-        certified, *sums = by_province[code]
-        provinces.append(dict(code=code, name=names.get(code, code), laos=lao_count.get(code, 0),
-                              certified=certified, sums=sums, fire_engines=engines.get(code, 0)))
-    totals = [sum((p["sums"][i] or 0) for p in provinces) for i in range(len(columns))]
+    for code in sorted(by_province, key=lambda c: thai_sort_key(names.get(c, c))):
+        certified, sums, counts = by_province[code]
+        laos, laos_below = lao_count.get(code, (0, 0))
+        provinces.append(dict(code=code, name=names.get(code, code), laos=laos,
+                              laos_below=laos_below, certified=certified, sums=sums,
+                              counted=counts, fire_engines=engines.get(code, 0)))
+    aggregates = [c.info.get("aggregate") for _l, _u, c in columns]
     return dict(year=be_year, labels=[(label, unit) for label, unit, _c in columns],
-                provinces=provinces, totals=totals,
+                aggregates=aggregates,
+                provinces=provinces,
+                totals=[sum((p["sums"][i] or 0) for p in provinces) for i in range(n)],
+                counted=[sum(p["counted"][i] for p in provinces) for i in range(n)],
+                of=[sum(lao_count[code][1 if aggregate == "territorial" else 0]
+                        for code in lao_count) for aggregate in aggregates],
                 certified=sum(p["certified"] for p in provinces),
-                laos=sum(lao_count.values()),
+                laos=sum(laos for laos, _b in lao_count.values()),
                 fire_engines=sum(p["fire_engines"] for p in provinces))
 
 

@@ -277,10 +277,10 @@ class Section1General(SectionMixin, db.Model):
         "ประชากรหญิง", "Population, female", unit="คน", required=True, group="ประชากร")
     population_total: Mapped[int | None] = meta.count(
         "ประชากรรวม", "Population, total", unit="คน", required=True,
-        help="รวม = ชาย + หญิง", group="ประชากร")
+        help="รวม = ชาย + หญิง", group="ประชากร", aggregate="territorial")
     households: Mapped[int | None] = meta.count(
         "จำนวนครัวเรือน", "Households", unit="ครัวเรือน", required=True,
-        help="ไม่เกินจำนวนประชากรรวม", group="ประชากร")
+        help="ไม่เกินจำนวนประชากรรวม", group="ประชากร", aggregate="territorial")
     population_as_of: Mapped[date | None] = meta.date(
         "ข้อมูลประชากร ณ วันที่", "Population as of", required=True,
         help="ตามทะเบียนราษฎร เช่น 31 ธันวาคม", group="ประชากร")
@@ -392,24 +392,28 @@ class Section2Infrastructure(SectionMixin, db.Model):
         "ถนนลาดยาง จำนวน", "Asphalt roads", unit="สาย", required=True,
         help="ใส่ 0 หากไม่มีถนนประเภทนี้", group="ถนน")
     road_asphalt_km: Mapped[Decimal | None] = meta.decimal(
-        "ถนนลาดยาง ระยะทาง", "Asphalt roads, length", unit="กม.", required=True, group="ถนน")
+        "ถนนลาดยาง ระยะทาง", "Asphalt roads, length", unit="กม.", required=True, group="ถนน",
+        aggregate="additive")
     road_concrete_count: Mapped[int | None] = meta.count(
         "ถนนคอนกรีต จำนวน", "Concrete roads", unit="สาย", required=True, group="ถนน")
     road_concrete_km: Mapped[Decimal | None] = meta.decimal(
-        "ถนนคอนกรีต ระยะทาง", "Concrete roads, length", unit="กม.", required=True, group="ถนน")
+        "ถนนคอนกรีต ระยะทาง", "Concrete roads, length", unit="กม.", required=True, group="ถนน",
+        aggregate="additive")
     road_laterite_count: Mapped[int | None] = meta.count(
         "ถนนลูกรัง จำนวน", "Laterite roads", unit="สาย", required=True, group="ถนน")
     road_laterite_km: Mapped[Decimal | None] = meta.decimal(
-        "ถนนลูกรัง ระยะทาง", "Laterite roads, length", unit="กม.", required=True, group="ถนน")
+        "ถนนลูกรัง ระยะทาง", "Laterite roads, length", unit="กม.", required=True, group="ถนน",
+        aggregate="additive")
     road_crushed_rock_count: Mapped[int | None] = meta.count(
         "ถนนหินคลุก จำนวน", "Crushed-rock roads", unit="สาย", required=True, group="ถนน")
     road_crushed_rock_km: Mapped[Decimal | None] = meta.decimal(
         "ถนนหินคลุก ระยะทาง", "Crushed-rock roads, length", unit="กม.", required=True,
-        group="ถนน")
+        group="ถนน", aggregate="additive")
     road_earth_count: Mapped[int | None] = meta.count(
         "ถนนดิน จำนวน", "Earth roads", unit="สาย", required=True, group="ถนน")
     road_earth_km: Mapped[Decimal | None] = meta.decimal(
-        "ถนนดิน ระยะทาง", "Earth roads, length", unit="กม.", required=True, group="ถนน")
+        "ถนนดิน ระยะทาง", "Earth roads, length", unit="กม.", required=True, group="ถนน",
+        aggregate="additive")
     road_other_count: Mapped[int | None] = meta.count(
         "ถนนประเภทอื่น ๆ จำนวน", "Other roads", unit="สาย", required=True, group="ถนน")
     road_other_km: Mapped[Decimal | None] = meta.decimal(
@@ -438,7 +442,8 @@ class Section2Infrastructure(SectionMixin, db.Model):
         "ประปาของ อปท.", "LAO-run water-supply systems", unit="แห่ง", group="ประปา")
     households_piped_water: Mapped[int | None] = meta.count(
         "ครัวเรือนที่ใช้น้ำประปา", "Households with piped water", unit="ครัวเรือน",
-        required=True, help="ไม่ควรเกินจำนวนครัวเรือนในด้านที่ 1", group="ประปา")
+        required=True, help="ไม่ควรเกินจำนวนครัวเรือนในด้านที่ 1", group="ประปา",
+        aggregate="territorial")
     water_capacity: Mapped[Decimal | None] = meta.decimal(
         "กำลังการผลิตน้ำประปา", "Water-supply capacity", unit="ลบ.ม./วัน", group="ประปา")
 
@@ -829,7 +834,7 @@ class Section6Disaster(SectionMixin, db.Model):
         group="บุคลากรและหน่วยกู้ภัย")
     civil_defence_volunteers: Mapped[int | None] = meta.count(
         "อาสาสมัครป้องกันภัยฝ่ายพลเรือน (อปพร.)", "Civil-defence volunteers", unit="คน",
-        required=True, group="บุคลากรและหน่วยกู้ภัย")
+        required=True, group="บุคลากรและหน่วยกู้ภัย", aggregate="additive")
     drill_participants: Mapped[int | None] = meta.count(
         "ผู้ผ่านการฝึกซ้อมแผนป้องกันภัย", "Drill participants", unit="คน",
         group="บุคลากรและหน่วยกู้ภัย")
@@ -938,7 +943,7 @@ class Section7Environment(SectionMixin, db.Model):
     # ขยะมูลฝอย
     waste_generated: Mapped[Decimal | None] = meta.decimal(
         "ปริมาณขยะมูลฝอยที่เกิดขึ้น", "Solid waste generated", unit="ตัน/วัน", required=True,
-        group="ขยะมูลฝอย")
+        group="ขยะมูลฝอย", aggregate="territorial")
     waste_collected: Mapped[Decimal | None] = meta.decimal(
         "ปริมาณขยะมูลฝอยที่เก็บขนได้", "Solid waste collected", unit="ตัน/วัน",
         required=True, help="ไม่เกินปริมาณขยะที่เกิดขึ้น", group="ขยะมูลฝอย")
@@ -1006,7 +1011,7 @@ class Section8Finance(SectionMixin, db.Model):
         "เงินอุดหนุนเฉพาะกิจ", "Specific grants", required=True, group="รายรับจริง")
     revenue_total: Mapped[Decimal | None] = meta.money(
         "รวมรายรับจริง", "Total revenue", derived=True, help="คำนวณจากผลรวมทุกหมวด",
-        group="รายรับจริง")
+        group="รายรับจริง", aggregate="additive")
 
     # รายจ่ายจริง
     expenditure_central: Mapped[Decimal | None] = meta.money(
@@ -1024,7 +1029,7 @@ class Section8Finance(SectionMixin, db.Model):
         "งบรายจ่ายอื่น", "Other expenditure", required=True, group="รายจ่ายจริง")
     expenditure_total: Mapped[Decimal | None] = meta.money(
         "รวมรายจ่ายจริง", "Total expenditure", derived=True, help="คำนวณจากผลรวมทุกงบ",
-        group="รายจ่ายจริง")
+        group="รายจ่ายจริง", aggregate="additive")
 
     # ภาษีท้องถิ่น
     tax_land_building: Mapped[Decimal | None] = meta.money(
