@@ -355,26 +355,11 @@ def read_rows(section_cls: type, upload: ImportFile, default_year: int | None
         result = RowResult(line=n + 1, dla_code=code or _text_of(raw_code or "")[:20],
                            fiscal_year=year)
         found.append(result)
-        if code is None:
-            result.refusals.append(_("รหัส อปท. ต้องเป็นตัวเลข 7 หลัก (กรอกไว้ “%(value)s”)",
-                                     value=_text_of(raw_code or "")[:20]))
-            result.fatal = True
+        if _bad_key(result, code, raw_code, year):
             continue
-        if year is None:
-            result.refusals.append(_("ปีงบประมาณต้องเป็นปี พ.ศ. 4 หลัก เช่น 2570"))
-            result.fatal = True
-            continue
-        for column, raw in zip(columns, written):
-            if _clears(raw):
-                result.values[column.key] = None           # "-": clear the stored value
-                continue
-            try:
-                value = parse_cell(column, raw)
-            except CellRefused as refusal:
-                result.refusals.append(str(refusal))
-                continue
-            if value is not None:
-                result.values[column.key] = value
+        values, cleared, refusals = _cells(columns, written)
+        result.values = {**values, **dict.fromkeys(cleared)}  # "-" clears; empty leaves
+        result.refusals += refusals
         twin = seen.get((code, year))
         if twin is not None:
             message = _("รหัส อปท. %(code)s ปีงบประมาณ %(year)s อยู่ในไฟล์มากกว่าหนึ่งแถว "
@@ -501,27 +486,14 @@ def read_child_rows(section_cls: type, child_cls: type, upload: ImportFile,
                                              children={name: []})
             given[key] = []
             found.append(result)
-        if code is None:
-            result.refusals.append(_("รหัส อปท. ต้องเป็นตัวเลข 7 หลัก (กรอกไว้ “%(value)s”)",
-                                     value=_text_of(raw_code or "")[:20]))
-            result.fatal = True
-            continue
-        if year is None:
-            result.refusals.append(_("ปีงบประมาณต้องเป็นปี พ.ศ. 4 หลัก เช่น 2570"))
-            result.fatal = True
+        if _bad_key(result, code, raw_code, year):
             continue
         if _clears(raw_position):
             continue                                   # the LAO's rows, all removed
-        values: dict[str, Any] = {}
-        for column, raw in zip(columns, written):
-            if _clears(raw):
-                values[column.key] = None
-                continue
-            try:
-                values[column.key] = parse_cell(column, raw)
-            except CellRefused as refusal:
-                result.refusals.append(_("แถวที่ %(line)s: %(message)s", line=n + 1,
-                                         message=str(refusal)))
+        found_values, _cleared, refusals = _cells(columns, written)
+        values = {c.key: found_values.get(c.key) for c in columns}   # a row as a whole
+        result.refusals += [_("แถวที่ %(line)s: %(message)s", line=n + 1, message=m)
+                            for m in refusals]
         position = _position(raw_position)
         if raw_position is not None and position is None:
             result.refusals.append(_("แถวที่ %(line)s: ลำดับต้องเป็นเลขจำนวนเต็ม (กรอกไว้ “%(value)s”)",
@@ -537,6 +509,39 @@ def read_child_rows(section_cls: type, child_cls: type, upload: ImportFile,
             ordered = sorted(given[key], key=lambda item: (item[0] is None, item[0] or 0, item[1]))
             result.children = {name: [values for _p, _l, values in ordered]}
     return found, layout
+
+
+def _bad_key(result: RowResult, code: str | None, raw_code: Any, year: int | None) -> bool:
+    """Refuse a row whose LAO code or year cannot be read (nothing to check it against)."""
+    if code is None:
+        result.refusals.append(_("รหัส อปท. ต้องเป็นตัวเลข 7 หลัก (กรอกไว้ “%(value)s”)",
+                                 value=_text_of(raw_code or "")[:20]))
+    elif year is None:
+        result.refusals.append(_("ปีงบประมาณต้องเป็นปี พ.ศ. 4 หลัก เช่น 2570"))
+    else:
+        return False
+    result.fatal = True
+    return True
+
+
+def _cells(columns: list[Any], written: list[Any]
+           ) -> tuple[dict[str, Any], list[str], list[str]]:
+    """A row's cells read: the values of those that hold one, the keys of those holding the
+    clear marker "-", and the refusals of those that are no value of their column."""
+    values: dict[str, Any] = {}
+    cleared, refusals = [], []
+    for column, raw in zip(columns, written):
+        if _clears(raw):
+            cleared.append(column.key)
+            continue
+        try:
+            value = parse_cell(column, raw)
+        except CellRefused as refusal:
+            refusals.append(str(refusal))
+            continue
+        if value is not None:
+            values[column.key] = value
+    return values, cleared, refusals
 
 
 def _position(raw: Any) -> int | None:
