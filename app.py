@@ -93,9 +93,14 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         # Reverse proxies in front whose X-Forwarded-For may be believed (0: none, a direct
         # client cannot choose its address).
         TRUSTED_PROXY_HOPS=int(os.environ.get("TRUSTED_PROXY_HOPS", "0") or 0),
-        # Sessions: idle timeout through the signed cookie's age, absolute timeout per login.
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", 30))),
+        # Sessions (views/sessions.py): the sign-in ends after SESSION_IDLE_MINUTES without a
+        # request and SESSION_ABSOLUTE_HOURS after signing in, checked by the server at each
+        # request (a number, or a timedelta in tests; read per request).  The cookie itself
+        # lives SESSION_COOKIE_DAYS, so a form sent after the sign-in ended still carries its
+        # CSRF token and whose it was, and its typed values are kept (views/unsaved.py).
+        SESSION_IDLE_MINUTES=int(os.environ.get("SESSION_IDLE_MINUTES", 30)),
         SESSION_ABSOLUTE_HOURS=int(os.environ.get("SESSION_ABSOLUTE_HOURS", 10)),
+        SESSION_COOKIE_DAYS=int(os.environ.get("SESSION_COOKIE_DAYS", 7)),
         SESSION_REFRESH_EACH_REQUEST=True,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -113,6 +118,8 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     )
     if overrides:
         app.config.update(overrides)
+    if "PERMANENT_SESSION_LIFETIME" not in (overrides or {}):
+        app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=app.config["SESSION_COOKIE_DAYS"])
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"])
 
@@ -273,17 +280,17 @@ def init_security(app: Flask) -> None:
             from flask import abort
             abort(400)
 
+    from views.sessions import end_expired_sign_in, note_request
+
     @app.before_request
-    def _request_id_and_absolute_timeout():
+    def _request_id_and_session_timeouts():
         # INFO's own id: a client's X-Request-Id must not write what the audit log says.
         g.request_id = secrets.token_hex(8)
-        login_at = session.get("login_at")
-        if login_at is not None:
-            from time import time
-            if time() - float(login_at) > app.config["SESSION_ABSOLUTE_HOURS"] * 3600:
-                session.clear()
+        # The idle and the absolute timeout, by the server: the cookie outlives the sign-in.
+        end_expired_sign_in()
         # The audit trail records who made each change and in which request.
         user_id = current_user.id if current_user.is_authenticated else None
+        note_request(user_id is not None)
         current_actor.set((user_id, g.request_id))
 
     @app.teardown_request
@@ -326,10 +333,11 @@ def init_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from views import accounts, api, auth, errors, guides, public, vendor
+    from views import accounts, api, auth, errors, guides, public, sessions, vendor
     app.register_blueprint(public.bp)
     app.register_blueprint(guides.bp)
     app.register_blueprint(auth.bp)
+    sessions.register(app)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(vendor.bp)
     api.init_api(app)

@@ -12,6 +12,7 @@ from .tables.geography import District, Province, Subdistrict
 from .tables.organizations import (ORG_TYPE_SHORT, InfoAdministrator, LaoWebsite, Organization,
                             OrgType, TouristCategory, TouristPlace)
 from .tables.submissions import CertificationEvent, FiscalYear, SectionWarning, Submission, YearStatus
+from .tables.unsaved import UnsavedForm
 
 __all__ = [
     "db", "utcnow", "Province", "District", "Subdistrict", "Organization", "OrgType",
@@ -20,5 +21,5 @@ __all__ = [
     "RequestStatus", "FiscalYear", "YearStatus", "Submission", "CertificationEvent",
     "SectionWarning",
     "AuditLog", "AuditOp", "SubmissionLocked", "ImportBatch", "ImportMode", "ImportSource",
-    "ImportStatus",
+    "ImportStatus", "UnsavedForm",
 ]

@@ -18,7 +18,7 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from models import (AccountLog, AccountRequest, AccountStatus, AuditLog, PasswordReset, CertificationEvent, InfoAdministrator, LaoWebsite,
-                    Organization, Submission, TouristPlace, User, db)
+                    Organization, Submission, TouristPlace, UnsavedForm, User, db)
 from models.tables.sections import CHILDREN, SECTIONS, Section7Environment
 from workflow import Action, Role
 
@@ -73,6 +73,9 @@ OTHER_ENDPOINTS = {
     "public.organization_year_data": "public", "public.stats": "public",
     "public.stats_workbook": "public",
     "auth.login": "public", "auth.logout": "signed_in", "admin.index": "signed_in",
+    # The section form's keep-alive (issue 22): anybody may ask about their own session; it
+    # answers {"signed_in": false} to a visitor and refreshes only a signed-in one.
+    "sessions.keepalive": "public",
     # The open data API: certified data only, for everybody (views/api.py).
     "api.index": "public", "api.organizations": "public", "api.organization": "public",
     "api.organization_year": "public", "api.organization_year_values": "public",
@@ -163,7 +166,7 @@ def fingerprint(app) -> dict:
     with app.app_context():
         tables = [Submission, CertificationEvent, AuditLog, User, Organization, LaoWebsite,
                   InfoAdministrator, TouristPlace, AccountRequest, AccountLog, PasswordReset,
-                  *SECTIONS]
+                  UnsavedForm, *SECTIONS]
         state = {t.__tablename__: db.session.scalar(select(func.count()).select_from(t))
                  for t in tables}
         state["statuses"] = tuple(db.session.execute(

@@ -20,6 +20,7 @@ from models import AccountStatus, User, db, utcnow
 from models.services.accounts import void_reset_links
 from models.tables.accounts import dummy_password_check
 
+from . import unsaved
 from .i18n import WTFormsCatalogueMeta
 
 bp = Blueprint("auth", __name__)
@@ -105,12 +106,17 @@ def login():
             flash(_("บัญชีนี้ถูกระงับการใช้งาน กรุณาติดต่อผู้ดูแลระบบ"), "error")
         else:
             lang = session.get("lang")  # the language chosen before signing in stays
+            kept = unsaved.kept_forms_of(user.id)  # forms this account sent after its sign-in ended
             session.clear()  # no fixation: a fresh session for the signed-in user
             if lang:
                 session["lang"] = lang
+            unsaved.keep_forms(kept)
             login_user(user)
             session.permanent = True
-            session["login_at"] = time()
+            # views/sessions.py ends the sign-in after the idle or the absolute timeout; `uid`
+            # outlives it, so a form sent afterwards can be kept for this account.
+            session["login_at"] = session["seen_at"] = time()
+            session["uid"] = user.id
             user.last_login_at = utcnow()
             void_reset_links(user)
             db.session.commit()

@@ -28,6 +28,7 @@ from models.tables.sections import CHILDREN
 from models.reads.overview import SubmissionOverview
 from workflow import N_, Permission, roles_for
 
+from . import unsaved
 from .base import ScopedModelView
 from .forms import BLANK, choices, field_markup, form_spec
 from .i18n import InfoBaseForm, current_lang
@@ -107,6 +108,12 @@ class SectionEditView(ScopedModelView):
     def is_visible(self) -> bool:  # reached from the workspace tabs, not the menu
         return False
 
+    def inaccessible_callback(self, name, **kwargs):
+        # บันทึก pressed after the sign-in ended: keep what was typed (views/unsaved.py).
+        if name == "edit_view" and request.method == "POST" and not current_user.is_authenticated:
+            return unsaved.keep_posted_form(self.roles)
+        return super().inaccessible_callback(name, **kwargs)
+
     def render(self, template, **kwargs):
         model = kwargs.get("model")
         if model is not None:
@@ -138,7 +145,9 @@ class SectionEditView(ScopedModelView):
     # --- the form --------------------------------------------------------------------------
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
-        if obj is not None and request.method == "GET":
+        # Typed before the sign-in ended (views/unsaved.py): shown again, their loaded_version too.
+        restored = unsaved.restore(form, obj)
+        if obj is not None and request.method == "GET" and not restored:
             form.loaded_version.data = str(obj.version)
         if obj is not None and obj.imported:
             _lock_imported_fields(form, obj)
@@ -209,6 +218,7 @@ class SectionEditView(ScopedModelView):
         refusal = SubmissionOverview(section.submission).edit_refusal
         if refusal:
             flash(refusal, "warning")
+            unsaved.note_refused()  # and that what was typed is not saved
             return redirect(_workspace_url(section.submission_id, self.section_cls.SECTION_NO))
         return super().edit_view()
 

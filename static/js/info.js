@@ -119,6 +119,12 @@
     if (event.target.closest("[data-print]")) { event.preventDefault(); window.print(); }
   });
 
+  /* "Back to the form" on the page that refused a form (views/errors.py): the browser's own
+     back, which shows the form again with what was typed when the browser kept the page. */
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-history-back]")) { event.preventDefault(); window.history.back(); }
+  });
+
   /* Flask-Admin's "select all" checkbox (and any list checkbox a template did not name) has
      only a title; give it an accessible name too. */
   ready(function () {
