@@ -48,5 +48,7 @@
           .catch(function () {});
       }, 250);
     });
+    // Typed before this script ran (a slow phone connection): search for it now.
+    if (search.value.trim().length >= 2) { search.dispatchEvent(new Event("input")); }
   });
 })();
