@@ -132,3 +132,14 @@ def test_a_provinces_population_is_not_counted_twice(app, client, demo):
     figure = next(f for f in api["figures"] if f["field"] == "section1_general.population_total")
     assert figure["aggregation"] == "territorial"
     assert (figure["counted"], figure["of"]) == (stats["counted"][index], stats["of"][index])
+
+
+def test_thai_names_sort_in_dictionary_order():
+    """A leading vowel sorts by the consonant after it; tone marks weigh second."""
+    from models.catalogue.collation import thai_sort_key
+    names = ["อุบลราชธานี", "แม่ฮ่องสอน", "อ่างทอง", "เชียงราย", "ชัยนาท", "เพชรบุรี",
+             "กรุงเทพมหานคร", "พะเยา", "ชลบุรี"]
+    assert sorted(names, key=thai_sort_key) == [
+        "กรุงเทพมหานคร", "ชลบุรี", "ชัยนาท", "เชียงราย", "พะเยา", "เพชรบุรี", "แม่ฮ่องสอน",
+        "อ่างทอง", "อุบลราชธานี"]
+    assert sorted(names) != sorted(names, key=thai_sort_key)   # code point order is not it
