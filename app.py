@@ -109,6 +109,16 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         REMEMBER_COOKIE_DURATION=timedelta(0),
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead; long forms must not expire
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_MB", 10)) * 1024 * 1024,
+        # Open data (views/opendata.py): the licence of the certified data, shown on every public
+        # page and download and in the DCAT catalogue, and its publisher.
+        DATA_LICENSE_NAME=os.environ.get(
+            "DATA_LICENSE_NAME", "Creative Commons Attribution 4.0 International (CC BY 4.0)"),
+        DATA_LICENSE_URL=os.environ.get("DATA_LICENSE_URL",
+                                        "https://creativecommons.org/licenses/by/4.0/"),
+        DATA_PUBLISHER_TH=os.environ.get("DATA_PUBLISHER_TH", "กรมส่งเสริมการปกครองท้องถิ่น"),
+        DATA_PUBLISHER_EN=os.environ.get("DATA_PUBLISHER_EN",
+                                         "Department of Local Administration"),
+        DATA_PUBLISHER_URL=os.environ.get("DATA_PUBLISHER_URL", "https://www.dla.go.th/"),
         # Workbooks kept until their data changes (views/workbook_cache.py).
         WORKBOOK_CACHE_DIR=os.environ.get("WORKBOOK_CACHE_DIR") or None,
         BABEL_DEFAULT_LOCALE="th",
@@ -260,7 +270,11 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inlin
 PUBLIC_PAGES = frozenset({"public.index", "public.organization", "public.organization_year",
                           "public.organization_year_data", "public.stats", "public.about",
                           # the certified workbooks: a proxy keeps the national one a while
-                          "public.stats_workbook"})
+                          "public.stats_workbook",
+                          # open data: the feed of publications, the catalogue, the dictionary
+                          "opendata.changes_feed", "opendata.data_dictionary",
+                          "opendata.data_dictionary_json", "opendata.national_csv",
+                          "opendata.catalog_jsonld", "opendata.catalog_ttl"})
 
 
 def init_security(app: Flask) -> None:
@@ -333,8 +347,9 @@ def init_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from views import accounts, api, auth, errors, guides, public, sessions, vendor
+    from views import accounts, api, auth, errors, guides, opendata, public, sessions, vendor
     app.register_blueprint(public.bp)
+    app.register_blueprint(opendata.bp)
     app.register_blueprint(guides.bp)
     app.register_blueprint(auth.bp)
     sessions.register(app)

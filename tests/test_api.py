@@ -112,8 +112,9 @@ def test_etag_304_and_a_revoked_year_is_gone_at_once(app, client, demo):
     with app.app_context():
         assert transition("return_to_lao", [sub_id], _officer(app), reason=REASON)[0].done
     gone = client.get(url, headers={"If-None-Match": etag})
-    assert gone.status_code == 404 and gone.headers["Cache-Control"] == "no-store"
-    assert "ไม่พบข้อมูลที่รับรองแล้ว" in gone.get_json()["message"]
+    # Published once, withdrawn now: 410 Gone with when (issue 23), never the old answer.
+    assert gone.status_code == 410 and gone.headers["Cache-Control"] == "no-store"
+    assert "ถูกถอนการเผยแพร่เพื่อแก้ไขเมื่อ" in gone.get_json()["message"]
 
 
 def test_cors_for_get_and_the_preflight(client, demo):

@@ -72,6 +72,10 @@ OTHER_ENDPOINTS = {
     "public.organization": "public", "public.organization_year": "public",
     "public.organization_year_data": "public", "public.stats": "public",
     "public.stats_workbook": "public",
+    # Open data (issue 23): the feed, the catalogue, the dictionary, the national CSV.
+    "opendata.changes_feed": "public", "opendata.data_dictionary": "public",
+    "opendata.data_dictionary_json": "public", "opendata.national_csv": "public",
+    "opendata.catalog_jsonld": "public", "opendata.catalog_ttl": "public",
     "auth.login": "public", "auth.logout": "signed_in", "admin.index": "signed_in",
     # The section form's keep-alive (issue 22): anybody may ask about their own session; it
     # answers {"signed_in": false} to a visitor and refreshes only a signed-in one.

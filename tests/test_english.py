@@ -115,18 +115,28 @@ EXCEPTIONS = {
                         "ค่า"},
     # The short tab name strips the Thai word "ข้อมูล" from a Thai title (English has its own).
     "views/presentation.py": {"ข้อมูลด้าน", "ข้อมูล"},
-    # The workbook's own summary sheet the importer passes over (models/exchange/workbooks.py names it).
-    "models/exchange/imports.py": {"สรุป"},
+    # The workbook's own summary sheet the importer passes over (models/exchange/workbooks.py names it),
+    # and the header of a child table's row number it reads.
+    "models/exchange/imports.py": {"สรุป", "ลำดับ"},
+    # The Thai letters dictionary order is about: leading vowels, consonants, tone marks.
+    "models/catalogue/collation.py": {"เแโใไ", "[\u0e01-\u0e2e]",
+                                      "\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e"},
     # The Unicode block of Thai, to recognise a CSV in TIS-620 by the Thai it decodes to.
     "models/exchange/sheets.py": {"[\u0e00-\u0e7f]"},
+    # The publisher's name as the catalogue states it (configuration's default, data).
+    "app.py": {"กรมส่งเสริมการปกครองท้องถิ่น"},
 }
 # Modules whose Thai is a data product's, not a screen's (README: Languages):
 # - the open data API sets no session, so it has no language: its OpenAPI document and error
 #   bodies are Thai, like the data it serves (its docs page is a template, scanned below);
 # - the XLSX workbooks keep Thai sheet names and headers whoever downloads them, as the CSVs do.
-THAI_ONLY_MODULES = {"views/api.py", "views/api_schemas.py", "models/exchange/workbooks.py"}
+# - the open-data catalogue, the schema.org markup and the Atom feed describe Thai data in Thai
+#   and English side by side, whatever the screen's language (views/opendata.py).
+THAI_ONLY_MODULES = {"views/api.py", "views/api_schemas.py", "models/exchange/workbooks.py",
+                     "views/opendata.py"}
+# Every module of views/ and models/, sub-packages included (models/ has them since issue 22).
 SOURCES = ["app.py", "workflow.py", *sorted(
-    path for folder in ("views", "models") for p in (ROOT / folder).glob("*.py")
+    path for folder in ("views", "models") for p in (ROOT / folder).rglob("*.py")
     if (path := p.relative_to(ROOT).as_posix()) not in THAI_ONLY_MODULES)]
 
 

@@ -23,12 +23,28 @@ def _state(app):
     return rows
 
 
+def _withdrawn(app) -> set:
+    """(code, year) of the LAO-years that left the public statuses at some event."""
+    from models import CertificationEvent
+    public = list(PUBLIC_STATUSES)
+    with app.app_context():
+        return set(db.session.execute(
+            select(Organization.dla_code, Submission.fiscal_year)
+            .join(Submission).join(CertificationEvent)
+            .where(CertificationEvent.from_status.in_(public),
+                   CertificationEvent.to_status.not_in(public))).all())
+
+
 def _check_everything_public_is_exactly_the_certified(app, client):
     rows = _state(app)
     certified = {(r.dla_code, r.fiscal_year) for r in rows if r.status in PUBLIC_STATUSES}
     findable = {r.dla_code for r in rows if (r.dla_code, r.fiscal_year) in certified}
+    withdrawn = _withdrawn(app)
     for r in rows:
-        expected = 200 if (r.dla_code, r.fiscal_year) in certified else 404
+        # A year published once and withdrawn since says so (410); one never published is
+        # not found (404) — issue 23.
+        expected = 200 if (r.dla_code, r.fiscal_year) in certified else \
+            410 if (r.dla_code, r.fiscal_year) in withdrawn else 404
         for suffix in ("", "/data.json"):
             code = client.get(f"/orgs/{r.dla_code}/{r.fiscal_year}{suffix}").status_code
             assert code == expected, (r, suffix)
@@ -72,8 +88,9 @@ def test_only_certified_lao_years_are_visible_anywhere_public(app, client, demo)
     with app.app_context():  # a returned LAO-year is gone from the public at once
         codes = [(db.session.get(Submission, i).organization.dla_code,
                   db.session.get(Submission, i).fiscal_year) for i in returned]
-    for code, year in codes:
-        assert client.get(f"/orgs/{code}/{year}").status_code == 404
+    for code, year in codes:     # and says it was withdrawn, with no value (issue 23)
+        gone = client.get(f"/orgs/{code}/{year}")
+        assert gone.status_code == 410 and "ประชากร" not in gone.get_data(as_text=True)
 
 
 def test_a_partial_thai_name_finds_the_lao_and_a_certified_year_shows_its_sections(

@@ -67,14 +67,24 @@ def _truth(app, codes, district):
             select(func.sum(Section1General.population_total))
             .join(Submission, Section1General.submission_id == Submission.id)
             .where(Submission.fiscal_year == YEAR, public)) or 0
-    return certified, findable, count, population
+        from models import CertificationEvent
+        states = list(PUBLIC_STATUSES)
+        withdrawn = {(c, y) for c, y in db.session.execute(
+            select(Organization.dla_code, Submission.fiscal_year).join(Submission)
+            .join(CertificationEvent)
+            .where(Organization.dla_code.in_(codes), ~public,
+                   CertificationEvent.from_status.in_(states),
+                   CertificationEvent.to_status.not_in(states)))}
+    return certified, findable, count, population, withdrawn
 
 
 def _check(app, client, codes, district):
-    certified, findable, count, population = _truth(app, codes, district)
+    certified, findable, count, population, withdrawn = _truth(app, codes, district)
     for code in codes:
         years = {y for c, y in certified if c == code}
-        visible = 200 if (code, YEAR) in certified else 404
+        # Published once and withdrawn since: 410 Gone with when; never published: 404.
+        visible = 200 if (code, YEAR) in certified else 410 if (code, YEAR) in withdrawn \
+            else 404
         for url in (f"/orgs/{code}/{YEAR}", f"/orgs/{code}/{YEAR}/data.json",
                     f"/orgs/{code}/{YEAR}/data.csv", f"/orgs/{code}/{YEAR}/data.xlsx",
                     f"/api/v1/organizations/{code}/years/{YEAR}",

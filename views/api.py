@@ -142,6 +142,8 @@ def organization(dla_code: str):
 @_conditional
 @bp.response(200, s.SubmissionOut, headers=CACHE_HEADERS)
 @bp.alt_response(404, schema=s.ErrorOut, description="ไม่พบปีที่รับรองข้อมูลแล้ว")
+@bp.alt_response(410, schema=s.ErrorOut,
+                 description="ปีที่เคยเผยแพร่ ถูกถอนออกเพื่อแก้ไขแล้ว (บอกเวลาที่ถอน)")
 def organization_year(dla_code: str, be_year: str):
     """ปีที่รับรองข้อมูลแล้วของ อปท.: สถานะ ระดับที่รับรอง เมื่อใด และหมายเลขการรับรอง"""
     sub = _certified(dla_code, be_year)
@@ -158,6 +160,8 @@ def organization_year(dla_code: str, be_year: str):
 @_conditional
 @bp.response(200, s.ValuesOut, headers=CACHE_HEADERS)
 @bp.alt_response(404, schema=s.ErrorOut, description="ไม่พบปีที่รับรองข้อมูลแล้ว")
+@bp.alt_response(410, schema=s.ErrorOut,
+                 description="ปีที่เคยเผยแพร่ ถูกถอนออกเพื่อแก้ไขแล้ว (บอกเวลาที่ถอน)")
 def organization_year_values(dla_code: str, be_year: str):
     """ข้อมูล 8 ด้านของปีที่รับรองแล้ว พร้อมรหัสข้อมูล ชื่อไทย/อังกฤษ หน่วย ชนิด และแถวของตารางย่อย
     (ชุดเดียวกับไฟล์ JSON ที่ดาวน์โหลดจากหน้าปีงบประมาณ)"""
@@ -219,6 +223,11 @@ def _certified(dla_code: str, be_year: str):
     year = parse_year(be_year)
     sub = public.public_submission(parse_code(dla_code, digits=7) or "", year) if year else None
     if sub is None:
+        code = parse_code(dla_code, digits=7)
+        at = public.withdrawn_at(code, year) if code and year else None
+        if at is not None:      # published once, withdrawn for correction: say so and when
+            abort(410, message=f"ข้อมูลปีงบประมาณ {year} ของ อปท. รหัส {code} ถูกถอนการเผยแพร่"
+                               f"เพื่อแก้ไขเมื่อ {_iso(at)}")
         abort(404, message=NOT_CERTIFIED.format(code=dla_code[:20], year=be_year[:20]))
     return sub
 

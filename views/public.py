@@ -6,17 +6,18 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import (Blueprint, Response, abort, jsonify, redirect, render_template, request,
-                   session)
+from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template,
+                   request, session, url_for)
 from flask_babel import force_locale, gettext
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from models import OrgType, Submission, db, utcnow
+from models import Organization, OrgType, Submission, db, utcnow
 from models.reads import public
 from models.catalogue.reading import parse_code, parse_int_id, parse_year
 from models.reads.overview import SubmissionOverview
 from models.exchange.workbooks import area_workbook, lao_year_workbook
 
+from . import opendata
 from .auth import safe_next
 from .base import be_file_name, send_workbook
 from .workbook_cache import keep_workbook, send_kept
@@ -64,10 +65,11 @@ def organization_year(dla_code: str, be_year: str):
     submission = public.public_submission(parse_code(dla_code, digits=7) or "", year) \
         if year else None
     if submission is None:
-        abort(404)
+        return _gone_or_missing(dla_code, year)
     return render_template("public/year.html", submission=submission,
                            org=submission.organization,
-                           overview=SubmissionOverview.load(submission, public=True))
+                           overview=SubmissionOverview.load(submission, public=True),
+                           dataset=opendata.year_dataset(submission))
 
 
 @bp.route("/orgs/<dla_code>/<be_year>/data.<fmt>")
@@ -77,18 +79,21 @@ def organization_year_data(dla_code: str, be_year: str, fmt: str):
     submission = public.public_submission(parse_code(dla_code, digits=7) or "", year) \
         if year and fmt in ("csv", "json", "xlsx") else None
     if submission is None:
-        abort(404)
+        return _gone_or_missing(dla_code, year if fmt in ("csv", "json", "xlsx") else None)
     org = submission.organization
     if fmt == "xlsx":
         overview = SubmissionOverview.load(submission, public=True)
-        return send_workbook(
+        response = send_workbook(
             lambda out: lao_year_workbook(out, overview, utcnow(), people=False),
             be_file_name(f"{org.dla_code}-{submission.fiscal_year}", "xlsx"))
+        response.headers.update(license_link())
+        return response
     records = public.year_records(SubmissionOverview.load(submission, public=True))
     name = f"info-{org.dla_code}-{submission.fiscal_year}.{fmt}"
-    headers = {"Content-Disposition": f"attachment; filename={name}"}
+    headers = {"Content-Disposition": f"attachment; filename={name}", **license_link()}
     if fmt == "json":
-        return jsonify(organization=dict(dla_code=org.dla_code, name_th=org.name_th,
+        return jsonify(license=current_app.config["DATA_LICENSE_URL"],
+                       organization=dict(dla_code=org.dla_code, name_th=org.name_th,
                                          org_type=org.org_type.value,
                                          province=org.province.name_th,
                                          district=org.district.name_th),
@@ -108,6 +113,24 @@ def organization_year_data(dla_code: str, be_year: str, fmt: str):
 
 def _iso(value):
     return value.isoformat() if value else None
+
+
+def license_link() -> dict[str, str]:
+    """The data's licence as an HTTP Link header (RFC 8288, rel="license") on a download."""
+    return {"Link": f'<{current_app.config["DATA_LICENSE_URL"]}>; rel="license"'}
+
+
+def _gone_or_missing(dla_code: str, year: int | None):
+    """A year that was published and has been withdrawn for correction answers 410 Gone with
+    when (no values, no reason: the reason is between the LAO and its province); one never
+    published is a 404, as an LAO that has not certified cannot be found."""
+    code = parse_code(dla_code, digits=7)
+    at = public.withdrawn_at(code, year) if code and year else None
+    if at is None:
+        abort(404)
+    org = db.session.scalar(select(Organization).where(Organization.dla_code == code))
+    return render_template("public/withdrawn.html", org=org, year=year, at=at), 410
+
 
 
 def _cell(value) -> str:

@@ -350,3 +350,48 @@ def stat_years() -> list[int]:
         select(FiscalYear.be_year)
         .where(exists().where(Submission.fiscal_year == FiscalYear.be_year, is_public()))
         .order_by(FiscalYear.be_year.desc())))
+
+
+# --- publications and withdrawals --------------------------------------------------------------
+
+def withdrawn_at(dla_code: str, be_year: int) -> datetime | None:
+    """When an LAO-year that had been published left the public statuses (revoked by the LAO,
+    returned by the province), if it is not public now; None for a year never published."""
+    from ..tables.submissions import CertificationEvent
+    public_states = list(PUBLIC_STATUSES)
+    return db.session.scalar(
+        select(func.max(CertificationEvent.created_at))
+        .join(Submission, CertificationEvent.submission_id == Submission.id)
+        .join(Organization, Submission.organization_id == Organization.id)
+        .where(Organization.dla_code == dla_code, Submission.fiscal_year == be_year,
+               ~is_public(), CertificationEvent.from_status.in_(public_states),
+               CertificationEvent.to_status.not_in(public_states)))
+
+
+PUBLISHED, WITHDRAWN, LEVEL = "published", "withdrawn", "level"
+
+
+def publication_events(limit: int = 200) -> list[dict]:
+    """The newest events that changed what the public reads: an LAO-year published, withdrawn
+    for correction, or certified at another level — LAO, year, level, time; never who acted or
+    why (the Atom feed)."""
+    from ..tables.submissions import CertificationEvent
+    public_states = list(PUBLIC_STATUSES)
+    rows = db.session.execute(
+        select(CertificationEvent.id, CertificationEvent.created_at,
+               CertificationEvent.from_status, CertificationEvent.to_status,
+               Organization.dla_code, Organization.name_th, Organization.name_en,
+               Submission.fiscal_year)
+        .join(Submission, CertificationEvent.submission_id == Submission.id)
+        .join(Organization, Submission.organization_id == Organization.id)
+        .where(or_(CertificationEvent.from_status.in_(public_states),
+                   CertificationEvent.to_status.in_(public_states)))
+        .order_by(CertificationEvent.id.desc()).limit(limit)).all()
+    out = []
+    for row in rows:
+        was, now = row.from_status in PUBLIC_STATUSES, row.to_status in PUBLIC_STATUSES
+        kind = PUBLISHED if now and not was else WITHDRAWN if was and not now else LEVEL
+        out.append(dict(id=row.id, at=row.created_at, kind=kind, status=row.to_status,
+                        dla_code=row.dla_code, name_th=row.name_th, name_en=row.name_en,
+                        fiscal_year=row.fiscal_year))
+    return out
