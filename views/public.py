@@ -7,7 +7,7 @@ import csv
 import io
 
 from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template,
-                   request, session, url_for)
+                   request, session)
 from flask_babel import force_locale, gettext
 from sqlalchemy import select, text
 
