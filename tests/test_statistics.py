@@ -143,3 +143,32 @@ def test_thai_names_sort_in_dictionary_order():
         "กรุงเทพมหานคร", "ชลบุรี", "ชัยนาท", "เชียงราย", "พะเยา", "เพชรบุรี", "แม่ฮ่องสอน",
         "อ่างทอง", "อุบลราชธานี"]
     assert sorted(names) != sorted(names, key=thai_sort_key)   # code point order is not it
+
+
+def test_public_lists_are_in_thai_order_and_names_in_english_on_the_english_screen(
+        app, client, demo):
+    """Issue 23: province lists followed code points (เชียงราย, เพชรบุรี, แม่ฮ่องสอน last, อ่างทอง
+    after อุบลราชธานี), and LAO names stayed Thai in English mode although name_en exists."""
+    import re
+
+    from models import Organization
+    from models.catalogue.collation import thai_sort_key
+    page = client.get("/").get_data(as_text=True)
+    options = re.findall(r'<option value="(\d{2})"[^>]*>([^<]+)</option>', page)
+    names = [name for _code, name in options]
+    assert len(names) == 77 and names == sorted(names, key=thai_sort_key)
+    assert names.index("เชียงราย") < names.index("ตาก") and \
+        names.index("อ่างทอง") < names.index("อุบลราชธานี")
+    with app.app_context():
+        org = db.session.scalars(select(Organization).join(Submission).where(
+            Submission.status.in_(list(PUBLIC_STATUSES))).order_by(Organization.id)).first()
+        org.name_en = "Test English Name Municipality"
+        code, province_en = org.dla_code, org.province.name_en
+        db.session.commit()
+        db.session.remove()
+    client.get("/lang/en")
+    profile = client.get(f"/orgs/{code}").get_data(as_text=True)
+    assert "Test English Name Municipality" in profile and province_en in profile
+    client.get("/lang/th")
+    assert "Test English Name Municipality" not in client.get(f"/orgs/{code}").get_data(
+        as_text=True)

@@ -140,8 +140,18 @@ def cached_menu(admin_view: Any, render: Any) -> Markup:
     return html
 
 
+def local_name(place) -> str:
+    """An LAO's, a province's or a district's name in the page's language: its English name in
+    English where it has one, its Thai name otherwise (issue 23: names stayed Thai)."""
+    if place is None:
+        return ""
+    english = getattr(place, "name_en", None)
+    return english if english and current_lang() == "en" else place.name_th
+
+
 def init_templates(app: Flask) -> None:
     """Register the filters and globals every template uses."""
+    app.add_template_filter(local_name, "name")
     app.add_template_filter(lambda d: thai_date(d) if d else "", "thai_date")
     app.add_template_filter(thai_datetime, "thai_datetime")
     app.add_template_filter(display, "display")

@@ -185,13 +185,15 @@ def organizations_after(after: str | None, limit: int, text: str = "",
 
 
 def places(province: str | None) -> tuple[list, list]:
-    """(provinces, the chosen province's districts) for the search form (not all 928)."""
+    """(provinces, the chosen province's districts) for the search form (not all 928), each
+    with its Thai and English name, in Thai dictionary order (thai_sort_key)."""
     districts = db.session.execute(
-        select(District.code, District.name_th, District.province_code)
-        .where(District.province_code == province).order_by(District.name_th)).all() \
-        if province else []
-    return (db.session.execute(select(Province.code, Province.name_th)
-                               .order_by(Province.name_th)).all(), districts)
+        select(District.code, District.name_th, District.name_en, District.province_code)
+        .where(District.province_code == province)).all() if province else []
+    provinces = db.session.execute(select(Province.code, Province.name_th,
+                                          Province.name_en)).all()
+    return (sorted(provinces, key=lambda p: thai_sort_key(p.name_th)),
+            sorted(districts, key=lambda d: thai_sort_key(d.name_th)))
 
 
 def province_name(code: str) -> str | None:
