@@ -119,6 +119,13 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         DATA_PUBLISHER_EN=os.environ.get("DATA_PUBLISHER_EN",
                                          "Department of Local Administration"),
         DATA_PUBLISHER_URL=os.environ.get("DATA_PUBLISHER_URL", "https://www.dla.go.th/"),
+        # Personal data (PDPA, views/accounts.py /privacy): whom a person writes to about the
+        # personal data INFO holds (the data controller's contact; the publisher's name and
+        # address by default), and how long rejected or expired account requests and accounts
+        # disabled since are kept before `flask purge-personal-data` anonymises them.
+        DATA_CONTROLLER_CONTACT=os.environ.get("DATA_CONTROLLER_CONTACT", ""),
+        PERSONAL_DATA_RETENTION_DAYS=int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS", "365")
+                                         or 365),
         # Workbooks kept until their data changes (views/workbook_cache.py).
         WORKBOOK_CACHE_DIR=os.environ.get("WORKBOOK_CACHE_DIR") or None,
         BABEL_DEFAULT_LOCALE="th",

@@ -26,6 +26,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(restore)
     app.cli.add_command(import_section)
     app.cli.add_command(export)
+    app.cli.add_command(purge_personal_data)
 
 
 @click.command("seed-geo")
@@ -304,3 +305,25 @@ def export(year: int, province: str | None, out_path: str | None) -> None:
     title = f"ข้อมูลพื้นฐาน อปท. ปีงบประมาณ {year}"
     laos = area_workbook(path, year, title, narrow, utcnow())
     click.echo(f"{path}: {laos:,} LAOs")
+
+
+@click.command("purge-personal-data")
+@with_appcontext
+@click.option("--dry-run", is_flag=True, help="say what would be anonymised, change nothing")
+@click.option("--days", type=int, default=None,
+              help="keep this many days (default: PERSONAL_DATA_RETENTION_DAYS, 365)")
+def purge_personal_data(dry_run: bool, days: int | None) -> None:
+    """Anonymise the personal data of สมัครสมาชิก requests rejected or left pending, and of
+    accounts disabled, longer ago than the retention period (the privacy notice): pseudonyms
+    instead of names, phones, e-mails and usernames; the audit and certification history stay.
+    Run it from cron, e.g. weekly."""
+    from flask import current_app
+
+    from models.services.accounts import purge_personal_data as purge
+    kept = days if days is not None else current_app.config["PERSONAL_DATA_RETENTION_DAYS"]
+    found = purge(kept, dry_run=dry_run)
+    if not dry_run:
+        db.session.commit()
+    click.echo(f"{'would anonymise' if dry_run else 'anonymised'}: {found['requests']:,} "
+               f"account requests, {found['users']:,} accounts (older than {kept:,} days)")
+

@@ -369,7 +369,7 @@ def _register(client, code: str, **fields):
     token = csrf_token(client, "/register")
     data = {"csrf_token": token, "full_name": "นางสาวสมใจ ใจดี", "position": "นักวิชาการคอมพิวเตอร์",
             "phone": "056 511 234", "email": "somjai@example.go.th", "username": "somjai",
-            "dla_code": code, **fields}
+            "dla_code": code, "privacy": "y", **fields}
     return client.post("/register", data=data)
 
 

@@ -88,6 +88,8 @@ OTHER_ENDPOINTS = {
     # สมัครสมาชิก, its LAO search, and the one-time set-password link (views/accounts.py).
     "accounts.register": "public", "accounts.organization_search": "public",
     "accounts.set_password": "public",
+    # The privacy notice (public) and the personal data held about the signed-in person.
+    "accounts.privacy": "public", "accounts.my_data": "signed_in",
 }
 
 OWN_PROVINCE, OTHER_PROVINCE = "61", "18"

@@ -11,11 +11,11 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
                    request, url_for)
 from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from wtforms import PasswordField, StringField
+from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
 from models import AccountLog, AccountRequest, District, Organization, Province, RequestStatus, db
@@ -66,6 +66,10 @@ class RegisterForm(FlaskForm):
         Regexp(USERNAME_RULE, message=_l("ชื่อผู้ใช้ใช้ได้เฉพาะตัวอักษรภาษาอังกฤษ ตัวเลข . _ - "
                                          "ยาว 3–80 ตัวอักษร"))],
         description=_l("ตัวอักษรภาษาอังกฤษ ตัวเลข . _ - (3–80 ตัวอักษร)"))
+    privacy = BooleanField(_l("ข้าพเจ้าได้อ่านประกาศความเป็นส่วนตัวแล้ว และรับทราบว่า INFO เก็บ"
+                              "ชื่อ ตำแหน่ง โทรศัพท์ และอีเมลนี้เพื่อพิจารณาคำขอและติดต่อเรื่องบัญชี"),
+                           validators=[DataRequired(_l("กรุณาอ่านประกาศความเป็นส่วนตัว "
+                                                       "แล้วทำเครื่องหมายรับทราบ"))])
     dla_code = StringField(_l("รหัส อปท. (7 หลัก)"), filters=[arabic_digits], validators=[
         DataRequired(_l("กรุณาเลือก อปท. หรือกรอกรหัส อปท. 7 หลัก")),
         Regexp(r"^[0-9]{7}$", message=_l("รหัส อปท. ต้องเป็นตัวเลข 7 หลัก"))],
@@ -131,6 +135,28 @@ def organization_search():
         .order_by(Organization.name_th, Organization.dla_code).limit(SEARCH_LIMIT)).all()
     return jsonify(results=[dict(dla_code=code, name=name, district=district, province=province)
                             for code, name, district, province in rows])
+
+
+@bp.route("/privacy")
+def privacy():
+    """ประกาศความเป็นส่วนตัว (PDPA B.E. 2562): what INFO collects about people, why, who sees
+    it, how long it is kept, the person's rights and whom to contact."""
+    return render_template("accounts/privacy.html")
+
+
+@bp.route("/my-data")
+@login_required
+def my_data():
+    """The personal data INFO holds about the signed-in person: the account, the สมัครสมาชิก
+    requests it was made from, and the account log's entries about it (PDPA: access)."""
+    user = current_user
+    requests = db.session.scalars(select(AccountRequest).where(
+        or_(AccountRequest.user_id == user.id,
+            func.lower(AccountRequest.username) == user.username.lower()))
+        .order_by(AccountRequest.id)).all()
+    log = db.session.scalars(select(AccountLog).where(AccountLog.user_id == user.id)
+                             .order_by(AccountLog.id.desc()).limit(200)).all()
+    return render_template("accounts/my_data.html", user=user, requests=requests, log=log)
 
 
 @bp.route("/password/<token>", methods=["GET", "POST"])

@@ -8,14 +8,15 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
-from workflow import Role, _, grantable_roles
+from workflow import N_, Role, _, grantable_roles
 
 from ..base import db, utcnow
 from ..rules.passwords import password_problem
-from ..tables.accounts import (SCOPE_COLUMN, AccountAction, AccountRequest, AccountStatus,
-                               PasswordReset, RequestStatus, User, log_account, place_user)
+from ..tables.accounts import (SCOPE_COLUMN, AccountAction, AccountLog, AccountRequest,
+                               AccountStatus, PasswordReset, RequestStatus, User, log_account,
+                               place_user)
 from ..tables.organizations import Organization
 
 RESET_HOURS_DEFAULT = 24
@@ -193,3 +194,58 @@ def reject_request(request: AccountRequest, *, actor: User, reason: str) -> None
     log_account(db.session, AccountAction.REJECT, request=request, field="reason",
                 new=reason[:500])
     db.session.expire(request)
+
+
+# --- retention (PDPA) ----------------------------------------------------------------------
+
+PURGED = N_("ลบข้อมูลส่วนบุคคลแล้ว")
+PERSONAL_FIELDS = ("full_name", "position", "phone", "email", "username")
+
+
+def purge_personal_data(days: int, *, now: datetime | None = None,
+                        dry_run: bool = False) -> dict[str, int]:
+    """Anonymise what INFO no longer needs to know about people (the privacy notice's
+    retention): สมัครสมาชิก requests rejected, or left pending, more than `days` ago, and
+    accounts disabled more than `days` ago.  Their name, position, phone, e-mail and username
+    become a pseudonym ("ลบข้อมูลส่วนบุคคลแล้ว #12", deleted-12) and the account log forgets the
+    values it recorded of those fields; every audit row and certification event keeps pointing
+    at the same account id, so the history stays whole.  Core statements: the account log's
+    hooks would otherwise write the old values down again.  Returns how many of each."""
+    from sqlalchemy import and_, or_
+
+    now = now or utcnow()
+    cutoff = now - timedelta(days=days)
+    requests = db.session.scalars(select(AccountRequest.id).where(
+        ~AccountRequest.username.startswith("deleted-"),
+        or_(and_(AccountRequest.status == RequestStatus.REJECTED,
+                 AccountRequest.decided_at < cutoff),
+            and_(AccountRequest.status == RequestStatus.PENDING,
+                 AccountRequest.created_at < cutoff)))).all()
+    disabled_since = select(func.max(AccountLog.created_at)).where(
+        AccountLog.user_id == User.id, AccountLog.field == "status",
+        AccountLog.new_value == AccountStatus.DISABLED.value).scalar_subquery()
+    users = db.session.scalars(select(User.id).where(
+        User.status == AccountStatus.DISABLED, ~User.username.startswith("deleted-"),
+        func.coalesce(disabled_since, User.created_at) < cutoff)).all()
+    if dry_run or not (requests or users):
+        return {"requests": len(requests), "users": len(users)}
+    name = _(PURGED)
+    for request_id in requests:
+        db.session.execute(update(AccountRequest).where(AccountRequest.id == request_id).values(
+            full_name=f"{name} #{request_id}", position="", phone="", email="",
+            username=f"deleted-r{request_id}").execution_options(synchronize_session=False))
+    for user_id in users:
+        db.session.execute(update(User).where(User.id == user_id).values(
+            full_name=f"{name} #{user_id}", position=None, phone=None, email=None,
+            username=f"deleted-{user_id}", session_token=secrets.token_urlsafe(32))
+            .execution_options(synchronize_session=False))
+    db.session.execute(update(AccountLog).where(
+        or_(AccountLog.user_id.in_(users), AccountLog.account_request_id.in_(requests)),
+        AccountLog.field.in_(PERSONAL_FIELDS)).values(old_value=None, new_value=None)
+        .execution_options(synchronize_session=False))
+    db.session.execute(insert(AccountLog.__table__), [
+        dict(created_at=now, user_id=user_id, account_request_id=request_id,
+             action=AccountAction.UPDATE, field="personal_data", new_value="purged")
+        for user_id, request_id in [*((u, None) for u in users),
+                                    *((None, r) for r in requests)]])
+    return {"requests": len(requests), "users": len(users)}

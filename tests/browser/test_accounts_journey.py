@@ -35,6 +35,7 @@ def test_a_request_is_filed_approved_and_the_new_clerk_signs_in(journey, demo, r
     page.fill("#phone", "056 511 234")
     page.fill("#email", "somjai@example.go.th")
     page.fill("#username", "somjai")
+    page.check("#privacy")              # the privacy notice, acknowledged (PDPA)
     journey.step(page, "the filled สมัครสมาชิก form")
     page.get_by_role("button", name="ส่งคำขอสมัครสมาชิก").click()
     expect(page.get_by_role("status")).to_contain_text("ส่งคำขอสมัครสมาชิกแล้ว")
