@@ -82,6 +82,10 @@ PAGES = [
     ("certification-events", "prov-61", "/admin/certification_event/?flt0_0=2570"),
     ("guide-lao", None, "/guides/lao"),
     ("guide-province", None, "/guides/province"),
+    # issue 23: the open-data and privacy pages
+    ("data-dictionary", None, "/data-dictionary"),
+    ("privacy", None, "/privacy"),
+    ("my-data", "clerk", "/my-data"),
 ]
 
 
