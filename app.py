@@ -21,6 +21,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import bindparam, event, select
 
 from models import AccountStatus, User, db
+from models.catalogue.collation import SQLITE_COLLATION, sqlite_thai_collation
 from models.tables.audit import current_actor
 
 LANGUAGES = ("th", "en")
@@ -191,6 +192,8 @@ def configure_sqlite(engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # Thai dictionary order in ORDER BY (models/catalogue/collation.thai_order).
+        dbapi_connection.create_collation(SQLITE_COLLATION, sqlite_thai_collation)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
@@ -276,6 +279,7 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inlin
 # Public pages of certified data that a reverse proxy may cache.
 PUBLIC_PAGES = frozenset({"public.index", "public.organization", "public.organization_year",
                           "public.organization_year_data", "public.stats", "public.about",
+                          "public.compare",
                           # the certified workbooks: a proxy keeps the national one a while
                           "public.stats_workbook",
                           # open data: the feed of publications, the catalogue, the dictionary

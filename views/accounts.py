@@ -19,6 +19,7 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
 from models import AccountLog, AccountRequest, District, Organization, Province, RequestStatus, db
+from models.catalogue.collation import thai_order
 from models.catalogue.reading import arabic_digits
 from models.services.accounts import (AccountError, approve_request, file_request, reject_request,
                                   reset_link_user, spend_reset_link)
@@ -132,7 +133,7 @@ def organization_search():
         .join(District, Organization.district_code == District.code)
         .join(Province, Organization.province_code == Province.code)
         .where(Organization.active.is_(True), match)
-        .order_by(Organization.name_th, Organization.dla_code).limit(SEARCH_LIMIT)).all()
+        .order_by(thai_order(Organization.name_th), Organization.dla_code).limit(SEARCH_LIMIT)).all()
     return jsonify(results=[dict(dla_code=code, name=name, district=district, province=province)
                             for code, name, district, province in rows])
 

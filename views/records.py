@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from models import Organization, Subdistrict, TouristPlace, db
 from models.services.records import copy_website_to_open_drafts
+from models.catalogue.collation import thai_order
 from models.catalogue.rule_kinds import valid_url
 from workflow import Permission, may, roles_for
 
@@ -143,7 +144,8 @@ class TouristPlaceView(LaoRecordView):
         form.subdistrict_code.choices = choices([BLANK, *(
             (code, name) for code, name in db.session.execute(
                 select(Subdistrict.code, Subdistrict.name_th)
-                .where(Subdistrict.province_code == province).order_by(Subdistrict.name_th)))])
+                .where(Subdistrict.province_code == province)
+                .order_by(thai_order(Subdistrict.name_th))))])
         return form
 
     def create_form(self, obj=None):

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from wtforms import HiddenField
 
 from models import Subdistrict, db
+from models.catalogue.collation import thai_order
 from models.rules.values import blocking
 from models.services.sections import SectionEdit, Stored, check, write
 from models.tables.sections import CHILDREN
@@ -157,7 +158,7 @@ class SectionEditView(ScopedModelView):
                 (code, name) for code, name in db.session.execute(
                     select(Subdistrict.code, Subdistrict.name_th)
                     .where(Subdistrict.district_code == (org.district_code if org else None))
-                    .order_by(Subdistrict.name_th)))])
+                    .order_by(thai_order(Subdistrict.name_th))))])
         return form
 
     def validate_form(self, form) -> bool:

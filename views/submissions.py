@@ -28,6 +28,7 @@ from models import (ORG_TYPE_SHORT, District, FiscalYear, Organization, OrgType,
 from models.reads import master_cache
 from models.services.certification import bulk_candidates, extend_deadline, transition
 from models.reads.changes import changes_since_certification
+from models.catalogue.collation import thai_order
 from models.catalogue.reading import parse_code, parse_int_ids, parse_year
 from models.rules.scoping import row_scope, scope_key
 from models.tables.sections import SECTIONS
@@ -137,7 +138,7 @@ def _scoped_options(model, value_col, label_col):
 
         def build():
             query = select(value_col, label_col).where(
-                row_scope(current_user, model)).order_by(value_col)
+                row_scope(current_user, model)).order_by(thai_order(label_col), value_col)
             return [(str(v), str(label)) for v, label in db.session.execute(query)]
         # Master data: cached per scope (models/reads/master_cache.py), not rebuilt per request.
         return master_cache.cached(("options", model.__name__, _scope_key(current_user)), build)
@@ -328,7 +329,7 @@ class SubmissionReviewView(SubmissionBase):
         years = [int(y) for y, _label in _year_options()]
         provinces = master_cache.cached("workbook-provinces", lambda: [
             tuple(r) for r in db.session.execute(select(Province.code, Province.name_th)
-                                                 .order_by(Province.code))]) \
+                                                 .order_by(thai_order(Province.name_th)))]) \
             if current_user.role == Role.DLA_ADMIN else []
         national = []
         if current_user.role == Role.DLA_ADMIN:   # when each year's national file was written
@@ -482,9 +483,10 @@ class SubmissionReviewView(SubmissionBase):
             else parse_code(source.get("province"), digits=2)
         district = parse_code(source.get("district"), digits=4)
         provinces = db.session.execute(select(Province.code, Province.name_th).where(
-            row_scope(current_user, Province)).order_by(Province.code)).all()
+            row_scope(current_user, Province)).order_by(thai_order(Province.name_th))).all()
         districts = db.session.execute(select(District.code, District.name_th).where(
-            District.province_code == province).order_by(District.code)).all() if province else []
+            District.province_code == province).order_by(thai_order(District.name_th))).all() \
+            if province else []
         candidates = []
         if year is not None and province is not None:
             candidates = [c for c in bulk_candidates(current_user, year, district)

@@ -21,6 +21,7 @@ from sqlalchemy.sql import ColumnElement
 from workflow import SECTION_COUNT, Role, Status, today_in_thailand
 
 from ..base import db
+from ..catalogue.collation import thai_order
 from ..rules.scoping import row_scope
 from ..tables.geography import District, Province
 from ..tables.organizations import Organization, OrgType
@@ -205,7 +206,8 @@ def _lao_query(user: Any, year: int, place: Place):
 
 def lao_rows(user: Any, year: int, place: Place) -> list[LaoRow]:
     """Every LAO-year of the place, by name (a district dashboard) — one statement."""
-    query = _lao_query(user, year, place).order_by(Organization.name_th, Organization.dla_code)
+    query = _lao_query(user, year, place).order_by(thai_order(Organization.name_th),
+                                                   Organization.dla_code)
     return [_lao_row(r) for r in db.session.execute(query)]
 
 
