@@ -69,7 +69,7 @@ OTHER_ENDPOINTS = {
     "static": "public", "admin.static": "public", "vendor.asset": "public", "public.index": "public",
     "public.about": "public", "public.healthz": "public", "public.set_language": "public",
     "guides.index": "public", "guides.guide": "public",   # the guides hold no data
-    "public.organization": "public", "public.organization_year": "public",
+    "public.organization": "public", "public.organization_year": "public", "public.compare": "public",
     "public.organization_year_data": "public", "public.stats": "public",
     "public.stats_workbook": "public",
     # Open data (issue 23): the feed, the catalogue, the dictionary, the national CSV.

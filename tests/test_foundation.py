@@ -250,6 +250,48 @@ def test_national_scale_seed_matches_the_type_mix(app, runner):
         assert db.session.scalar(select(func.count(func.distinct(Organization.province_code)))) == 77
         assert db.session.scalar(select(func.count()).select_from(User).where(
             User.role == Role.LAO_EDITOR)) == n_orgs
+    _no_personal_data_at_national_scale(app)
+
+
+def _no_personal_data_at_national_scale(app):
+    """Issue 23: at national scale too, no recorder's name, position or mobile number is in
+    anything the public reads of the whole country (the national CSV, statistics, the home
+    page, the feed, the catalogue, a province's workbook, a comparison)."""
+    import io
+    import random
+    import zipfile
+
+    from models.tables.sections import Section1General, Section1Recorder
+    from workflow import PUBLIC_STATUSES
+    with app.app_context():
+        rows = db.session.execute(
+            select(Section1Recorder.name, Section1Recorder.position_title, Section1Recorder.phone,
+                   Section1General.phone, Submission.province_code, Organization.dla_code)
+            .join(Submission, Submission.id == Section1Recorder.submission_id)
+            .join(Organization, Organization.id == Submission.organization_id)
+            .join(Section1General, Section1General.submission_id == Submission.id)
+            .where(Submission.status.in_(list(PUBLIC_STATUSES)))).all()
+    assert len(rows) > 1000
+    sample = random.Random(23).sample(rows, 60)
+    # (a recorder may give the office's number, which is published as the office's)
+    secrets = {r[0] for r in sample} | {r[2] for r in sample if r[2] != r[3]}
+    client = app.test_client()
+    year = 2570
+    urls = [f"/opendata/{year}.csv", f"/api/v1/statistics/{year}", f"/stats?year={year}", "/",
+            "/feeds/changes.atom", "/catalog.jsonld",
+            f"/stats/workbook.xlsx?year={year}&province={sample[0][4]}",
+            f"/compare?similar={sample[0][5]}&year={year}"]
+    for url in urls:
+        response = client.get(url, follow_redirects=True)
+        assert response.status_code == 200, url
+        body = response.get_data()
+        if body[:4] == b"PK\x03\x04":
+            archive = zipfile.ZipFile(io.BytesIO(body))
+            text = "\n".join(archive.read(n).decode("utf-8", "replace")
+                             for n in archive.namelist())
+        else:
+            text = body.decode("utf-8", "replace")
+        assert not [value for value in secrets if value and value in text], url
 
 
 def test_demo_open_year_drafts_hold_carried_forward_sections(app, demo):

@@ -84,7 +84,8 @@ def _urls(app, code: str, year: int, name: str, province: str) -> list[str]:
                    f"/stats/workbook.xlsx?year={year}",
                    f"/stats/workbook.xlsx?year={year}&province={province}",
                    f"/api/v1/organizations?q={name[-6:]}", f"/register/organizations?q={code}",
-                   f"/api/v1/statistics/{year}"]
+                   f"/api/v1/statistics/{year}", f"/compare?codes={code}&year={year}",
+                   f"/compare?add={name[-6:]}"]
 
 
 def test_no_public_page_download_or_answer_shows_personal_data(app, certified):

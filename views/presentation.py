@@ -81,6 +81,13 @@ def display(value: Any, info: dict[str, Any] | None = None) -> str:
     return str(value)
 
 
+def figure(value: Any, places: int = 0) -> str:
+    """A headline figure or a ratio with `places` decimals and separators ("–" when none)."""
+    if value is None:
+        return "–"
+    return f"{Decimal(str(value)):,.{places}f}"
+
+
 def sections_badge(count: int) -> Markup:
     """ "5/8" in green when every section is complete, amber otherwise."""
     css = "success" if count == SECTION_COUNT else "warning"
@@ -155,6 +162,7 @@ def init_templates(app: Flask) -> None:
     app.add_template_filter(lambda d: thai_date(d) if d else "", "thai_date")
     app.add_template_filter(thai_datetime, "thai_datetime")
     app.add_template_filter(display, "display")
+    app.add_template_filter(figure, "figure")
     app.add_template_filter(enum_label, "label")
     app.add_template_filter(badge, "badge")
     app.jinja_env.globals.update(

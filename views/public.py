@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template,
-                   request, session)
+                   request, session, url_for)
 from flask_babel import force_locale, gettext
 from sqlalchemy import select, text
 
 from models import Organization, OrgType, Submission, db, utcnow
-from models.reads import public
+from models.reads import figures, master_cache, public
 from models.catalogue.reading import parse_code, parse_int_id, parse_year
 from models.reads.overview import SubmissionOverview
 from models.exchange.workbooks import area_workbook, lao_year_workbook
@@ -41,11 +42,33 @@ def index():
     total, orgs = public.search(text, province, district, org_type, page) if searched \
         else (0, [])
     provinces, districts = public.places(province)
+    home = None if searched else _home()
     return render_template(
         "public/search.html", q=text, province=province, district=district, org_type=org_type,
         searched=searched, total=total, orgs=orgs, page=page, page_size=public.PAGE_SIZE,
         years=public.certified_years([o.id for o in orgs]), provinces=provinces,
-        districts=districts, org_types=list(OrgType))
+        districts=districts, org_types=list(OrgType), home=home)
+
+
+HOME_FIGURES = ("population_total", "households", "revenue_total", "expenditure_total")
+
+
+def _home() -> dict:
+    """What the home page shows below the search: the latest certified year's national
+    headline figures (as /stats adds them up), the round in progress per province, and the
+    LAO-years published most recently."""
+    years = public.stat_years()
+    stats = public.statistics(years[0]) if years else None
+    headline = []
+    if stats:
+        columns = [column.key for *_rest, column in public.stat_columns()]
+        for key in HOME_FIGURES:
+            i = columns.index(key)
+            headline.append(dict(label=stats["labels"][i][0], unit=stats["labels"][i][1],
+                                 total=stats["totals"][i], counted=stats["counted"][i],
+                                 of=stats["of"][i], aggregate=stats["aggregates"][i]))
+    return dict(stats=stats, headline=headline, round=public.round_in_progress(),
+                recent=public.recently_published())
 
 
 @bp.route("/orgs/<dla_code>")
@@ -54,8 +77,92 @@ def organization(dla_code: str):
     org = public.public_organization(parse_code(dla_code, digits=7) or "")
     if org is None:
         abort(404)
+    rows = figures.series(org.id)
     return render_template("public/organization.html", org=org,
-                           years=public.certified_years([org.id])[org.id])
+                           years=public.certified_years([org.id])[org.id], series=rows,
+                           figures=figures.FIGURES, charts=series_charts(rows))
+
+
+def series_charts(rows: list[dict]) -> dict:
+    """One small bar chart per headline figure over the LAO's certified years (the numbers of
+    the table beside it)."""
+    return {f.key: dict(type="bar", labels=[str(r["year"]) for r in rows],
+                        datasets=[dict(label=gettext(f.unit),
+                                       data=[figures.plain(r[f.key]) for r in rows])])
+            for f in figures.FIGURES}
+
+
+MAX_COMPARED = 5
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
+@bp.route("/compare")
+def compare():
+    """Up to five LAOs side by side in one certified year, each figure also per head or per
+    km², with the medians of their type in their province and in the country; `similar=<code>`
+    picks the LAO and its nearest peers (same type and province, nearest population)."""
+    years = public.stat_years()
+    year = parse_year(request.args.get("year"))
+    year = year if year in years else None
+    codes = _codes(request.args.get("codes", ""))
+    added = (request.args.get("add") or "").strip()[:100]
+    candidates: list = []
+    found: list[str] = []
+    if added:
+        found = _codes(added)
+        if not found:   # a part of a name: added when it names one LAO, offered when more
+            total, candidates = public.search(added)
+            found = [candidates[0].dla_code] if total == 1 else []
+            candidates = [] if total == 1 else candidates
+        codes += found
+    similar_to = parse_code(request.args.get("similar"), digits=7)
+    if similar_to:
+        org = public.public_organization(similar_to)
+        if org is not None:
+            own = [s.fiscal_year for s in public.certified_years([org.id])[org.id]]
+            year = year if year in own else own[0]
+            return redirect(url_for("public.compare", year=year,
+                                    codes=",".join(figures.similar(org, year))))
+    unique = list(dict.fromkeys(codes))
+    orgs = public.public_organizations(unique[:MAX_COMPARED])
+    year = year or (years[0] if years else None)
+    values = figures.year_values([o.id for o in orgs], year) if year and orgs else {}
+    peers = _peer_columns(orgs)
+    types = sorted({p["type"] for p in peers}, key=lambda t: t.value)
+    medians = master_cache.cached(
+        ("medians", year, tuple(t.value for t in types), public.publication_fingerprint(year)),
+        lambda: figures.medians(year, types)) if year and peers else {}
+    unknown = [c for c in unique[:MAX_COMPARED] if c not in {o.dla_code for o in orgs}]
+    return render_template("public/compare.html", years=years, year=year, orgs=orgs,
+                           values=values, peers=peers, medians=medians,
+                           figures=figures.FIGURES, ratio_of=figures.ratio_of,
+                           unknown=unknown, codes=",".join(o.dla_code for o in orgs),
+                           added=added, candidates=candidates,
+                           added_missing=bool(added and not found and not candidates),
+                           full=len(orgs) >= MAX_COMPARED,
+                           dropped=unique[MAX_COMPARED:])
+
+
+def _codes(text: str) -> list[str]:
+    """The 7-digit DLA codes in a comma- or space-separated text (Thai digits read too)."""
+    codes = []
+    for part in re.split(r"[,\s]+", text[:200].translate(THAI_DIGITS)):
+        code = parse_code(part, digits=7)
+        if code:
+            codes.append(code)
+    return codes
+
+
+def _peer_columns(orgs: list) -> list[dict]:
+    """The median columns: the compared LAOs' type in their province, then in the country,
+    each once, in the order of the LAOs; `key` finds the column in figures.medians()."""
+    columns: dict[tuple[str, str], dict] = {}
+    for org in orgs:
+        columns.setdefault((org.org_type.value, org.province_code),
+                           dict(type=org.org_type, province=org.province))
+    for org in orgs:
+        columns.setdefault((org.org_type.value, ""), dict(type=org.org_type, province=None))
+    return [dict(key=key, **column) for key, column in columns.items()]
 
 
 @bp.route("/orgs/<dla_code>/<be_year>")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from workflow import N_, PUBLIC_STATUSES
 
 from ..base import db
-from ..catalogue.collation import thai_sort_key
+from ..catalogue.collation import thai_order, thai_sort_key
 from ..tables.geography import District, Province
 from ..tables.organizations import Organization, OrgType
 from ..tables.submissions import Submission
@@ -124,7 +124,19 @@ def public_organization(dla_code: str) -> Organization | None:
     """An LAO the public may find: one with at least one certified year."""
     return db.session.scalar(select(Organization).where(
         Organization.dla_code == dla_code,
-        exists().where(Submission.organization_id == Organization.id, is_public())))
+        exists().where(Submission.organization_id == Organization.id, is_public()))
+        .options(joinedload(Organization.district), joinedload(Organization.province)))
+
+
+def public_organizations(dla_codes: list[str]) -> list[Organization]:
+    """The findable LAOs of `dla_codes`, in the order given (one statement, with their
+    district and province)."""
+    if not dla_codes:
+        return []
+    found = {o.dla_code: o for o in db.session.scalars(
+        _findable().where(Organization.dla_code.in_(dla_codes))
+        .options(joinedload(Organization.district), joinedload(Organization.province)))}
+    return [found[code] for code in dla_codes if code in found]
 
 
 def certified_years(organization_ids: list[int]) -> dict[int, list[Submission]]:
@@ -163,7 +175,8 @@ def search(text: str = "", province: str | None = None, district: str | None = N
     """One page of the search: (how many LAOs match, the page's LAOs by province and name)."""
     query = _findable(text, province, district, org_type)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.order_by(Organization.province_code, Organization.name_th)
+    rows = db.session.scalars(query.order_by(Organization.province_code,
+                                             thai_order(Organization.name_th))
                               .options(joinedload(Organization.district),
                                        joinedload(Organization.province))
                               .offset(page * PAGE_SIZE).limit(PAGE_SIZE)).all()
@@ -396,4 +409,60 @@ def publication_events(limit: int = 200) -> list[dict]:
         out.append(dict(id=row.id, at=row.created_at, kind=kind, status=row.to_status,
                         dla_code=row.dla_code, name_th=row.name_th, name_en=row.name_en,
                         fiscal_year=row.fiscal_year))
+    return out
+
+
+# --- the home page -----------------------------------------------------------------------------
+
+def round_in_progress() -> dict | None:
+    """The newest open fiscal year (or the newest year when none is open) and, per province
+    with LAOs in it, how many LAO-years the public can read already: two statements."""
+    from ..tables.submissions import FiscalYear, YearStatus
+    year = db.session.scalars(select(FiscalYear).order_by(
+        case((FiscalYear.status == YearStatus.OPEN, 0), else_=1),
+        FiscalYear.be_year.desc()).limit(1)).first()
+    if year is None:
+        return None
+    rows = db.session.execute(
+        select(Province.code, Province.name_th, Province.name_en, func.count(Submission.id),
+               func.count(case((is_public(), Submission.id), else_=None)))
+        .join(Submission, Submission.province_code == Province.code)
+        .where(Submission.fiscal_year == year.be_year)
+        .group_by(Province.code, Province.name_th, Province.name_en)).all()
+    provinces = sorted((dict(code=r[0], name_th=r[1], name_en=r[2], laos=r[3], certified=r[4])
+                        for r in rows), key=lambda p: thai_sort_key(p["name_th"]))
+    return dict(year=year, provinces=provinces, laos=sum(p["laos"] for p in provinces),
+                certified=sum(p["certified"] for p in provinces))
+
+
+def recently_published(limit: int = 8) -> list[dict]:
+    """The LAO-years published most recently that are still public (newest first; LAO, year,
+    level and time only, never who).  Kept per process under the newest event's id (one probe
+    of the primary key): any publication or withdrawal writes an event."""
+    from . import master_cache
+    from ..tables.submissions import CertificationEvent
+    newest = db.session.scalar(select(func.max(CertificationEvent.id)))
+    return master_cache.cached(("recently-published", limit, newest),
+                               lambda: _recently_published(limit))
+
+
+def _recently_published(limit: int) -> list[dict]:
+    from ..tables.submissions import CertificationEvent
+    public_states = list(PUBLIC_STATUSES)
+    rows = db.session.execute(
+        select(Organization.dla_code, Organization.name_th, Organization.name_en,
+               Submission.id, Submission.fiscal_year, Submission.status,
+               CertificationEvent.created_at)
+        .join(Submission, Submission.id == CertificationEvent.submission_id)
+        .join(Organization, Organization.id == Submission.organization_id)
+        .where(CertificationEvent.to_status.in_(public_states),
+               CertificationEvent.from_status.not_in(public_states), is_public())
+        .order_by(CertificationEvent.created_at.desc(), CertificationEvent.id.desc())
+        .limit(3 * limit)).all()
+    seen, out = set(), []
+    for r in rows:       # a year published, withdrawn and published again shows once
+        if r.id not in seen and len(out) < limit:
+            seen.add(r.id)
+            out.append(dict(dla_code=r.dla_code, name_th=r.name_th, name_en=r.name_en,
+                            fiscal_year=r.fiscal_year, status=r.status, at=r.created_at))
     return out

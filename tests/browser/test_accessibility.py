@@ -86,6 +86,10 @@ PAGES = [
     ("data-dictionary", None, "/data-dictionary"),
     ("privacy", None, "/privacy"),
     ("my-data", "clerk", "/my-data"),
+    # issue 23: the home page, the time series and the comparison
+    ("public-home", None, "/"),
+    ("public-profile", None, "/orgs/{code}"),
+    ("public-compare", None, "/compare?similar={code}"),
 ]
 
 
