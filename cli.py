@@ -27,6 +27,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(import_section)
     app.cli.add_command(export)
     app.cli.add_command(purge_personal_data)
+    app.cli.add_command(recompute_findings)
 
 
 @click.command("seed-geo")
@@ -141,6 +142,43 @@ def open_year(be_year: str, deadline: str, opens_on: str | None) -> None:
     except RoundError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(report.summary())
+
+
+@click.command("recompute-findings")
+@with_appcontext
+@click.option("--year", "be_year", default=None, metavar="BE",
+              help="one fiscal year (default: every open year)")
+def recompute_findings(be_year: str | None) -> None:
+    """Compute the peer bands of a fiscal year again from the data (median and MAD of every
+    numeric field per LAO type, per province and nationally) and bring every LAO-year's peer
+    findings up to date with them; explanations of unchanged findings are kept.  Run it after
+    opening a year, after a large import, and nightly while a round is open (README)."""
+    import time
+
+    from sqlalchemy import func, select, update
+
+    from models import FiscalYear, SectionWarning, Submission, YearStatus, db
+    from models.rules.peers import evaluate, recompute_bands
+    from models.services.rounds import RoundError, parse_be_year
+    from models.tables.sections import SECTIONS
+    try:
+        years = [parse_be_year(be_year)] if be_year else list(db.session.scalars(
+            select(FiscalYear.be_year).where(FiscalYear.status == YearStatus.OPEN)))
+    except RoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    for year in years:
+        start = time.perf_counter()
+        bands = recompute_bands(year)
+        changed = evaluate(SECTIONS, Submission.fiscal_year == year)
+        if changed:
+            counts = select(func.count()).select_from(SectionWarning).where(
+                SectionWarning.submission_id == Submission.id).scalar_subquery()
+            db.session.execute(update(Submission).where(Submission.fiscal_year == year)
+                               .values(warnings_count=counts)
+                               .execution_options(synchronize_session=False))
+        db.session.commit()
+        click.echo(f"FY {year}: {bands:,} peer bands, findings changed in {len(changed):,} "
+                   f"LAO-years ({time.perf_counter() - start:.1f} s)")
 
 
 @click.command("close-year")

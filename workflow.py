@@ -155,6 +155,7 @@ class Transition:
     within_deadline: bool = False       # the LAO's deadline or extension has not passed
     stamps: Mapping[str, Stamp] = field(default_factory=dict)
     confirms_carried: bool = False      # carried-forward values count as confirmed after it
+    needs_explained: bool = False       # every ⚠ finding explained by the clerk (issue 24)
     # The message for a refused source state that needs more than "the status is now …".
     state_messages: Mapping[Status, str] = field(default_factory=dict)
     # Certifications are numbered (the letter's "หมายเลข:"): "อปท. 6100101/2570-1".
@@ -175,7 +176,7 @@ _LAO = frozenset({Role.LAO_EDITOR})
 TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
     Transition(Action.CERTIFY_LAO, frozenset({Status.DRAFT}), Status.LAO_CERTIFIED, _LAO,
                needs_complete=True, within_deadline=True, confirms_carried=True,
-               reference_prefix="อปท.",
+               needs_explained=True, reference_prefix="อปท.",
                # received_at ("วันที่รับข้อมูลได้") is the time of the latest LAO certification.
                stamps={"received_at": Stamp.NOW, "lao_certified_at": Stamp.NOW,
                        "lao_certified_by_id": Stamp.ACTOR, "return_reason": Stamp.CLEAR}),
@@ -338,6 +339,8 @@ class Context:
     # they still hold: a transition that confirms_carried needs the one when there are the other.
     carried: tuple[int, ...] = field(default_factory=tuple)
     carried_ok: bool = False
+    # ⚠ findings the clerk has not explained yet (issue 24): certification waits for them.
+    unexplained: int = 0
 
 
 def editable_until(deadline: date | None, extension_until: date | None) -> date | None:
@@ -408,6 +411,8 @@ def next_status(ctx: Context, action: Action | str, role: Role | str,
             count=SECTION_COUNT, done=ctx.sections_complete, detail=detail), code="incomplete")
     if rule.needs_reason and not (reason or "").strip():
         raise TransitionNotAllowed(_("กรุณาระบุเหตุผล"), code="reason")
+    if rule.needs_explained and ctx.unexplained:
+        raise TransitionNotAllowed(_(EXPLAIN_FINDINGS, n=ctx.unexplained), code="unexplained")
     if rule.confirms_carried and ctx.carried and not ctx.carried_ok:
         # (not nested in the outer _(): Babel's extractor skips a gettext inside another)
         sections = ", ".join(_("ด้านที่ %(no)s", no=no) for no in sorted(ctx.carried))
@@ -415,6 +420,8 @@ def next_status(ctx: Context, action: Action | str, role: Role | str,
     return rule.target
 
 
+EXPLAIN_FINDINGS = N_("ยังไม่ได้รับรองข้อมูล: มีข้อสังเกต ⚠ %(n)s รายการที่ยังไม่ได้ชี้แจง กรุณาพิมพ์คำชี้แจง"
+                      "ทุกรายการในแท็บสถานะ (หรือแก้ไขค่าที่ผิดแล้วบันทึก) ก่อนรับรองข้อมูล")
 CONFIRM_CARRIED = N_("ยังไม่ได้รับรองข้อมูล: %(sections)s ยังเป็นค่าที่ยกมาจากปีก่อน กรุณาตรวจสอบ"
                      "แล้วทำเครื่องหมายยืนยันว่าข้อมูลยังถูกต้อง หรือแก้ไขและบันทึกด้านนั้นก่อน")
 

@@ -11,7 +11,8 @@ from .tables.batches import ImportBatch, ImportMode, ImportSource, ImportStatus
 from .tables.geography import District, Province, Subdistrict
 from .tables.organizations import (ORG_TYPE_SHORT, InfoAdministrator, LaoWebsite, Organization,
                             OrgType, TouristCategory, TouristPlace)
-from .tables.submissions import CertificationEvent, FiscalYear, SectionWarning, Submission, YearStatus
+from .tables.submissions import (CertificationEvent, FiscalYear, PeerBand, SectionWarning, Submission,
+                                 YearStatus)
 from .tables.unsaved import UnsavedForm
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "User", "AccountStatus", "AccountAction", "AccountLog", "AccountRequest", "PasswordReset",
     "RequestStatus", "FiscalYear", "YearStatus", "Submission", "CertificationEvent",
     "SectionWarning",
+    "PeerBand",
     "AuditLog", "AuditOp", "SubmissionLocked", "ImportBatch", "ImportMode", "ImportSource",
     "ImportStatus", "UnsavedForm",
 ]

@@ -34,6 +34,7 @@ VIEW_ROLES = {
     "lao_years": frozenset({Role.LAO_EDITOR}),
     "submission": REVIEWERS,
     "dashboard": REVIEWERS,       # progress dashboards (issue 9): officers and the DLA
+    "findings": REVIEWERS,        # ข้อสังเกตที่ต้องตรวจ (issue 24): each its own scope
     # นำเข้าข้อมูลจากไฟล์ (issue 11): a clerk for its LAO, a province for its LAOs, the DLA.
     "imports": frozenset({Role.LAO_EDITOR, Role.PROVINCE_OFFICER, Role.DLA_ADMIN}),
     "import_batch": ALL,          # the import runs of each scope (audit menu)
@@ -56,13 +57,13 @@ MODEL_ENDPOINTS = {
     "index_view": "list", "details_view": "record", "edit_view": "record",
     "create_view": "create", "delete_view": "record", "action_view": "action",
     "export": "export", "ajax_lookup": "ajax", "ajax_update": "record",
-    "workspace_view": "record", "transition_view": "record", "reason_view": "action",
+    "workspace_view": "record", "transition_view": "record", "explain_view": "record", "reason_view": "action",
     "extend_view": "action", "report_view": "record", "report_xlsx_view": "record",
     "workbook_view": "list",
     "bulk_view": "bulk", "open_view": "create", "close_view": "action",
     "lagging_export": "export", "lagging_workbook": "export", "lagging_print": "list",
     "reset_view": "action", "decide_view": "action",
-    "commit_view": "action", "template_view": "export",
+    "commit_view": "action", "template_view": "export", "export_csv_view": "export",
 }
 # Everything outside the back office.
 OTHER_ENDPOINTS = {

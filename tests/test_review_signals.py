@@ -69,6 +69,14 @@ def test_the_province_sees_the_warnings_in_its_list_and_bulk_preview(app, comple
     token_page = client.get(f"/admin/lao_years/workspace/?id={sub_id}&tab=status")
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
                       token_page.get_data(as_text=True)).group(1)
+    # Every ⚠ finding is explained before certifying (issue 24); the province sees it too.
+    with app.app_context():
+        finding_ids = db.session.scalars(select(SectionWarning.id).where(
+            SectionWarning.submission_id == sub_id)).all()
+        db.session.remove()
+    client.post("/admin/lao_years/explain/", data={
+        "csrf_token": token, "id": str(sub_id),
+        **{f"explain-{pk}": "ตรวจสอบกับทะเบียนราษฎรแล้ว" for pk in finding_ids}})
     certified = client.post("/admin/lao_years/transition/", data={
         "csrf_token": token, "id": str(sub_id), "action": "certify_lao"})
     assert certified.status_code == 302

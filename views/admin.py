@@ -17,7 +17,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from models import (AccountLog, AccountRequest, AccountStatus, AuditLog, ImportBatch, CertificationEvent, District, FiscalYear, InfoAdministrator,
-                    LaoWebsite, Organization, Province, Subdistrict, Submission, TouristPlace,
+                    LaoWebsite, Organization, Province, SectionWarning, Subdistrict, Submission, TouristPlace,
                     User, YearStatus, db)
 from models.services.accounts import AccountError, check_account, issue_reset_link
 from models.services.organizations import OrganizationRefused, place_organization
@@ -31,6 +31,7 @@ from workflow import (SECTION_COUNT, Action, Permission, Role, Status, grantable
 
 from .accounts import AccountLogView, AccountRequestView, policy_validator
 from .audit import AuditLogView, EventView, ImportBatchView
+from .findings import FindingsView
 from .base import ScopedModelView
 from .presentation import csp_nonce
 from .dashboard import ProgressDashboardView
@@ -299,6 +300,7 @@ def build_admin(app: Flask) -> Admin:
     review = add(SubmissionReviewView, Submission, _l("รายการ อปท. รายปี"), data)
     admin.add_view(ProgressDashboardView(review, name=_l("ความก้าวหน้าการบันทึกและรับรองข้อมูล"),
                                          category=data, endpoint="dashboard"))
+    add(FindingsView, SectionWarning, _l("ข้อสังเกตที่ต้องตรวจ"), data, endpoint="findings")
     # Its own menu item: under the data menu the clerk (whose year list carries that menu's
     # name) would get a second "ข้อมูล อปท. 8 ด้าน" next to the first.
     admin.add_view(ImportView(name=_l("นำเข้าข้อมูลจากไฟล์"), endpoint="imports",

@@ -16,7 +16,10 @@ from flask_babel import gettext, gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from models import utcnow
+from sqlalchemy import update
+
+from models import SectionWarning, db, utcnow
+from models.catalogue.reading import parse_int_id
 from models.services.certification import transition
 from models.reads.changes import changes_since
 from models.reads.overview import SubmissionOverview
@@ -31,6 +34,7 @@ from .i18n import current_lang
 from .presentation import badge, sections_badge, thai_datetime
 
 TABS = tuple(str(s.SECTION_NO) for s in SECTIONS) + ("status",)
+MAX_EXPLANATION = 300
 _RANK = {status: rank for rank, status in enumerate(Status)}
 
 
@@ -139,7 +143,8 @@ class SubmissionPages(ScopedModelView):
             history=overview.history(section_no) if section_no else [],
             certified_at=certified_at, changes=changes,
             events=submission.events, buttons=self.status_buttons(overview) if not section_no
-            else [], list_url=self.get_url(".index_view"), form=TransitionForm())
+            else [], list_url=self.get_url(".index_view"), form=TransitionForm(),
+            may_enter_data=may(current_user, Permission.ENTER_DATA))
 
     @expose("/report/")
     def report_view(self):
@@ -175,6 +180,42 @@ class SubmissionPages(ScopedModelView):
                             # A step forward (certify) or back (revoke, return) in the table.
                             "forward": all(_RANK[rule.target] > _RANK[s] for s in rule.sources)})
         return buttons
+
+    @expose("/explain/", methods=["POST"])
+    def explain_view(self):
+        """The clerk's explanations of the year's ⚠ findings (one line each, Thai): kept with
+        the finding (who, when); certification waits until every finding has one (issue 24).
+        Only while the LAO may still edit the year; an empty line takes an explanation back."""
+        overview = self.get_overview(request.form.get("id"))
+        submission = overview.submission
+        if not may(current_user, Permission.ENTER_DATA):
+            abort(403)
+        # (the CSRF token is checked by CSRFProtect before any POST reaches a view)
+        if (refusal := overview.edit_refusal) is not None:
+            flash(refusal, "error")
+        else:
+            given = {}
+            for key, value in request.form.items():
+                if key.startswith("explain-") and (pk := parse_int_id(key[8:])) is not None:
+                    given[pk] = " ".join((value or "").split())[:MAX_EXPLANATION] or None
+            now, changed = utcnow(), 0
+            for finding in overview.findings:
+                if finding.id in given and given[finding.id] != finding.explanation:
+                    db.session.execute(
+                        update(SectionWarning)
+                        .where(SectionWarning.id == finding.id,
+                               SectionWarning.submission_id == submission.id)
+                        .values(explanation=given[finding.id],
+                                explained_by_id=current_user.id if given[finding.id] else None,
+                                explained_at=now if given[finding.id] else None))
+                    changed += 1
+            db.session.commit()
+            left = sum(1 for f in overview.findings
+                       if not given.get(f.id, f.explanation))
+            flash(gettext("บันทึกคำชี้แจงแล้ว %(n)s รายการ", n=changed) + (
+                " · " + gettext("ยังไม่ได้ชี้แจง %(n)s รายการ", n=left) if left else ""),
+                "success" if not left else "warning")
+        return redirect(self.workspace_url(submission.id, "status") + "#findings")
 
     @expose("/transition/", methods=["POST"])
     def transition_view(self):

@@ -25,6 +25,7 @@ from ..tables.sections import (Section1General, Section2Infrastructure, Section6
                                Section6Vehicle, Section7Environment, Section8Finance,
                                VehicleKind)
 from ..tables.submissions import Submission
+from ..rules.peers import grouped_median
 from .public import is_public
 
 ROADS = ("road_asphalt_km", "road_concrete_km", "road_laterite_km", "road_crushed_rock_km",
@@ -143,8 +144,8 @@ def medians(be_year: int, org_types: list[OrgType]) -> dict[tuple[str, str], dic
     "key/ratio": median, "n": how many LAO-years}}.
 
     One statement: the LAO-years' values once (a CTE), unpivoted to (measure, type, place,
-    value), ranked within each group by a window, and the middle one or two averaged — the
-    standard median, the same on SQLite and PostgreSQL (which alone has percentile_cont)."""
+    value), and the median of each group (models/rules/peers.grouped_median: percentile_cont
+    on PostgreSQL, the middle of a window on SQLite — the same number)."""
     if not org_types:
         return {}
     ratios = [f for f in FIGURES if f.ratio is not None]
@@ -163,14 +164,7 @@ def medians(be_year: int, org_types: list[OrgType]) -> dict[tuple[str, str], dic
                                 place.label("place"), expr.label("v"))
                          .where(expr.is_not(None)))
     long = union_all(*parts).subquery("long")
-    group = (long.c.measure, long.c.org_type, long.c.place)
-    ranked = select(*group, long.c.v,
-                    func.row_number().over(partition_by=group, order_by=long.c.v).label("rn"),
-                    func.count().over(partition_by=group).label("n")).subquery("ranked")
-    middle = select(ranked.c.measure, ranked.c.org_type, ranked.c.place,
-                    func.avg(ranked.c.v), func.max(ranked.c.n)) \
-        .where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])) \
-        .group_by(ranked.c.measure, ranked.c.org_type, ranked.c.place)
+    middle = grouped_median(long, long.c.v, [long.c.measure, long.c.org_type, long.c.place])
     out: dict[tuple[str, str], dict] = {}
     for measure, org_type, place, median, n in db.session.execute(middle):
         code = org_type.value if isinstance(org_type, OrgType) else str(org_type)

@@ -55,7 +55,12 @@ def _fetch_statements() -> tuple[Select, tuple[tuple[type, str, Select], ...]]:
 
 @cache
 def _warnings_statement() -> Select:
-    return (select(SectionWarning.section_no, SectionWarning.message)
+    from ..tables.accounts import User
+    return (select(SectionWarning.id, SectionWarning.section_no, SectionWarning.field,
+                   SectionWarning.message, SectionWarning.kind, SectionWarning.explanation,
+                   SectionWarning.explained_at, SectionWarning.follow_up,
+                   User.full_name.label("explained_by"))
+            .outerjoin(User, User.id == SectionWarning.explained_by_id)
             .where(SectionWarning.submission_id == bindparam("submission_id"))
             .order_by(SectionWarning.section_no, SectionWarning.id))
 
@@ -160,13 +165,23 @@ class SubmissionOverview:
                      for no, gaps in self.missing.items() if gaps)
 
     @cached_property
+    def findings(self) -> list[Any]:
+        """The ⚠ findings kept from the sections' last saves, with their explanations (who,
+        when) and the province's follow-up mark: one query."""
+        return list(db.session.execute(_warnings_statement(),
+                                       {"submission_id": self.submission.id}))
+
+    @property
     def warnings(self) -> dict[int, list[str]]:
-        """Section no → the ⚠ findings kept from its last save (one query)."""
+        """Section no → the messages of its ⚠ findings."""
         found: dict[int, list[str]] = {no: [] for no in self.rows}
-        for no, message in db.session.execute(_warnings_statement(),
-                                              {"submission_id": self.submission.id}):
-            found.setdefault(no, []).append(message)
+        for f in self.findings:
+            found.setdefault(f.section_no, []).append(f.message)
         return found
+
+    @property
+    def unexplained(self) -> int:
+        return sum(1 for f in self.findings if not f.explanation)
 
     @cached_property
     def references(self) -> dict[int, str]:
@@ -207,7 +222,8 @@ class SubmissionOverview:
                        today=today_in_thailand(), deadline=year.deadline,
                        extension_until=sub.extension_until,
                        sections_complete=SECTION_COUNT - len(gaps) if live
-                       else sub.sections_complete, missing=gaps)
+                       else sub.sections_complete, missing=gaps,
+                       unexplained=self.unexplained if live else 0)
 
     @property
     def edit_refusal(self) -> str | None:

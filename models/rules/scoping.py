@@ -91,7 +91,7 @@ def _placements() -> dict[type, Placement]:
     from ..tables.batches import ImportBatch
     from ..tables.organizations import InfoAdministrator, LaoWebsite, Organization, TouristPlace
     from ..tables.sections import CHILDREN, SECTIONS
-    from ..tables.submissions import CertificationEvent, FiscalYear, Submission
+    from ..tables.submissions import CertificationEvent, FiscalYear, SectionWarning, Submission
 
     own_submission = Placement(org=Submission.organization_id,
                                district=Submission.district_code,
@@ -125,6 +125,7 @@ def _placements() -> dict[type, Placement]:
         # National reference data: no place, so only the whole-country scope reads it.
         FiscalYear: Placement(),
         CertificationEvent: through_submission(CertificationEvent.submission_id),
+        SectionWarning: through_submission(SectionWarning.submission_id),   # ⚠ findings
         # A change of a per-LAO record holds its LAO; a change of a section holds only its
         # submission, whose LAO places it.
         AuditLog: Placement(**own_org.columns(), via=Organization, on=Organization.id == coalesce(

@@ -36,6 +36,7 @@ from ..catalogue.columns import catalogue_columns
 from ..catalogue.rule_kinds import (ColumnRule, Finding, Inputs, NotANumber, Pattern, RuleContext, blank,
                        fmt, getter, num, number, rules_of, with_unit)
 from ..tables.sections import CHILDREN, SECTIONS
+from .thresholds import THRESHOLDS
 
 __all__ = ["Finding", "RuleContext", "check_section", "column_message", "blocking",
            "warnings", "YOY_THRESHOLD", "NUMERIC_KINDS"]
@@ -54,7 +55,7 @@ def warnings(findings: Iterable[Finding]) -> list[Finding]:
 # Kinds whose value is a number; the year-over-year rule looks at these.
 NUMERIC_KINDS = frozenset({"count", "money", "decimal", "percent"})
 # A required number moving by more than this share of last year's value is flagged (⚠).
-YOY_THRESHOLD = Decimal("0.5")
+YOY_THRESHOLD = Decimal(str(THRESHOLDS["history"]["year_over_year"]))  # data/findings.toml
 
 _INT_LIMIT = 2_147_483_647  # a 32-bit INTEGER column (PostgreSQL)
 

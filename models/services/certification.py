@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import selectinload
 
 from workflow import (SECTION_COUNT, N_, Action, Permission, Role, Stamp, Status, _,
@@ -33,7 +33,7 @@ from ..tables.audit import AuditLog, AuditOp, current_actor
 from ..tables.geography import District
 from ..tables.organizations import Organization
 from ..tables.sections import CHILDREN, SECTIONS
-from ..tables.submissions import CertificationEvent, FiscalYear, Submission, YearStatus
+from ..tables.submissions import CertificationEvent, FiscalYear, SectionWarning, Submission, YearStatus
 
 NOT_FOUND = N_("ไม่พบข้อมูล หรือไม่มีสิทธิ์ดำเนินการกับข้อมูลนี้")
 MAX_REASON = 1000
@@ -107,10 +107,14 @@ def transition(action: Action | str, submission_ids: Iterable[int | str], actor:
     reason = (reason or "").strip()[:MAX_REASON] or None
     ids = parse_int_ids(submission_ids)
 
+    unexplained = (select(func.count()).select_from(SectionWarning)
+                   .where(SectionWarning.submission_id == Submission.id,
+                          SectionWarning.explanation.is_(None))
+                   .scalar_subquery()) if rule.needs_explained else literal(0)
     rows = db.session.execute(
         select(Submission.id, Submission.status, Submission.sections_complete,
                Submission.extension_until, FiscalYear.status.label("year_status"),
-               FiscalYear.deadline, Organization.name_th)
+               FiscalYear.deadline, Organization.name_th, unexplained.label("unexplained"))
         .join(FiscalYear, Submission.fiscal_year == FiscalYear.be_year)
         .join(Organization, Submission.organization_id == Organization.id)
         .where(Submission.id.in_(ids), submission_scope(actor))
@@ -137,7 +141,7 @@ def transition(action: Action | str, submission_ids: Iterable[int | str], actor:
                            sections_complete=SECTION_COUNT - len(gaps) if rule.needs_complete
                            else row.sections_complete,
                            missing=gaps, carried=tuple(carried.get(sub_id, ())),
-                           carried_ok=carried_ok)
+                           carried_ok=carried_ok, unexplained=row.unexplained or 0)
         try:
             next_status(ctx, rule.action, role, reason)
         except TransitionNotAllowed as refusal:

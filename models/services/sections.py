@@ -29,7 +29,7 @@ from functools import cache
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from workflow import Context, _, edit_refusal
@@ -39,6 +39,7 @@ from ..catalogue import columns as meta
 from ..catalogue.columns import catalogue_columns
 from ..catalogue.reading import parse_int_id
 from ..catalogue.rule_kinds import Finding, RuleContext
+from ..rules import peers
 from ..rules.completeness import missing_fields
 from ..rules.locks import edit_context
 from ..rules.scoping import scoped
@@ -396,19 +397,38 @@ def _write_children(section_cls: type, row: Any, children: dict[str, list[dict]]
 
 def refresh_counters(section_cls: type, moved: Sequence[tuple[int, list[Finding], int]]) -> None:
     """For each (submission id, its ⚠ findings of this section, how its sections-complete count
-    moves: -1, 0 or +1): the stored findings of this section replaced, the counters moved —
-    the other seven sections did not change, so only this one is looked at.  Four statements,
+    moves: -1, 0 or +1): the stored findings of this section replaced — a finding that comes
+    back word for word (the same values) keeps its explanation — the peer findings evaluated
+    for the saved values (models/rules/peers.evaluate), the counters moved.  The other seven
+    sections did not change, so only this one is looked at.  A fixed number of statements,
     whatever the number of submissions."""
     if not moved:
         return
     ids = sorted({sub_id for sub_id, _f, _d in moved})
     no = section_cls.SECTION_NO
-    db.session.execute(delete(SectionWarning).where(SectionWarning.submission_id.in_(ids),
-                                                    SectionWarning.section_no == no))
-    kept = [dict(submission_id=sub_id, section_no=no, field=f.field or "", message=f.message)
-            for sub_id, found, _d in moved for f in found if not f.blocking]
+    mine = and_(SectionWarning.submission_id.in_(ids), SectionWarning.section_no == no,
+                SectionWarning.kind != peers.PEER)
+    explained = {(r.submission_id, r.field, r.message): r for r in db.session.execute(
+        select(SectionWarning.submission_id, SectionWarning.field, SectionWarning.message,
+               SectionWarning.explanation, SectionWarning.explained_by_id,
+               SectionWarning.explained_at)
+        .where(mine, SectionWarning.explanation.is_not(None)))}
+    db.session.execute(delete(SectionWarning).where(mine))
+    kept = []
+    for sub_id, found, _d in moved:
+        for f in found:
+            if f.blocking:
+                continue
+            row = dict(submission_id=sub_id, section_no=no, field=f.field or "",
+                       message=f.message, explanation=None, explained_by_id=None,
+                       explained_at=None)
+            if (was := explained.get((sub_id, row["field"], f.message))) is not None:
+                row.update(explanation=was.explanation, explained_by_id=was.explained_by_id,
+                           explained_at=was.explained_at)
+            kept.append(row)
     if kept:
         db.session.execute(insert(SectionWarning), kept)
+    peers.evaluate([section_cls], Submission.id.in_(ids))
     steps = [dict(sub_id=sub_id, delta=delta) for sub_id, _f, delta in moved if delta]
     table = Submission.__table__
     if steps:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, select)
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer,
+                        String, Text, UniqueConstraint, false, select)
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from workflow import SECTION_COUNT, Action, LabeledEnum, Role, Status, _
@@ -120,9 +120,13 @@ def previous_submission_id(organization_id: Any, fiscal_year: Any) -> Any:
 
 
 class SectionWarning(db.Model):
-    """A ⚠ finding of the rules on a saved section: shown to the clerk and to the reviewer.
+    """A ⚠ finding on a saved section: shown to the clerk and to the reviewer (issue 24).
 
-    Replaced whenever the section is saved; the province certifies seeing them, not blind.
+    `kind`: "rule" (a rule of the catalogue, last year's ±50 %), or "peer" (the value is far
+    from LAOs of its type: `median`, `peers`, `peer_place` and `score` say how far; its message
+    is written when shown, in the reader's language).  Replaced whenever the section is saved —
+    a finding that comes back for the same value keeps the clerk's explanation (who, when); a
+    changed value is evaluated again.  Every finding must be explained before the LAO certifies.
     """
 
     __tablename__ = "section_warning"
@@ -134,6 +138,38 @@ class SectionWarning(db.Model):
     field: Mapped[str] = mapped_column(String(64), default="")
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16), default="rule", server_default="rule")
+    value: Mapped[str | None] = mapped_column(String(64))       # as compared (peer)
+    median: Mapped[float | None] = mapped_column(Float)
+    peers: Mapped[int | None] = mapped_column(Integer)
+    peer_place: Mapped[str | None] = mapped_column(String(2))   # a province, "" the country
+    score: Mapped[float | None] = mapped_column(Float)          # |modified z|: the most extreme first
+    explanation: Mapped[str | None] = mapped_column(
+        Text, info={"label_th": "คำชี้แจง", "label_en": "Explanation"})
+    explained_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    explained_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    follow_up: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    submission: Mapped[Submission] = relationship()
+
+
+class PeerBand(db.Model):
+    """The typical value of one numeric field among LAO-years of one type in one fiscal year,
+    in one province or ("") the whole country: the median and the median absolute deviation
+    (MAD) of every LAO-year's value, or of its value per head where the catalogue says that is
+    what compares.  Recomputed set-based (models/rules/peers.recompute_bands)."""
+
+    __tablename__ = "peer_band"
+
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_type: Mapped[OrgType] = mapped_column(enum_type(OrgType), primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    field: Mapped[str] = mapped_column(String(100), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    median: Mapped[float] = mapped_column(Float)
+    mad: Mapped[float] = mapped_column(Float)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class CertificationEvent(db.Model):
