@@ -177,6 +177,9 @@ def test_only_the_latest_event_makes_a_year_returned(app, demo):
                  sub_id)
     assert Status.DRAFT.label_th in row and Shown.RETURNED.label_th not in row
     assert REASON not in row
+    tab = province.get(f"{LIST}workspace/?id={sub_id}&tab=status").get_data(as_text=True)
+    current = re.search(r'<p id="current-standing">.*?</p>', tab, re.S).group(0)
+    assert Status.DRAFT.label_th in current and Shown.RETURNED.label_th not in current
     # … nor does the filter list it, nor the dashboard count it.
     _total, listed = list_ids(province, f"{LIST}?flt0_0={YEAR}&flt1_7=returned")
     with app.app_context():

@@ -20,7 +20,7 @@ from models import utcnow
 from models.services.certification import transition
 from models.reads.changes import changes_since
 from models.reads.overview import SubmissionOverview
-from models.reads.standing import standings
+from models.reads.standing import standing_of
 from models.exchange.workbooks import lao_year_workbook
 from models.tables.sections import SECTIONS
 from workflow import (Permission, Status, TransitionNotAllowed, may,
@@ -134,8 +134,8 @@ class SubmissionPages(ScopedModelView):
         tab = tab if tab in TABS else "1"
         section_no = int(tab) if tab != "status" else None
         certified_at, changes = changes_since(submission.id) if tab == "status" else (None, [])
-        # Where the year stands, read from its history as the lists read it (one statement).
-        standing = standings([submission.id]).get(submission.id) if tab == "status" else None
+        # Where the year stands, from the history the status tab shows anyway (no statement).
+        standing = standing_of(submission) if tab == "status" else None
         edit_url = None
         if section_no is not None and overview.edit_refusal is None \
                 and may(current_user, Permission.ENTER_DATA):

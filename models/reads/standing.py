@@ -124,14 +124,18 @@ class Standing:
         return Shown.RETURNED if self.returned is not None else self.status
 
 
-def standings(submission_ids: list[int]) -> dict[int, Standing]:
-    """Submission id → Standing, in one statement (the workspace's one LAO-year)."""
-    if not submission_ids:
-        return {}
-    query = with_return_note(select(Submission.id, Submission.status, Submission.extension_until)
-                             .where(Submission.id.in_(submission_ids)))
-    return {r[0]: Standing(Status(r[1]), return_note(*r[3:]), r[2])
-            for r in db.session.execute(query)}
+def standing_of(submission: Submission) -> Standing:
+    """The Standing of one loaded LAO-year from its loaded history (the workspace reads the
+    events for its history table anyway): the same rule as `returned_clause`, in Python."""
+    events = submission.events
+    latest = max(events, key=lambda e: e.id) if events else None
+    note = None
+    if latest is not None and latest.action is Action.RETURN_TO_LAO \
+            and submission.status is Status.DRAFT:
+        note = ReturnNote(latest.reason or "", latest.created_at,
+                          latest.actor.full_name if latest.actor else "",
+                          Role(latest.actor_role) if latest.actor_role else None)
+    return Standing(submission.status, note, submission.extension_until)
 
 
 # --- timeliness ---------------------------------------------------------------------------------
