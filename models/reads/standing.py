@@ -13,8 +13,9 @@ Timeliness compares the Bangkok day of the LAO certification that stands
 (`Submission.lao_certified_at`, set by certify_lao and cleared by a revocation or a return) with
 the year's deadline and the LAO-year's extension.
 
-Everything here is a SQL expression, used inside the statement of the page that shows it (a
-correlated subquery or an outer join), never a query per row.
+The lists and dashboards use SQL expressions inside the statement of the page that shows them
+(a correlated subquery or an outer join), never a query per row; the status tab of one LAO-year
+applies the same rule to the history it has loaded (`standing_of`).
 """
 
 from __future__ import annotations
