@@ -22,7 +22,8 @@ from flask_login import current_user
 from models.reads import progress
 from models.catalogue.reading import parse_code, parse_year
 from models.tables.organizations import ORG_TYPE_SHORT, OrgType
-from models.reads.progress import Counts, Place
+from models.reads.progress import TIMELINESS_SORTS, Counts, Place
+from models.reads.standing import Timeliness
 from models.exchange.workbooks import table_workbook
 from workflow import (BANGKOK, SECTION_COUNT, Permission, Role, Status, roles_for, thai_date,
                       today_in_thailand)
@@ -85,8 +86,9 @@ class ProgressDashboardView(RoleGated, BaseView):
             "lao_certified": link(**key, status=Status.LAO_CERTIFIED),
             "province_certified": link(**key, status=Status.PROVINCE_CERTIFIED),
             "complete": link(**key, sections=SECTION_COUNT),
-            "returned": link(**key, status=Status.DRAFT, return_reason_empty=0),
+            "returned": link(**key, returned="returned"),
             "warnings": link(**key, status=Status.LAO_CERTIFIED, warnings_above=0),
+            **{t.value: link(**key, timeliness=t) for t in Timeliness},
         }
         return row
 
@@ -102,6 +104,7 @@ class ProgressDashboardView(RoleGated, BaseView):
         be = year.be_year
         link = self._linker(be, place)
         groupings, rows = [], []
+        sort = _sort_arg()
         if place.level == "nation":
             rows = progress.grouped_counts(current_user, be, place, "province")
             groupings.append(self._grouping("province", gettext("รายจังหวัด"),
@@ -121,8 +124,11 @@ class ProgressDashboardView(RoleGated, BaseView):
         days = progress.movement(current_user, year, place, total)
         lagging = progress.lagging(current_user, be, place, limit=LAGGING_ON_PAGE)
         today = today_in_thailand()
+        for g in groupings:  # the timeliness table, in the order asked for (?sort=late)
+            g["timely_rows"] = _sorted(g["rows"], *sort) if g["drill"] else g["rows"]
         return self.render(
             "admin/dashboard/index.html", year=year, years=years, place=place, total=total,
+            sort=sort, timeliness=list(Timeliness),
             groupings=groupings, laos=laos, days=days, lagging=lagging,
             days_left=(year.deadline - today).days, today=today,
             crumbs=self._crumbs(place), place_args=self._place_args(place),
@@ -204,6 +210,27 @@ class ProgressDashboardView(RoleGated, BaseView):
         return self.render("admin/dashboard/print.html", year=year, place=place, rows=rows,
                            printed=datetime.now(BANGKOK), deadline=thai_date(year.deadline),
                            place_args=self._place_args(place))
+
+
+# --- the timeliness table's order ------------------------------------------------------------
+
+def _sort_arg() -> tuple[str | None, bool]:
+    """(the column the timeliness table is sorted by, descending) from ?sort=late or
+    ?sort=-late (ascending); anything else is ignored (the place's own order)."""
+    raw = request.args.get("sort", "")
+    name = raw.lstrip("-")
+    if name not in TIMELINESS_SORTS:
+        return None, True
+    return name, not raw.startswith("-")
+
+
+def _sorted(rows: list[Counts], name: str | None, descending: bool) -> list[Counts]:
+    """The rows by `name` (ties in the place's own order), or as they are."""
+    if name is None:
+        return rows
+    order = {id(r): i for i, r in enumerate(rows)}
+    return sorted(rows, key=lambda r: (-getattr(r, name) if descending else getattr(r, name),
+                                       order[id(r)]))
 
 
 # --- chart data (read by static/js/charts.js from a <script type="application/json">) --------

@@ -56,6 +56,26 @@ def badge(value: LabeledEnum, text: Any = None, title: str | None = None) -> Mar
     return Markup(f'<span class="badge badge-{escape(value.badge)}">{escape(shown)}</span>')
 
 
+def standing_cell(standing: Any) -> Markup:
+    """Where an LAO-year stands, for a list cell: the badge of its status or of ส่งคืนให้แก้ไข,
+    then why, by whom and when it was returned and until when the LAO may correct.
+    `standing` is a models.reads.standing.Standing or a progress.LaoRow (the same fields)."""
+    lines = []
+    note = standing.returned
+    if note is not None:
+        lines.append(Markup("{} {}").format(_("เหตุผล:"), note.reason))
+        by = note.by or (enum_label(note.role) if note.role else "")
+        lines.append(Markup("{} {} · {}").format(_("ส่งคืนโดย"), by, thai_datetime(note.at)))
+    if standing.extension_until is not None and standing.status is Status.DRAFT:
+        lines.append(Markup("{} {}").format(_("ขยายเวลาถึง"),
+                                            thai_date(standing.extension_until)))
+    shown = badge(standing.shown)
+    if not lines:
+        return shown
+    return shown + Markup('<div class="small info-standing">{}</div>').format(
+        Markup("<br>").join(lines))
+
+
 def display(value: Any, info: dict[str, Any] | None = None) -> str:
     """A stored value as the workspace and the report show it (Thai, BE, separators); `info`,
     the column's metadata, says when a number is a BE year (2551) or a month (พฤษภาคม)."""
@@ -170,4 +190,4 @@ def init_templates(app: Flask) -> None:
         Permission=Permission, Status=Status, Action=Action,
         SECTION_COUNT=SECTION_COUNT, SECTIONS=SECTIONS, section_title=section_title,
         section_heading=section_heading, catalogue_text=catalogue_text,
-        sections_badge=sections_badge, zip=zip, csp_nonce=csp_nonce, cached_menu=cached_menu)
+        sections_badge=sections_badge, standing_cell=standing_cell, zip=zip, csp_nonce=csp_nonce, cached_menu=cached_menu)

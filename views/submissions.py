@@ -16,7 +16,7 @@ from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_babel import LazyString, force_locale, gettext, gettext as _, lazy_gettext as _l
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.filters import (FilterEmpty, FilterEqual, IntEqualFilter,
+from flask_admin.contrib.sqla.filters import (BaseSQLAFilter, FilterEqual, IntEqualFilter,
                                               IntGreaterFilter)
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -28,6 +28,8 @@ from models import (ORG_TYPE_SHORT, District, FiscalYear, Organization, OrgType,
 from models.reads import master_cache
 from models.services.certification import bulk_candidates, extend_deadline, transition
 from models.reads.changes import changes_since_certification
+from models.reads.standing import (Shown, Standing, Timeliness, return_note, returned_clause,
+                                   timeliness_clause, with_return_note)
 from models.catalogue.collation import thai_order
 from models.catalogue.reading import parse_code, parse_int_ids, parse_year
 from models.rules.scoping import row_scope, scope_key
@@ -101,10 +103,13 @@ class SubmissionBase(SubmissionPages):
         if not ids:
             return count, []
         found = {}
-        for row, n in self.get_query().filter(Submission.id.in_(ids)).add_columns(
-                _carried_count()).options(
-                *(joinedload(r) for r in self.column_select_related_list)):
+        # The latest return is outer-joined in the same statement: ส่งคืนให้แก้ไข, why, by whom
+        # and when, for every row of the page at once (models/reads/standing.py).
+        query = with_return_note(self.get_query().filter(Submission.id.in_(ids)).add_columns(
+            _carried_count())).options(*(joinedload(r) for r in self.column_select_related_list))
+        for row, n, *note in query:
             row.carried_sections = n or 0
+            row.standing = Standing(row.status, return_note(*note), row.extension_until)
             found[row.id] = row
         rows = [found[i] for i in ids if i in found]
         changed = changes_since_certification(ids)
@@ -178,6 +183,50 @@ def _open_years() -> list[int]:
         FiscalYear.status == YearStatus.OPEN).order_by(FiscalYear.be_year.desc())))
 
 
+class ReturnedFilter(BaseSQLAFilter):
+    """ส่งคืนให้แก้ไข: the LAO-years the province returned and the LAO has not certified again
+    (read from the history: models/reads/standing.returned_clause).  It replaces the filter
+    "เหตุผลที่ส่งคืน เป็นค่าว่าง ไม่ใช่" (a double negative) at the same place in the menu; its
+    values are words, so an old link's 0 / 1 is refused, not read the other way round."""
+
+    VALUES = ("returned", "not_returned")
+
+    def __init__(self, name) -> None:
+        # The column it stands for (a text column: the values are words); the filter reads
+        # the history, not this column.
+        super().__init__(Submission.return_reason, name, options=lambda: [
+            ("returned", _("เฉพาะที่ส่งคืนให้แก้ไข")),
+            ("not_returned", _("ยกเว้นที่ส่งคืนให้แก้ไข"))])
+
+    def validate(self, value) -> bool:
+        return value in self.VALUES
+
+    def apply(self, query, value, alias=None):
+        clause = returned_clause()
+        return query.filter(clause if value == "returned" else ~clause)
+
+    def operation(self):
+        return _l("แสดง")
+
+
+class TimelinessFilter(BaseSQLAFilter):
+    """การรับรองตามกำหนด: on time, within an extension, late or not yet (the dashboards'
+    timeliness counts link here; models/reads/standing.timeliness_case)."""
+
+    def __init__(self, name) -> None:
+        super().__init__(Submission.lao_certified_at, name,
+                         options=enum_options(Timeliness))
+
+    def validate(self, value) -> bool:
+        return value in {t.value for t in Timeliness}
+
+    def apply(self, query, value, alias=None):
+        return query.filter(timeliness_clause(Timeliness(value)))
+
+    def operation(self):
+        return _l("เป็น")
+
+
 class SubmissionReviewView(SubmissionBase):
     """The province officer's list (district: read-only; DLA: the whole country)."""
 
@@ -215,7 +264,8 @@ class SubmissionReviewView(SubmissionBase):
         # What the progress dashboard's counts link to (appended: the indexes above stay).
         IntEqualFilter(Submission.sections_complete, _l("บันทึกครบ (ด้าน)")),
         IntGreaterFilter(Submission.warnings_count, _l("ข้อสังเกต ⚠")),
-        FilterEmpty(Submission.return_reason, _l("เหตุผลที่ส่งคืน")),
+        ReturnedFilter(_l("ส่งคืนให้แก้ไข")),
+        TimelinessFilter(_l("การรับรองตามกำหนด")),
     )
     # The dashboard's names for the filters above: name → (column, filter class).
     LINK_FILTERS = {
@@ -226,7 +276,8 @@ class SubmissionReviewView(SubmissionBase):
         "province": (Submission.province_code, FilterEqual),
         "sections": (Submission.sections_complete, IntEqualFilter),
         "warnings_above": (Submission.warnings_count, IntGreaterFilter),
-        "return_reason_empty": (Submission.return_reason, FilterEmpty),
+        "returned": (Submission.return_reason, ReturnedFilter),
+        "timeliness": (Submission.lao_certified_at, TimelinessFilter),
     }
     list_template = "admin/submission/review_list.html"
     # Find an LAO by a part of its Thai name or its DLA code ("น้ำซึม", "6100").
@@ -259,22 +310,38 @@ class SubmissionReviewView(SubmissionBase):
         return super().index_view()
 
     def status_shortcuts(self) -> list[dict]:
-        """One click to a status, keeping the year, district and other filters (the filter
-        menu takes three clicks)."""
-        index = next(i for i, f in enumerate(self._filters)
-                     if getattr(f, "column", None) is Submission.status)
-        key = self.get_filter_arg(index, self._filters[index])
-        kept = [(arg, value) for arg, value in request.args.items(multi=True)
-                if arg.startswith("flt") and arg.split("_", 1)[-1] != key]
-        current = next((value for arg, value in request.args.items(multi=True)
-                        if arg.startswith("flt") and arg.split("_", 1)[-1] == key), None)
+        """One click to a status, or to ส่งคืนให้แก้ไข, keeping the search, the sort and every
+        other filter (the filter menu takes three clicks); the page starts again at the first."""
+        own = {self._link_keys()["status"], self._link_keys()["returned"]}
+        kept_filters, others, current = [], [], None
+        for arg, value in request.args.items(multi=True):
+            if arg.startswith("flt") and "_" in arg:
+                key = arg.split("_", 1)[1]
+                if key in own:
+                    current = current or (key, value)
+                else:
+                    kept_filters.append((key, value))
+            elif arg != "page":
+                others.append((arg, value))
         base = self.get_url(".index_view")
-        shortcuts = [dict(label=_("ทุกสถานะ"), url=f"{base}?{urlencode(kept)}", badge="dark",
-                          active=current is None)]
+
+        def url(*extra: tuple[str, str]) -> str:
+            # Filters renumbered from 0: Flask-Admin orders them by that number.
+            flts = [(f"flt{n}_{key}", value)
+                    for n, (key, value) in enumerate([*kept_filters, *extra])]
+            query = urlencode([*others, *flts])
+            return f"{base}?{query}" if query else base
+        status_key, returned_key = self._link_keys()["status"], self._link_keys()["returned"]
+        shortcuts = [dict(label=_("ทุกสถานะ"), url=url(), badge="dark", active=current is None)]
         for status in Status:
-            query = urlencode([*kept, (f"flt{len(kept)}_{key}", status.value)])
-            shortcuts.append(dict(label=status.shown, url=f"{base}?{query}",
-                                  badge=status.badge, active=current == status.value))
+            shortcuts.append(dict(label=status.shown, url=url((status_key, status.value)),
+                                  badge=status.badge,
+                                  active=current == (status_key, status.value)))
+            if status is Status.DRAFT:  # the display state the draft button also counts
+                shortcuts.append(dict(label=Shown.RETURNED.shown,
+                                      url=url((returned_key, "returned")),
+                                      badge=Shown.RETURNED.badge,
+                                      active=current == (returned_key, "returned")))
         return shortcuts
 
     def filtered_url(self, **where: Any) -> str:

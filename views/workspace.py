@@ -23,6 +23,7 @@ from models.catalogue.reading import parse_int_id
 from models.services.certification import transition
 from models.reads.changes import changes_since
 from models.reads.overview import SubmissionOverview
+from models.reads.standing import standing_of
 from models.exchange.workbooks import lao_year_workbook
 from models.tables.sections import SECTIONS
 from workflow import (Permission, Status, TransitionNotAllowed, may,
@@ -31,7 +32,7 @@ from workflow import (Permission, Status, TransitionNotAllowed, may,
 from .action_forms import TransitionForm
 from .base import ScopedModelView, be_file_name, send_workbook
 from .i18n import current_lang
-from .presentation import badge, sections_badge, thai_datetime
+from .presentation import badge, sections_badge, standing_cell, thai_datetime
 
 TABS = tuple(str(s.SECTION_NO) for s in SECTIONS) + ("status",)
 MAX_EXPLANATION = 300
@@ -41,7 +42,13 @@ _RANK = {status: rank for rank, status in enumerate(Status)}
 # --- list columns shared by the year list and the review list -----------------------------------
 
 def status_badge(view, context, model, name):
-    return badge(model.status)
+    """The row's state: the rulebook's status, or ส่งคืนให้แก้ไข with why, by whom, when and
+    until when the LAO may correct (`model.standing`, read with the page's rows; see
+    models/reads/standing.py)."""
+    standing = getattr(model, "standing", None)
+    if standing is None:
+        return badge(model.status)
+    return standing_cell(standing)
 
 
 def sections_column(view, context, model, name):
@@ -131,6 +138,8 @@ class SubmissionPages(ScopedModelView):
         tab = tab if tab in TABS else "1"
         section_no = int(tab) if tab != "status" else None
         certified_at, changes = changes_since(submission.id) if tab == "status" else (None, [])
+        # Where the year stands, from the history the status tab shows anyway (no statement).
+        standing = standing_of(submission) if tab == "status" else None
         edit_url = None
         if section_no is not None and overview.edit_refusal is None \
                 and may(current_user, Permission.ENTER_DATA):
@@ -141,7 +150,7 @@ class SubmissionPages(ScopedModelView):
             section_cls=SECTIONS[section_no - 1] if section_no else None,
             section=overview.rows.get(section_no) if section_no else None,
             history=overview.history(section_no) if section_no else [],
-            certified_at=certified_at, changes=changes,
+            certified_at=certified_at, changes=changes, standing=standing,
             events=submission.events, buttons=self.status_buttons(overview) if not section_no
             else [], list_url=self.get_url(".index_view"), form=TransitionForm(),
             may_enter_data=may(current_user, Permission.ENTER_DATA))

@@ -26,6 +26,9 @@ from ..rules.scoping import row_scope
 from ..tables.geography import District, Province
 from ..tables.organizations import Organization, OrgType
 from ..tables.submissions import CertificationEvent, FiscalYear, Submission, YearStatus
+# bangkok_day is read from here too (one Bangkok day for the movement and the timeliness).
+from .standing import (ReturnNote, Shown, Timeliness, bangkok_day, return_note, returned_clause,
+                       timeliness_case, with_return_note)
 
 # The longest movement line drawn (a round is about three months; a year is the most we show).
 MAX_DAYS = 366
@@ -94,6 +97,12 @@ class Counts:
     sections: int = 0               # sum of sections complete (for the average x/8)
     returned: int = 0               # drafts the province returned for correction
     warnings: int = 0               # LAO-certified, with ⚠ findings the province must review
+    # Timeliness of the LAO certification that stands (models/reads/standing.py); these four
+    # add up to `laos`.
+    on_time: int = 0
+    extended: int = 0
+    late: int = 0
+    not_yet: int = 0
     links: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -109,18 +118,27 @@ class Counts:
     def average_sections(self) -> float:
         return self.sections / self.laos if self.laos else 0.0
 
+    @property
+    def percent_on_time(self) -> float:
+        """Certified on time out of all LAO-years (the national table's sort)."""
+        return 100.0 * self.on_time / self.laos if self.laos else 0.0
+
     def add(self, other: Counts) -> None:
         for name in COUNT_FIELDS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 COUNT_FIELDS = ("laos", "draft", "lao_certified", "province_certified", "complete", "sections",
-                "returned", "warnings")
+                "returned", "warnings", "on_time", "extended", "late", "not_yet")
+# What the timeliness table can be sorted by (?sort=…): a count, or the share on time.
+TIMELINESS_SORTS = ("on_time", "extended", "late", "not_yet", "percent_on_time")
 
 
 def _count_columns() -> list:
+    """The counts of a group, in the order of COUNT_FIELDS (the query joins fiscal_year)."""
     def n(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    timeliness = timeliness_case(FiscalYear.deadline)
     return [
         func.count(Submission.id),
         n(Submission.status == Status.DRAFT),
@@ -128,8 +146,10 @@ def _count_columns() -> list:
         n(Submission.status == Status.PROVINCE_CERTIFIED),
         n(Submission.sections_complete == SECTION_COUNT),
         func.coalesce(func.sum(Submission.sections_complete), 0),
-        n((Submission.status == Status.DRAFT) & Submission.return_reason.is_not(None)),
+        # The lists' ส่งคืนให้แก้ไข, read from the history as they read it.
+        n(returned_clause()),
         n((Submission.status == Status.LAO_CERTIFIED) & (Submission.warnings_count > 0)),
+        *(n(timeliness == t.value) for t in Timeliness),
     ]
 
 
@@ -150,7 +170,8 @@ def grouped_counts(user: Any, year: int, place: Place, by: str) -> list[Counts]:
     else:
         raise ValueError(by)
     keys = (key,) if label is None else (key, label)
-    query = select(*keys, *_count_columns())
+    query = select(*keys, *_count_columns()).select_from(Submission).join(
+        FiscalYear, FiscalYear.be_year == Submission.fiscal_year)
     if join is not None:
         query = query.join(join, on)
     query = (query.where(Submission.fiscal_year == year, place.where(),
@@ -189,19 +210,27 @@ class LaoRow:
     status: Status
     sections_complete: int
     warnings_count: int
-    returned: bool
+    returned: ReturnNote | None = None      # ส่งคืนให้แก้ไข: why, by whom, when
+    extension_until: date | None = None
+
+    @property
+    def shown(self):
+        """The state the row shows: ส่งคืนให้แก้ไข, or the rulebook's status."""
+        return Shown.RETURNED if self.returned is not None else self.status
 
 
 def _lao_query(user: Any, year: int, place: Place):
-    return (select(Submission.id, Organization.dla_code, Organization.name_th,
-                   Submission.org_type, District.name_th, Province.name_th, Submission.status,
-                   Submission.sections_complete, Submission.warnings_count,
-                   Submission.return_reason.is_not(None))
-            .join(Organization, Organization.id == Submission.organization_id)
-            .join(District, District.code == Submission.district_code)
-            .join(Province, Province.code == Submission.province_code)
-            .where(Submission.fiscal_year == year, place.where(),
-                   row_scope(user, Submission)))
+    # The latest return is outer-joined in the same statement (no query per row).
+    return with_return_note(
+        select(Submission.id, Organization.dla_code, Organization.name_th,
+               Submission.org_type, District.name_th, Province.name_th, Submission.status,
+               Submission.sections_complete, Submission.warnings_count,
+               Submission.extension_until)
+        .join(Organization, Organization.id == Submission.organization_id)
+        .join(District, District.code == Submission.district_code)
+        .join(Province, Province.code == Submission.province_code)
+        .where(Submission.fiscal_year == year, place.where(),
+               row_scope(user, Submission)))
 
 
 def lao_rows(user: Any, year: int, place: Place) -> list[LaoRow]:
@@ -222,19 +251,11 @@ def lagging(user: Any, year: int, place: Place, limit: int | None = None) -> lis
 
 
 def _lao_row(r) -> LaoRow:
-    returned = bool(r[9]) and Status(r[6]) is Status.DRAFT
     return LaoRow(r[0], r[1], r[2], OrgType(r[3]), r[4], r[5], Status(r[6]), int(r[7]),
-                  int(r[8] or 0), returned)
+                  int(r[8] or 0), return_note(*r[10:15]), r[9])
 
 
 # --- the day-by-day movement -----------------------------------------------------------------
-
-def bangkok_day(column) -> Any:
-    """The Thai calendar day of a stored UTC time, in SQL (Bangkok is UTC+7 all year)."""
-    if db.engine.dialect.name == "postgresql":
-        return func.date(func.timezone("Asia/Bangkok", column), type_=Date)
-    return func.date(column, "+7 hours", type_=Date)
-
 
 @dataclass(frozen=True)
 class DayCounts:
