@@ -265,3 +265,32 @@ def test_money_is_compared_per_head():
     revenue = Section8Finance.__table__.c.revenue_total
     population = Section1General.__table__.c.population_total
     assert peers.basis(revenue) == "per_head" and peers.basis(population) == "value"
+
+
+def test_the_form_shows_the_peers_typical_range_and_last_years_value(app, demo, login_as,
+                                                                      client):
+    """Beside a numeric field, before saving: the range of LAOs of the same type (the
+    province's band, or the country's) and last year's value."""
+    sub_id, clerk = _draft(app, demo)
+    with app.app_context():
+        from models.tables.submissions import previous_submission_id
+        band = db.session.scalar(select(PeerBand).where(
+            PeerBand.fiscal_year == YEAR, PeerBand.org_type == OrgType.SAO,
+            PeerBand.field == "section1_general.population_total", PeerBand.province_code == "61"))
+        earlier = db.session.scalar(select(previous_submission_id(
+            Submission.organization_id, Submission.fiscal_year)).where(Submission.id == sub_id))
+        last_year = db.session.scalar(select(Section1General.population_total).where(
+            Section1General.submission_id == earlier))
+        db.session.remove()
+    assert band is not None and band.n >= 8 and last_year
+    login_as(clerk)
+    page = client.get(f"/admin/edit_s1/edit/?id={sub_id}").get_data(as_text=True)
+    hint = re.search(r'data-field="population_total">([^<]+)<', page).group(1)
+    spread = 2.0 * 1.4826 * band.mad
+    low, high = max(0, round(band.median - spread)), round(band.median + spread)
+    assert f"ช่วงปกติของ อบต. ในจังหวัด: {low:,}–{high:,} คน" in hint, hint
+    assert f"ปีก่อน {last_year:,} คน" in hint
+    # Money is compared per head.
+    hint = re.search(r'data-field="revenue_taxes">([^<]+)<',
+                     client.get(f"/admin/edit_s8/edit/?id={sub_id}").get_data(as_text=True))
+    assert hint and "ต่อประชากร 1 คน" in hint.group(1) and "บาท/คน" in hint.group(1)

@@ -9,6 +9,7 @@ read through the scoped base view; writes pass the lock guard of models/rules/lo
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from flask import abort, flash, g, redirect, request, url_for
@@ -152,6 +153,8 @@ class SectionEditView(ScopedModelView):
             form.loaded_version.data = str(obj.version)
         if obj is not None and obj.imported:
             _lock_imported_fields(form, obj)
+        if obj is not None:
+            _entry_hints(form, self.model, obj)
         if "office_subdistrict_code" in form:
             org = obj.submission.organization if obj is not None else None
             form.office_subdistrict_code.choices = choices([BLANK, *(
@@ -274,6 +277,49 @@ def _lock_imported_fields(form, obj) -> None:
                               "หากไม่ถูกต้อง กรุณาแก้ไขที่%(source)s "
                               "ค่าจะปรับปรุงในการนำเข้าครั้งถัดไป",
                               source=source, when=thai_datetime(when) if when else "–")
+
+
+def _entry_hints(form, section_cls: type, obj) -> None:
+    """Beside each numeric field (issue 24): the typical range of LAOs of the same type (in
+    the province, or the country when the province has too few) and last year's value, so
+    the clerk sees a mistake before saving.  One statement for the whole form."""
+    from markupsafe import Markup, escape
+
+    from models import ORG_TYPE_SHORT
+    from models.catalogue import columns as meta
+    from models.catalogue.rule_kinds import fmt
+    from models.rules import peers
+    ranges, before, org_type = peers.entry_reference(obj.submission_id, section_cls)
+    for column in peers.compared(section_cls):
+        if column.key not in form or column.key in (obj.imported or {}):
+            continue
+        unit = meta.unit(column.info)
+        parts = []
+        if column.key in ranges and ranges[column.key][1] > ranges[column.key][0]:
+            low, high, basis, place = ranges[column.key]
+            per_head = basis == "per_head"
+            places = 2 if per_head or column.info.get("kind") in ("decimal", "percent") else 0
+            def shown(x: float) -> str:
+                return fmt(Decimal(str(round(x, places))) if places else int(round(x)))
+            span = f"{shown(low)}–{shown(high)}"
+            where = _("ในจังหวัด") if place else _("ทั้งประเทศ")
+            if per_head:
+                parts.append(_("ช่วงปกติ (ต่อประชากร 1 คน) ของ %(type)s %(where)s: %(span)s",
+                               type=_(ORG_TYPE_SHORT[org_type]), where=where,
+                               span=span + (f" {unit}/" + _("คน") if unit else "")))
+            else:
+                parts.append(_("ช่วงปกติของ %(type)s %(where)s: %(span)s",
+                               type=_(ORG_TYPE_SHORT[org_type]), where=where,
+                               span=span + (f" {unit}" if unit else "")))
+        if before.get(column.key) is not None:
+            parts.append(_("ปีก่อน %(value)s", value=fmt(before[column.key])
+                           + (f" {unit}" if unit else "")))
+        if parts:
+            field = form[column.key]
+            hint = Markup('<span class="entry-hint" data-field="{}">{}</span>').format(
+                column.key, " · ".join(parts))
+            field.description = Markup("{}<br>{}").format(
+                escape(field.description), hint) if field.description else hint
 
 
 def _commit_keeping_loaded_rows() -> None:

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import (Float, String, and_, case, cast, delete, func, insert, literal, or_,
                         select, text, union_all)
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from workflow import _
@@ -257,30 +258,48 @@ def peer_message(column: Any, row: Any, org_type: OrgType) -> str:
              "(%(n)s แห่ง) โปรดตรวจสอบความถูกต้อง", **words)
 
 
-def typical_ranges(submission: Any, section_cls: type) -> dict[str, tuple[float, float, str]]:
-    """For the form: column key → (low, high, basis) of the LAO's peers (its province's band
-    when it has enough LAO-years, the country's otherwise): median ± typical_range × 1.4826 ×
-    MAD, never below zero.  One statement."""
+def entry_reference(submission_id: int, section_cls: type
+                    ) -> tuple[dict[str, tuple[float, float, str, str]], dict[str, Any], Any]:
+    """What the form shows beside each numeric field, in one statement: (column key → (low,
+    high, basis, place) among the LAO-year's peers — its province's band when it has enough
+    LAO-years of the type, the country's ("") otherwise: median ± typical_range × 1.4826 ×
+    MAD, never below zero —, column key → last year's value, the LAO-year's type).  The
+    submission, left-joined to its bands and to the section of the LAO's latest earlier year
+    (models/tables/submissions.previous_submission_id, as the rules' ±50 % reads it)."""
+    from ..tables.submissions import previous_submission_id
     peer = THRESHOLDS["peer"]
     fields = {field_key(c): c for c in compared(section_cls)}
+    earlier = aliased(section_cls, name="earlier_section")
+    previous = [getattr(earlier, c.key) for c in compared(section_cls)]
     rows = db.session.execute(
-        select(PeerBand.field, PeerBand.province_code, PeerBand.n, PeerBand.median, PeerBand.mad)
-        .where(PeerBand.fiscal_year == submission.fiscal_year,
-               PeerBand.org_type == submission.org_type, PeerBand.field.in_(list(fields)),
-               or_(PeerBand.province_code == submission.province_code,
-                   PeerBand.province_code == ""))).all()
+        select(Submission.org_type, PeerBand.field, PeerBand.province_code, PeerBand.n,
+               PeerBand.median, PeerBand.mad, *previous)
+        .select_from(Submission)
+        .outerjoin(PeerBand, and_(PeerBand.fiscal_year == Submission.fiscal_year,
+                                  PeerBand.org_type == Submission.org_type,
+                                  PeerBand.field.in_(list(fields)),
+                                  or_(PeerBand.province_code == Submission.province_code,
+                                      PeerBand.province_code == "")))
+        .outerjoin(earlier, earlier.submission_id == previous_submission_id(
+            Submission.organization_id, Submission.fiscal_year))
+        .where(Submission.id == submission_id)).all()
+    if not rows:
+        return {}, {}, None
+    before = {c.key: v for c, v in zip(compared(section_cls), rows[0][6:])}
     chosen: dict[str, Any] = {}
-    for row in sorted(rows, key=lambda r: r.province_code == ""):   # the province's first
+    for row in sorted((r for r in rows if r.field is not None),
+                      key=lambda r: r.province_code == ""):   # the province's first
         usable = row.province_code == "" or (row.n >= peer["min_peers"] and row.mad > 0)
         if usable and row.field not in chosen:
             chosen[row.field] = row
-    out = {}
+    ranges = {}
     for field, row in chosen.items():
         spread = peer["typical_range"] * 1.4826 * row.mad
         column = fields[field]
-        out[column.key] = (max(0.0, row.median - spread), row.median + spread, basis(column))
-    return out
+        ranges[column.key] = (max(0.0, row.median - spread), row.median + spread,
+                              basis(column), row.province_code)
+    return ranges, before, rows[0].org_type
 
 
 __all__ = ["grouped_median", "compared", "basis", "field_key", "recompute_bands", "evaluate", "peer_message",
-           "typical_ranges", "PEER"]
+           "entry_reference", "PEER"]

@@ -163,7 +163,7 @@ def test_clerk_completes_certifies_cannot_edit_and_revokes(journey, demo, read_d
     journey.step(page, "certified")
     assert read_db(state)[1] == "lao_certified"
     assert read_db(lambda: _events(sub_id)) == [*events_before, ("certify_lao", "lao_certified")]
-    history = page.locator("h3:has-text('ประวัติการรับรองข้อมูล') + table tbody tr")
+    history = page.locator("#certification-history tbody tr")
     expect(history.first).to_contain_text("รับรองข้อมูลระดับ อปท.")
     expect(history.first).to_contain_text("อปท. รับรองข้อมูลแล้ว")
     expect(history).to_have_count(len(events_before) + 1)
