@@ -562,14 +562,20 @@ class SubmissionReviewView(SubmissionBase):
                                district=district or "", confirmed="1")
         if request.method == "POST" and request.form.get("confirmed") == "1":
             # Exactly the LAOs of the preview the officer confirmed, that are still waiting.
+            # The officer may leave any LAO of the preview out (its box unticked): what was
+            # shown is `shown`, what stays ticked `rowid`; the left-out are reported.
             previewed = set(parse_int_ids(request.form.getlist("rowid")))
+            shown = set(parse_int_ids(request.form.getlist("shown"))) or previewed
             chosen = [c.id for c in candidates if c.id in previewed]
+            left_out = [c for c in candidates if c.id in shown and c.id not in previewed]
             if not BulkCertifyForm().validate() or not chosen:
-                flash(_("ไม่มีรายการที่ อปท. รับรองแล้วรอจังหวัดรับรอง"), "warning")
+                flash(_("ไม่มีรายการที่ อปท. รับรองแล้วรอจังหวัดรับรอง") if not left_out else
+                      _("ไม่ได้เลือก อปท. ใดเลย ยังไม่ได้รับรองข้อมูล"), "warning")
             else:
                 outcomes = transition(Action.CERTIFY_PROVINCE, chosen, current_user)
                 return self.render("admin/submission/results.html",
                                    action=Action.CERTIFY_PROVINCE, outcomes=outcomes,
+                                   left_out=left_out,
                                    back=self.get_url(".bulk_view", year=year,
                                                      province=province, district=district))
         return self.render("admin/submission/bulk.html", years=open_years, year=year,

@@ -201,16 +201,26 @@ def transition_one(action: Action | str, submission_id: int, actor: Any, *,
 
 
 def bulk_candidates(actor: Any, be_year: int, district_code: str | None = None):
-    """Submissions a province officer's bulk certification would act on (LAO-certified ones)."""
+    """Submissions a province officer's bulk certification would act on (LAO-certified ones),
+    each with its findings — explained, not explained, marked for follow-up — the riskiest
+    first (follow-up marks, then findings not explained, then findings), one statement."""
+    def findings(*where):
+        return (select(func.count()).select_from(SectionWarning)
+                .where(SectionWarning.submission_id == Submission.id, *where)
+                .scalar_subquery())
+    unexplained = findings(SectionWarning.explanation.is_(None))
+    follow_up = findings(SectionWarning.follow_up.is_(True))
     query = (select(Submission.id, Organization.dla_code, Organization.name_th,
                     Submission.district_code, District.name_th.label("district_name"),
                     Submission.sections_complete, Submission.warnings_count,
-                    Submission.received_at)
+                    Submission.received_at, unexplained.label("unexplained"),
+                    follow_up.label("follow_up"))
              .join(Organization, Submission.organization_id == Organization.id)
              .join(District, Submission.district_code == District.code)
              .where(Submission.fiscal_year == be_year,
                     Submission.status == Status.LAO_CERTIFIED, submission_scope(actor))
-             .order_by(Submission.district_code, Organization.dla_code))
+             .order_by(follow_up.desc(), unexplained.desc(), Submission.warnings_count.desc(),
+                       Submission.district_code, Organization.dla_code))
     if district_code:
         query = query.where(Submission.district_code == district_code)
     return db.session.execute(query).all()

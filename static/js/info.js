@@ -131,4 +131,17 @@
     document.querySelectorAll(".model-list input[type=checkbox][title]:not([aria-label])")
       .forEach(function (box) { box.setAttribute("aria-label", box.title); });
   });
+
+  /* The bulk page (issue 24): the officer may leave LAOs out of the preview; the button and its
+     confirmation say how many stay ticked, so the one confirmation names what will happen. */
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest("form[data-bulk]");
+    if (!form) { return; }
+    var n = form.querySelectorAll("input[type=checkbox][name=rowid]:checked").length;
+    var button = form.querySelector("[data-bulk-button]");
+    var shown = n.toLocaleString("en-US");
+    button.textContent = button.getAttribute("data-label").replace("{n}", shown);
+    button.setAttribute("data-confirm", button.getAttribute("data-question").replace("{n}", shown));
+    button.disabled = n === 0;
+  });
 })();

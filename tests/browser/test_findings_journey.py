@@ -102,3 +102,37 @@ def _status(app, sub_id: int) -> Status:
         status = db.session.get(Submission, sub_id).status
         db.session.remove()
     return status
+
+
+def test_the_province_leaves_one_lao_out_of_the_bulk_certification(journey, demo, app):
+    """The preview's boxes: one unticked, the button and its one confirmation name the rest,
+    exactly those are certified and the left-out one is reported."""
+    page = journey.open("prov-61")
+    page.goto("/admin/submission/bulk/")
+    rows = page.locator("#bulk-preview tbody tr")
+    total = rows.count()
+    assert total >= 2
+    left = rows.nth(1)
+    code = left.get_attribute("data-lao")
+    name = left.locator("td").nth(2).inner_text()
+    left.locator("input[type=checkbox]").uncheck()
+    button = page.get_by_role("button", name=f"รับรองข้อมูลที่เลือก {total - 1:,} แห่ง")
+    expect(button).to_be_visible()
+    journey.step(page, "one LAO left out")
+    asked = answer_dialog(page, "accept")
+    with page.expect_navigation():
+        button.click()
+    assert asked == [f"ยืนยันการรับรองข้อมูลระดับจังหวัด {total - 1:,} แห่ง?"]
+    expect(page.locator("#left-out")).to_contain_text("1 แห่ง")
+    expect(page.locator("#left-out + ul")).to_contain_text(name)
+    journey.step(page, "the result names the left-out LAO")
+    with app.app_context():
+        from models import Organization
+        statuses = dict(db.session.execute(
+            select(Organization.dla_code, Submission.status).join(Submission)
+            .where(Submission.fiscal_year == 2570, Submission.province_code == "61",
+                   Submission.status.in_([Status.LAO_CERTIFIED, Status.PROVINCE_CERTIFIED])))
+            .all())
+        db.session.remove()
+    assert statuses[code] is Status.LAO_CERTIFIED
+    assert list(statuses.values()).count(Status.LAO_CERTIFIED) == 1
