@@ -55,7 +55,23 @@ def test_the_guides_steps_are_walked_and_photographed(journey, complete_draft, r
     page.goto(f"/admin/lao_years/workspace/?id={sub_id}&tab=1")
     expect(page.get_by_role("link", name="บันทึก / แก้ไขข้อมูลด้านนี้")).to_be_visible()
     _shot(page, folder, "lao-4-section.jpg", taken)
-    page.get_by_role("link", name="สถานะการรับรองข้อมูล").click()
+    # The peers' typical range beside each number (issue 24): the year's bands first.
+    read_db(lambda: _bands_and_a_finding(sub_id))
+    page.goto(f"/admin/edit_s1/edit/?id={sub_id}")
+    hint = page.locator(".entry-hint[data-field='population_total']")
+    expect(hint).to_contain_text("ช่วงปกติของ")
+    hint.scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, -250)")
+    page.screenshot(path=str(folder / "lao-4b-range.jpg"), type="jpeg", quality=70)
+    taken.append("lao-4b-range.jpg")
+    page.goto(f"/admin/lao_years/workspace/?id={sub_id}&tab=status")
+    box = page.locator("#findings input[name^='explain-']").first
+    box.fill("ตรวจสอบกับทะเบียนราษฎรแล้ว มีการรวมหมู่บ้านเมื่อต้นปี")
+    page.locator("#findings").scroll_into_view_if_needed()
+    page.screenshot(path=str(folder / "lao-4c-explain.jpg"), type="jpeg", quality=70)
+    taken.append("lao-4c-explain.jpg")
+    with page.expect_navigation():
+        page.get_by_role("button", name="บันทึกคำชี้แจง").click()
     _shot(page, folder, "lao-5-status.jpg", taken)
     box = page.get_by_label(re.compile("ข้อมูลที่ยกมาจากปีก่อนในด้านดังกล่าวยังถูกต้อง"))
     if box.count():
@@ -84,6 +100,9 @@ def test_the_guides_steps_are_walked_and_photographed(journey, complete_draft, r
     officer.goto("/admin/submission/")
     expect(officer.locator("table.model-list")).to_be_visible()
     _shot(officer, folder, "province-3-list.jpg", taken)
+    officer.goto("/admin/findings/")
+    expect(officer.locator("table.model-list")).to_contain_text("ตรวจสอบกับทะเบียนราษฎรแล้ว")
+    _shot(officer, folder, "province-3b-findings.jpg", taken)
     officer.goto("/admin/submission/bulk/")
     expect(officer.get_by_text(dla_code).first).to_be_visible()   # the clerk's certified year
     _shot(officer, folder, "province-4-bulk.jpg", taken)
@@ -98,6 +117,20 @@ def test_the_guides_steps_are_walked_and_photographed(journey, complete_draft, r
     assert sorted(taken) == sorted(named)
     for name in taken:
         assert (folder / name).stat().st_size < 250_000, name
+
+
+def _bands_and_a_finding(sub_id: int) -> None:
+    """The year's peer bands, and one ⚠ finding on the clerk's draft to explain (as a save of
+    a population far from its peers would leave)."""
+    from models import SectionWarning, Submission, db
+    from models.rules.peers import recompute_bands
+    recompute_bands(2570)
+    db.session.get(Submission, sub_id).warnings_count += 1
+    db.session.add(SectionWarning(
+        submission_id=sub_id, section_no=1, field="households", kind="peer", score=5.2,
+        message="จำนวนครัวเรือน 9,800 ครัวเรือน สูงกว่า องค์การบริหารส่วนตำบล ในจังหวัดเดียวกัน "
+                "240% — มัธยฐาน 2,880 ครัวเรือน (37 แห่ง) โปรดตรวจสอบความถูกต้อง"))
+    db.session.commit()
 
 
 def test_a_guide_fits_a_phone(journey):
