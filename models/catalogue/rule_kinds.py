@@ -59,6 +59,8 @@ class RuleContext:
     fiscal_year: int | None = None               # ปีงบประมาณ (พ.ศ.)
     households_section1: int | None = None       # จำนวนครัวเรือน in ด้านที่ 1 of the same year
     previous: Mapping[str, Any] | None = None    # this section's values of the previous year
+    # this section's values of every earlier year, newest first (the history ⚠, issue 24)
+    history: Sequence[Mapping[str, Any]] = ()
 
 
 # --- values ---------------------------------------------------------------------------------

@@ -164,6 +164,40 @@ def _year_over_year(model: type, get, previous: Mapping[str, Any] | Any,
     return found
 
 
+# --- pass 4: the LAO's own history ---------------------------------------------------------
+
+def _history(model: type, get, history: Sequence[Mapping[str, Any]] | Any,
+             bad: set[str]) -> list[Finding]:
+    """A required number far from the mean of the LAO's earlier years, once it has at least
+    `min_years` of them (data/findings.toml): more than `deviations` standard deviations away.
+    A wrong value carried forward year after year, or a first typo after a steady series, is
+    what the ±50 % of last year alone misses."""
+    import statistics
+    rule = THRESHOLDS["history"]
+    found = []
+    for column in _columns(model):
+        info = column.info
+        if not info.get("required") or info["kind"] not in NUMERIC_KINDS or column.key in bad:
+            continue
+        new = num(get(column.key))
+        earlier = [v for v in (num(getter(year)(column.key)) for year in history) if v is not None]
+        if new is None or len(earlier) < rule["min_years"]:
+            continue
+        mean = statistics.fmean(float(v) for v in earlier)
+        spread = statistics.stdev(float(v) for v in earlier)
+        if spread <= 0 or abs(float(new) - mean) <= rule["deviations"] * spread:
+            continue
+        unit = meta.unit(info)
+        found.append(Finding(column.key, _(
+            "%(label)s ต่างจากค่าเฉลี่ย %(n)s ปีก่อน (%(mean)s) เกิน %(k)s เท่าของส่วนเบี่ยงเบนมาตรฐาน "
+            "(%(sd)s): ปีนี้ %(new)s โปรดตรวจสอบความถูกต้อง",
+            label=meta.label(info), n=len(earlier), k=f"{rule['deviations']:g}",
+            mean=with_unit(fmt(Decimal(str(round(mean, 2))).normalize()), unit),
+            sd=with_unit(fmt(Decimal(str(round(spread, 2))).normalize()), unit),
+            new=with_unit(fmt(new), unit)), False))
+    return found
+
+
 # --- entry point ----------------------------------------------------------------------------
 
 def check_section(section_cls: type, values: Mapping[str, Any] | Any, *,
@@ -201,6 +235,8 @@ def check_section(section_cls: type, values: Mapping[str, Any] | Any, *,
 
     if context.previous is not None:
         findings += _year_over_year(section_cls, get, context.previous, set(own))
+    if context.history:
+        findings += _history(section_cls, get, context.history, set(own))
     return findings
 
 

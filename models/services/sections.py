@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from workflow import Context, _, edit_refusal
 
@@ -48,7 +48,7 @@ from ..tables.batches import source_label
 from ..tables.geography import Subdistrict
 from ..tables.organizations import Organization
 from ..tables.sections import CHILDREN, Section1General
-from ..tables.submissions import FiscalYear, SectionWarning, Submission, previous_submission_id
+from ..tables.submissions import FiscalYear, SectionWarning, Submission
 
 CHUNK = 500          # submissions read and written per round trip
 
@@ -78,17 +78,19 @@ class Stored:
     district_code: str = ""
     households: int | None = None                # ด้าน 1's, for the other sections' rules
     previous: dict[str, Any] | None = None       # this section's values of the year before
+    history: list[dict[str, Any]] = field(default_factory=list)   # every earlier year's
 
     @classmethod
     def from_overview(cls, section_cls: type, overview: Any) -> Stored:
         """From a page's SubmissionOverview (everything but last year's values is read)."""
         sub = overview.submission
         general = overview.rows.get(Section1General.SECTION_NO)
+        years = earlier_values(section_cls, [sub.id]).get(sub.id, [])
         return cls(submission=sub, row=overview.rows[section_cls.SECTION_NO],
                    context=overview.context(live=False), dla_code=sub.organization.dla_code,
                    name=sub.organization.name_th, district_code=sub.district_code,
                    households=general.households if general is not None else None,
-                   previous=previous_values(section_cls, [sub.id]).get(sub.id))
+                   previous=years[0] if years else None, history=years)
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ def load(section_cls: type, where: Any, user: Any, *, lock: bool = False) -> lis
         households = dict(db.session.execute(
             select(Section1General.submission_id, Section1General.households)
             .where(Section1General.submission_id.in_(ids))).all())
-    previous = previous_values(section_cls, ids)
+    earlier = earlier_values(section_cls, ids)
     out = []
     for sub, code, name, year_status, deadline in found:
         if sub.id not in rows:
@@ -163,31 +165,46 @@ def load(section_cls: type, where: Any, user: Any, *, lock: bool = False) -> lis
                           district_code=sub.district_code,
                           context=edit_context(sub.status, year_status, deadline,
                                                sub.extension_until),
-                          households=households.get(sub.id), previous=previous.get(sub.id)))
+                          households=households.get(sub.id),
+                          previous=(earlier.get(sub.id) or [None])[0],
+                          history=earlier.get(sub.id, [])))
     return out
 
 
 def previous_values(section_cls: type, submission_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """Submission id → this section's values of the LAO's latest earlier year (the rules'
-    year-over-year ⚠), in one statement: the one previous-year lookup of every path
-    (models/tables/submissions.previous_submission_id; opening a year copies from it too)."""
+    year-over-year ⚠)."""
+    return {sub_id: years[0] for sub_id, years in earlier_values(section_cls,
+                                                                 submission_ids).items()}
+
+
+def earlier_values(section_cls: type, submission_ids: Sequence[int]
+                   ) -> dict[int, list[dict[str, Any]]]:
+    """Submission id → this section's values of every earlier year of the LAO, newest first
+    (the year-over-year ⚠ reads the first, the history ⚠ all of them), in one statement: the
+    one previous-years lookup of every path."""
     if not submission_ids:
         return {}
-    columns, statement = _previous_statement(section_cls)
-    found = db.session.execute(statement, {"ids": list(submission_ids)}).all()
-    return {sub_id: {c.key: v for c, v in zip(columns, values)} for sub_id, *values in found}
+    columns, statement = _earlier_statement(section_cls)
+    found: dict[int, list[dict[str, Any]]] = {}
+    for sub_id, *values in db.session.execute(statement, {"ids": list(submission_ids)}):
+        found.setdefault(sub_id, []).append({c.key: v for c, v in zip(columns, values)})
+    return found
 
 
 @cache
-def _previous_statement(section_cls: type) -> tuple[list[Any], Any]:
-    """previous_values' statement, built once per section (every save runs it: building it
+def _earlier_statement(section_cls: type) -> tuple[list[Any], Any]:
+    """earlier_values' statement, built once per section (every save runs it: building it
     costs more CPU than running it, issue 13)."""
     table = section_cls.__table__
     columns = list(table.columns)
-    earlier = previous_submission_id(Submission.organization_id, Submission.fiscal_year)
+    earlier = aliased(Submission, name="earlier_submission")
     return columns, (select(Submission.id, *columns)
-                     .join(table, table.c.submission_id == earlier)
-                     .where(Submission.id.in_(bindparam("ids", expanding=True))))
+                     .join(earlier, and_(earlier.organization_id == Submission.organization_id,
+                                         earlier.fiscal_year < Submission.fiscal_year))
+                     .join(table, table.c.submission_id == earlier.id)
+                     .where(Submission.id.in_(bindparam("ids", expanding=True)))
+                     .order_by(Submission.id, earlier.fiscal_year.desc()))
 
 
 # --- checking ------------------------------------------------------------------------------
@@ -245,7 +262,8 @@ def check(section_cls: type, edits: Iterable[tuple[Stored, SectionEdit]], *,
                 checked.refusals.append(_("ตำบลรหัส %(code)s ไม่อยู่ในอำเภอของ อปท. นี้",
                                           code=str(values[key])[:10]))
         context = RuleContext(fiscal_year=stored.submission.fiscal_year,
-                              households_section1=stored.households, previous=stored.previous)
+                              households_section1=stored.households, previous=stored.previous,
+                              history=stored.history)
         checked.findings = check_section(section_cls, merged, children=children, context=context)
         checked.kept_findings = checked.findings
         if thai is not None:
@@ -451,5 +469,6 @@ def save_section(section_cls: type, stored: Stored, edit: SectionEdit, actor: An
     return checked
 
 
-__all__ = ["SectionEdit", "Stored", "Change", "Checked", "load", "previous_values", "check",
+__all__ = ["SectionEdit", "Stored", "Change", "Checked", "load", "previous_values",
+           "earlier_values", "check",
            "write", "refresh_counters", "save_section", "CHUNK"]
