@@ -37,7 +37,8 @@ run: venv assets
 	@mkdir -p instance
 	INFO_MODE=demo $(FLASK) db upgrade
 	@if [ ! -f instance/.demo-seeded ]; then \
-	  INFO_MODE=demo $(FLASK) seed-demo --password '$(DEMO_PASSWORD)' >/dev/null && touch instance/.demo-seeded; \
+	  INFO_MODE=demo $(FLASK) seed-demo --password '$(DEMO_PASSWORD)' >/dev/null && \
+	  INFO_MODE=demo $(FLASK) recompute-findings >/dev/null && touch instance/.demo-seeded; \
 	fi
 	@INFO_MODE=demo $(FLASK) demo-logins --password '$(DEMO_PASSWORD)'
 	@echo "INFO is serving on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
