@@ -227,7 +227,9 @@ def _column_key(field: str) -> str:
 
 def _stored(value: Any) -> str:
     """The compared value as kept with the finding (a changed value is evaluated again)."""
-    return f"{float(value):.6g}"
+    # Every digit a float holds: a budget of 42,167,091 changed to 42,167,092 is a changed
+    # value (6 significant digits kept the explanation of the old one).
+    return repr(float(value))
 
 
 def _org_type(value: Any) -> OrgType:
