@@ -294,3 +294,34 @@ def test_the_form_shows_the_peers_typical_range_and_last_years_value(app, demo, 
     hint = re.search(r'data-field="revenue_taxes">([^<]+)<',
                      client.get(f"/admin/edit_s8/edit/?id={sub_id}").get_data(as_text=True))
     assert hint and "ต่อประชากร 1 คน" in hint.group(1) and "บาท/คน" in hint.group(1)
+
+
+def test_a_changed_digit_is_a_changed_value():
+    """The value kept with a peer finding holds every digit: a budget changed by one baht is
+    evaluated again (6 significant digits once kept the old explanation)."""
+    assert peers._stored(42_167_091) != peers._stored(42_167_092)
+    assert peers._stored(0.1 + 0.2) == peers._stored(0.1 + 0.2)
+
+
+def test_an_explanation_keeps_one_printable_line(app, demo, login_as, client):
+    sub_id, clerk = _draft(app, demo)
+    with app.app_context():
+        finding = SectionWarning(submission_id=sub_id, section_no=1, field="households",
+                                 message="ทดสอบ")
+        db.session.add(finding)
+        db.session.commit()
+        pk = finding.id
+        db.session.remove()
+    login_as(clerk)
+    token = csrf_token(client, f"/admin/lao_years/workspace/?id={sub_id}&tab=status")
+    # A NUL is refused before any view reads the form (app.py): a 400, nothing stored.
+    response = client.post("/admin/lao_years/explain/", data={
+        "csrf_token": token, "id": sub_id, f"explain-{pk}": "ตรวจ\x00สอบ"})
+    assert response.status_code == 400
+    response = client.post("/admin/lao_years/explain/", data={
+        "csrf_token": token, "id": sub_id, f"explain-{pk}": "ตรวจ\x07สอบ\n\tแล้ว " + "ก" * 400})
+    assert response.status_code == 302
+    with app.app_context():
+        text = db.session.get(SectionWarning, pk).explanation
+        db.session.remove()
+    assert text.startswith("ตรวจสอบ แล้ว ") and "\x07" not in text and len(text) == 300

@@ -206,7 +206,9 @@ class SubmissionPages(ScopedModelView):
             given = {}
             for key, value in request.form.items():
                 if key.startswith("explain-") and (pk := parse_int_id(key[8:])) is not None:
-                    given[pk] = " ".join((value or "").split())[:MAX_EXPLANATION] or None
+                    # one line, no control characters (PostgreSQL refuses NUL in text)
+                    text = "".join(ch for ch in (value or "") if ch.isprintable() or ch.isspace())
+                    given[pk] = " ".join(text.split())[:MAX_EXPLANATION] or None
             now, changed = utcnow(), 0
             for finding in overview.findings:
                 if finding.id in given and given[finding.id] != finding.explanation:
